@@ -1,0 +1,149 @@
+"""All tables. The schema is created and evolved by Alembic migrations (reputation/migrations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Physician(SQLModel, table=True):
+    """One roster physician. Kept when absent from a newer roster (``active`` false), history and all."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    npi: str = Field(index=True, unique=True, max_length=10)
+    first_name: str
+    middle_name: str | None = None
+    last_name: str = Field(index=True)
+    suffix: str | None = None
+    credentials: str | None = None
+    specialty: str | None = None
+    department: str | None = None
+    other_names: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+    updated_at: datetime
+
+
+class Location(SQLModel, table=True):
+    """A practice location of a roster physician; a physician has one or more."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    physician_id: int = Field(foreign_key="physician.id", index=True)
+    practice_name: str | None = None
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    phone: str | None = None
+
+
+class CrawlRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    crawl_time: datetime
+    sources: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = "running"  # running | finished | interrupted | failed
+    summary: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Listing(SQLModel, table=True):
+    """The current state of one profile on one source (the latest crawl of it)."""
+
+    __table_args__ = (UniqueConstraint("source", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    url: str
+    source_id: str | None = None
+    name: str
+    specialty: str | None = None
+    practice_name: str | None = None
+    addresses: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    phones: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    npi: str | None = Field(default=None, index=True)
+    rating: float | None = None
+    review_count: int | None = None
+    accepting_new_patients: bool | None = None
+    first_seen: datetime
+    last_seen: datetime
+    gone_since: datetime | None = None
+
+
+class Snapshot(SQLModel, table=True):
+    """A listing's rating and review count in one ISO week. Append-only: one row per listing-week."""
+
+    __table_args__ = (UniqueConstraint("listing_id", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listing.id", index=True)
+    week: str  # ISO week of crawled_at, e.g. "2026-W47"
+    crawled_at: datetime
+    rating: float | None = None
+    review_count: int | None = None
+
+
+class Review(SQLModel, table=True):
+    """Append-only: a review is stored once per listing, keyed by the site's id (or a content hash)."""
+
+    __table_args__ = (UniqueConstraint("listing_id", "review_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listing.id", index=True)
+    review_key: str
+    date: str | None = None
+    rating: float | None = None
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    author: str | None = None
+    response: str | None = Field(default=None, sa_column=Column(Text))
+    first_seen: datetime
+
+
+class Search(SQLModel, table=True):
+    """What a crawl learned about one roster physician on one source in one ISO week."""
+
+    __table_args__ = (UniqueConstraint("source", "npi", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    npi: str = Field(index=True)
+    week: str
+    query: str | None = None
+    status: str  # ok | blocked | error | disallowed
+    reason: str | None = None
+    results: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    gone: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    crawled_at: datetime
+    run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
+
+
+class Match(SQLModel, table=True):
+    """Which roster physician a listing belongs to, how sure we are, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(foreign_key="listing.id", unique=True)
+    physician_id: int | None = Field(default=None, foreign_key="physician.id", index=True)
+    score: float = 0.0
+    status: str  # matched | review | unmatched
+    method: str  # npi | score | person
+    evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime
+
+
+class Finding(SQLModel, table=True):
+    """One open or resolved finding per physician x source x kind."""
+
+    __table_args__ = (UniqueConstraint("npi", "source", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    npi: str = Field(index=True)
+    source: str
+    kind: str  # missing_listing | outdated_phone | outdated_address | duplicate_listing | rating_drop | negative_review
+    url: str | None = None
+    shown: str | None = Field(default=None, sa_column=Column(Text))
+    expected: str | None = Field(default=None, sa_column=Column(Text))
+    first_seen: datetime
+    last_seen: datetime
+    status: str = "open"  # open | resolved
+    resolved_at: datetime | None = None
