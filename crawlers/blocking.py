@@ -1,0 +1,100 @@
+"""Telling "the site refused us" apart from "the site has nothing": block pages and request failures.
+
+A challenge page often comes with HTTP 200, and Cloudflare serves its challenge with 403 or 503. Read
+as an ordinary page it would parse to "no results"; every spider checks each response here first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+
+# Matched against the page <title>: what challenge and denial pages call themselves.
+BLOCK_TITLES = {
+    "just a moment": "Cloudflare challenge",
+    "attention required! | cloudflare": "Cloudflare block",
+    "access denied": "access denied page",
+    "pardon our interruption": "bot-protection page",
+    "are you a robot": "bot-check page",
+    "verify you are human": "bot-check page",
+    "security check": "bot-check page",
+}
+# Matched anywhere in the body: markers that only challenge pages carry.
+BLOCK_MARKERS = {
+    "cf-chl": "Cloudflare challenge",
+    "cf_chl_opt": "Cloudflare challenge",
+    "/cdn-cgi/challenge-platform/": "Cloudflare challenge",
+    "px-captcha": "PerimeterX captcha",
+    "_incapsula_resource": "Incapsula block",
+    "captcha-delivery.com": "DataDome captcha",
+}
+# Ordinary pages may load a captcha widget for a review form, so a bare "captcha" counts only on a
+# small page: challenge pages are a few kilobytes, real profiles are hundreds.
+SMALL_PAGE = 20_000
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def block_reason(response) -> str | None:
+    """Why ``response`` is a block or challenge page rather than content, or None if it is content."""
+    body = response.body or b""
+    head = body[:200_000].lower()
+    title_match = _TITLE.search(head)
+    title = title_match.group(1).decode("utf-8", "replace").strip() if title_match else ""
+    for needle, what in BLOCK_TITLES.items():
+        if needle in title:
+            return f"{what} (HTTP {response.status}) at {response.url}"
+    for needle, what in BLOCK_MARKERS.items():
+        if needle.encode() in head:
+            return f"{what} (HTTP {response.status}) at {response.url}"
+    if len(body) < SMALL_PAGE and b"captcha" in head:
+        return f"captcha page (HTTP {response.status}) at {response.url}"
+    return None
+
+
+def failure_status(failure) -> tuple[str, str]:
+    """Map a request failure (an errback's Failure) to a search status and a short human reason."""
+    request = getattr(failure, "request", None)
+    url = request.url if request is not None else "?"
+    if failure.check(HttpError):
+        response = failure.value.response
+        block = block_reason(response)
+        if block:
+            return "blocked", block
+        code = response.status
+        if code in (401, 403, 429):
+            return "blocked", f"HTTP {code} at {response.url}"
+        if code >= 500:
+            return "error", f"HTTP {code} (server error, after retries) at {response.url}"
+        return "error", f"HTTP {code} at {response.url}"
+    if failure.check(IgnoreRequest):
+        message = str(failure.value)
+        if "robots.txt" in message.lower():
+            return "disallowed", f"robots.txt disallows {url}"
+        return "error", f"request dropped ({message or 'IgnoreRequest'}) for {url}"
+    if failure.check(DNSLookupError):
+        return "error", f"DNS lookup failed for {url}"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "error", f"timed out fetching {url}"
+    if failure.check(ConnectError, ConnectionLost) or _is_connection_failure(failure):
+        return "error", f"connection failed ({_exception_name(failure)}) for {url}"
+    return "error", f"{_exception_name(failure)}: {str(failure.value)[:120]} for {url}"
+
+
+def _is_connection_failure(failure) -> bool:
+    # The HTTP/1.1 client wraps lost connections in its own exception types.
+    name = _exception_name(failure)
+    return name in {"ResponseNeverReceived", "ResponseFailed", "PotentialDataLoss", "ConnectionDone"}
+
+
+def _exception_name(failure) -> str:
+    return type(failure.value).__name__

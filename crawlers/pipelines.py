@@ -1,0 +1,123 @@
+"""Item pipelines: stamp crawl context onto records, then store them in the repmon database.
+
+Spiders parse without a clock or settings; the context of a run (when, which run) is added here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+from scrapy.exceptions import NotConfigured
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_PREFIX = "REPMON-PROGRESS "  # read by the parent `repmon crawl` process (reputation.crawl)
+
+
+def crawl_time(value: str | datetime | None) -> datetime:
+    """The crawl time as an aware UTC datetime: ``value`` (ISO 8601; naive means UTC) or now."""
+    if value is None or value == "":
+        return datetime.now(UTC)
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def run_id(value) -> int | None:
+    if value is None or value == "" or value == "None":
+        return None
+    return int(value)
+
+
+class StampPipeline:
+    """Sets ``crawled_at`` (REPMON_CRAWL_TIME or now, UTC) and ``run_id`` (REPMON_RUN_ID) on every record."""
+
+    def __init__(self, crawled_at: datetime | None, run_id: int | None):
+        # A fixed REPMON_CRAWL_TIME stamps the whole run alike (the demo replays past weeks);
+        # without it each record gets the moment it was scraped.
+        self.fixed_time = crawled_at
+        self.run_id = run_id
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        fixed = settings.get("REPMON_CRAWL_TIME")
+        return cls(crawl_time(fixed) if fixed else None, run_id(settings.get("REPMON_RUN_ID")))
+
+    def process_item(self, item, spider=None):
+        if not item.get("crawled_at"):
+            item["crawled_at"] = (self.fixed_time or datetime.now(UTC)).isoformat()
+        if item.get("run_id") is None:
+            item["run_id"] = self.run_id
+        return item
+
+
+class DatabasePipeline:
+    """Stores records in batches through ``reputation.store.store_records`` when REPMON_DB is set.
+
+    Batches keep transactions short so an interrupted crawl keeps what it stored. Each search record
+    is also announced on stdout (``REPMON-PROGRESS {json}``) for the parent process's progress bar.
+    """
+
+    BATCH_SIZE = 50
+
+    def __init__(self, db_url: str, run_id: int | None, stats=None):
+        self.db_url = db_url
+        self.run_id = run_id
+        self.stats = stats
+        self.buffer: list[dict] = []
+        self.engine = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        url = crawler.settings.get("REPMON_DB")
+        if not url:
+            raise NotConfigured("REPMON_DB is not set: records are only written to the feed")
+        return cls(url, run_id(crawler.settings.get("REPMON_RUN_ID")), crawler.stats)
+
+    def open_spider(self, spider=None):
+        # Imported here, not at module level: the crawler package must not need the database to load.
+        from reputation.db import get_engine
+
+        self.engine = get_engine(self.db_url)
+
+    def process_item(self, item, spider=None):
+        record = dict(item)
+        self.buffer.append(record)
+        if record.get("kind") == "search":
+            progress = {"source": record.get("source"), "npi": record.get("npi"), "status": record.get("status")}
+            sys.stdout.write(PROGRESS_PREFIX + json.dumps(progress) + "\n")
+            sys.stdout.flush()
+        if len(self.buffer) >= self.BATCH_SIZE:
+            self.flush()
+        return item
+
+    def close_spider(self, spider=None):
+        self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        from reputation.store import store_records
+
+        batch, self.buffer = self.buffer, []
+        try:
+            store_records(self.engine, batch, run_id=self.run_id)
+            self._inc("repmon/db/stored", len(batch))
+        except Exception:
+            # One bad record must not cost the other 49: retry them one by one and count the rejects.
+            logger.exception("storing a batch of %d records failed; storing them one by one", len(batch))
+            for record in batch:
+                try:
+                    store_records(self.engine, [record], run_id=self.run_id)
+                    self._inc("repmon/db/stored")
+                except Exception as exc:
+                    logger.error("record rejected (%s %s %s): %s", record.get("kind"), record.get("source"),
+                                 record.get("url") or record.get("npi"), exc)
+                    self._inc("repmon/db/rejected")
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        if self.stats is not None:
+            self.stats.inc_value(key, count)

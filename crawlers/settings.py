@@ -1,0 +1,63 @@
+"""Scrapy settings for repmon's spiders: polite, honest, and easy to point at the sandbox.
+
+Every value here can be overridden per run (``scrapy crawl SITE -s NAME=VALUE``); ``repmon crawl``
+passes REPMON_DB, REPMON_RUN_ID, REPMON_CRAWL_TIME and, for the demo, REPMON_SANDBOX_URL.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "repmon"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+# Politeness: one request at a time per site, at least a second apart, slower when the site slows.
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = False
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Say who we are and how to reach the operator: site owners should be able to complain, not guess.
+REPMON_CONTACT = os.environ.get("REPMON_CONTACT") or "set REPMON_CONTACT"
+USER_AGENT = f"repmon/0.1 (+https://github.com/repmon/repmon; contact: {REPMON_CONTACT})"
+
+# Retry what is transient. 403 is a refusal, not a hiccup: retrying it only looks more like a bot.
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOAD_TIMEOUT = 30
+
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+# A local HTTP cache speeds up parser development; never on for real monitoring runs.
+HTTPCACHE_ENABLED = os.environ.get("REPMON_HTTPCACHE", "").strip().lower() in {"1", "true", "yes", "on"}
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_EXPIRATION_SECS = 24 * 3600
+
+# Where each source lives. With REPMON_SANDBOX_URL set (e.g. "http://127.0.0.1:8123") every source is
+# served by the bundled sandbox instead, at f"{REPMON_SANDBOX_URL}/{source}".
+SOURCE_BASE_URLS = {
+    "healthgrades": "https://www.healthgrades.com",
+    "nppes": "https://npiregistry.cms.hhs.gov",
+}
+REPMON_SANDBOX_URL = None
+
+# How many pages of reviews to follow per listing: the newest reviews matter most, and each page is a
+# request to a site that did not ask to be crawled.
+REVIEW_PAGES_MAX = 3
+
+# Stamping (crawl time, run id) first; storing last, after any cleaning pipeline in between.
+ITEM_PIPELINES = {
+    "crawlers.pipelines.StampPipeline": 100,
+    "crawlers.pipelines.DatabasePipeline": 800,
+}
+# Set by `repmon crawl`: where to store records, which CrawlRun they belong to, the (simulated) crawl time.
+REPMON_DB = None
+REPMON_RUN_ID = None
+REPMON_CRAWL_TIME = None

@@ -1,0 +1,265 @@
+"""Render the HTML reports from plain data.
+
+One Jinja environment, built once, with autoescape on for every template:
+review text, listing names and URLs are scraped from the web and untrusted.
+Each report is a single self-contained file (CSS, script and SVG charts inline)
+so it opens offline and makes no network request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from reports.charts import line_chart, sparkline
+
+DASH = "–"  # shown where a value is unknown
+MINUS = "−"  # a real minus sign lines up with "+" in tables
+
+KIND_LABELS = {
+    "missing_listing": "Missing listing",
+    "outdated_phone": "Outdated phone",
+    "outdated_address": "Outdated address",
+    "duplicate_listing": "Duplicate listing",
+    "rating_drop": "Rating drop",
+    "negative_review": "Negative review",
+}
+
+SOURCE_LABELS = {
+    "healthgrades": "Healthgrades",
+    "vitals": "Vitals",
+    "webmd": "WebMD",
+    "zocdoc": "Zocdoc",
+    "ratemds": "RateMDs",
+    "nppes": "NPPES",
+    "google": "Google",
+    "yelp": "Yelp",
+    "usnews": "U.S. News",
+    "sharecare": "Sharecare",
+}
+
+STATE_LABELS = {
+    "listed": ("✓", "Listed"),
+    "missing": ("✗", "Missing"),
+    "unknown": ("?", "Unknown"),
+    "review": ("!", "Needs review"),
+    "not_crawled": (DASH, "Not crawled"),
+}
+
+_SAFE_FILE_NAME = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+
+def _round(value: float, digits: int) -> Decimal:
+    """Round half away from zero (4.25 -> 4.3), which float round() does not do."""
+    quantum = Decimal(1).scaleb(-digits)
+    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def fmt_rating(value: float | None, digits: int = 1) -> str:
+    """A star rating: 4.25 -> '4.3'; None -> '–'."""
+    if value is None:
+        return DASH
+    return str(_round(value, digits))
+
+
+def fmt_change(value: float | None, digits: int | None = None, percent: bool = False) -> str:
+    """A signed change since last time: '+0.2', '−0.3', '+3', '+2.0 pts'; None -> '–'.
+
+    Integers stay integers unless ``digits`` is given; floats default to one decimal.
+    ``percent=True`` reads a share difference (0.02) as percentage points.
+    A change that rounds to zero is shown unsigned.
+    """
+    if value is None:
+        return DASH
+    suffix = ""
+    if percent:
+        value, suffix = value * 100, " pts"
+        digits = 1 if digits is None else digits
+    if digits is None:
+        digits = 0 if isinstance(value, int) else 1
+    rounded = _round(value, digits)
+    if rounded == 0:
+        return f"{abs(rounded)}{suffix}"
+    sign = "+" if rounded > 0 else MINUS
+    return f"{sign}{abs(rounded)}{suffix}"
+
+
+def fmt_percent(value: float | None, digits: int = 0) -> str:
+    """A share as a percentage: 0.834 -> '83%'; None -> '–'."""
+    if value is None:
+        return DASH
+    return f"{_round(value * 100, digits)}%"
+
+
+def fmt_date(value: str | dt.date | None) -> str:
+    """'2026-11-18' -> 'Nov 18, 2026'; text that is not an ISO date is shown as given."""
+    if value is None or value == "":
+        return DASH
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def fmt_week(value: str | None) -> str:
+    """'2026-W47' -> 'Week 47 (Nov 16–22, 2026)'; anything else is shown as given."""
+    if not value:
+        return DASH
+    match = re.fullmatch(r"(\d{4})-W(\d{2})", value)
+    if not match:
+        return value
+    year, week = int(match[1]), int(match[2])
+    try:
+        monday = dt.date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return value
+    sunday = monday + dt.timedelta(days=6)
+    if monday.month == sunday.month:
+        days = f"{monday:%b} {monday.day}–{sunday.day}"
+    else:
+        days = f"{monday:%b} {monday.day} – {sunday:%b} {sunday.day}"
+    return f"Week {week} ({days}, {sunday.year})"
+
+
+def safe_url(value: str | None, allow_relative: bool = False) -> str:
+    """The URL if it is http(s) (or, when allowed, a plain relative path); '#' otherwise.
+
+    Scraped pages can carry ``javascript:`` or ``data:`` links; those must never become
+    clickable. Relative paths are only for links between our own report files.
+    """
+    if not value or not isinstance(value, str):
+        return "#"
+    url = value.strip()
+    if any(ord(char) < 32 or char.isspace() for char in url):
+        return "#"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "#"
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url
+    if allow_relative and not parts.scheme and not parts.netloc and not url.startswith(("/", "\\")):
+        return url
+    return "#"
+
+
+def kind_label(kind: str | None) -> str:
+    """'outdated_phone' -> 'Outdated phone'."""
+    if not kind:
+        return DASH
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def source_label(source: str | None) -> str:
+    """'healthgrades' -> 'Healthgrades'; unknown slugs are title-cased."""
+    if not source:
+        return DASH
+    return SOURCE_LABELS.get(source, source.replace("_", " ").title())
+
+
+def state_symbol(state: str) -> str:
+    return STATE_LABELS.get(state, ("?", state))[0]
+
+
+def state_label(state: str) -> str:
+    return STATE_LABELS.get(state, ("?", str(state).replace("_", " ").capitalize()))[1]
+
+
+def rating_chart(trend: dict, title: str = "Average rating by week") -> object:
+    """The weekly rating chart: source series under their display names, averages emphasised.
+
+    A series whose label is not a known source slug (e.g. 'All sources',
+    'Weighted average') is the aggregate and is drawn thicker.
+    """
+    values = [v for item in trend.get("series", []) for v in item["values"] if v is not None]
+    # Ratings cluster between 4 and 5; starting the axis a little under the lowest value keeps
+    # a weekly change visible, and the labelled axis says where it starts.
+    y_min = max(1, math.floor(min(values) - 0.25)) if values else 1
+    series = [
+        {
+            "label": source_label(item["label"]) if item["label"] in SOURCE_LABELS else item["label"],
+            "values": item["values"],
+            "emphasis": item.get("emphasis", item["label"] not in SOURCE_LABELS),
+        }
+        for item in trend.get("series", [])
+    ]
+    return line_chart(trend.get("weeks", []), series, y_min=y_min, y_max=5, title=title)
+
+
+def series_for(trend: dict, label: str) -> list | None:
+    """The weekly values of one series in a trend, or None."""
+    for item in trend.get("series", []):
+        if item["label"] == label:
+            return item["values"]
+    return None
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("reports", "templates"),
+        autoescape=True,  # for every template, whatever its file name
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        fmt_rating=fmt_rating,
+        fmt_change=fmt_change,
+        fmt_percent=fmt_percent,
+        fmt_date=fmt_date,
+        fmt_week=fmt_week,
+        safe_url=safe_url,
+        kind_label=kind_label,
+        source_label=source_label,
+        state_symbol=state_symbol,
+        state_label=state_label,
+    )
+    env.globals.update(
+        line_chart=line_chart,
+        sparkline=sparkline,
+        rating_chart=rating_chart,
+        series_for=series_for,
+    )
+    return env
+
+
+def render_overview(data: dict) -> str:
+    return environment().get_template("overview.html").render(data)
+
+
+def render_physician(data: dict) -> str:
+    return environment().get_template("physician.html").render(data)
+
+
+def write_reports(out_dir: Path, overview: dict | None, physicians: list[dict]) -> list[Path]:
+    """Write ``index.html`` (when there is an overview) and ``physicians/{npi}.html``.
+
+    Returns the written paths. Links between the files are relative, so the folder can
+    be zipped, mailed or opened from a share as it is.
+    """
+    out_dir = Path(out_dir)
+    written: list[Path] = []
+    physician_dir = out_dir / "physicians"
+    physician_dir.mkdir(parents=True, exist_ok=True)
+    if overview is not None:
+        index = out_dir / "index.html"
+        index.write_text(render_overview(overview), encoding="utf-8")
+        written.append(index)
+    for data in physicians:
+        npi = str(data["physician"]["npi"])
+        if not _SAFE_FILE_NAME.match(npi):
+            raise ValueError(f"refusing to use {npi!r} as a report file name")
+        path = physician_dir / f"{npi}.html"
+        path.write_text(render_physician(data), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,364 @@
+"""The ``repmon`` command: each command opens the database and calls one library function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False)
+roster_app = typer.Typer(help="The internal physician roster.", no_args_is_help=True)
+listings_app = typer.Typer(help="Listings crawled elsewhere.", no_args_is_help=True)
+report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
+app.add_typer(roster_app, name="roster")
+app.add_typer(listings_app, name="listings")
+app.add_typer(report_app, name="report")
+
+console = Console()
+err = Console(stderr=True)
+
+
+class State:
+    db: str | None = None
+
+
+def engine():
+    from reputation.db import get_engine
+
+    return get_engine(State.db)
+
+
+@app.callback()
+def main(
+    db: Annotated[Optional[str], typer.Option("--db", envvar="REPMON_DB", help="Database URL, e.g. sqlite:///repmon.db or postgresql://user@host/dbname. Default: sqlite:///repmon.db in the working directory.")] = None,
+) -> None:
+    State.db = db
+
+
+# -- roster -------------------------------------------------------------------------------------------
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Canonical roster CSV, CMS Doctors & Clinicians file, or NPPES npidata_pfile CSV.")],
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows and write the rejected ones to a file.")] = False,
+    rejects: Annotated[Optional[Path], typer.Option(help="Where --skip-invalid writes rejected rows (default: FILE.rejected.csv).")] = None,
+) -> None:
+    """Import the physician roster; the format is detected from the header.
+
+    Example: repmon roster import roster.csv
+    """
+    from reputation.roster import RosterError, import_roster
+
+    try:
+        result = import_roster(engine(), file, skip_invalid=skip_invalid, rejects_path=rejects)
+    except RosterError as exc:
+        err.print(f"[red]Roster not imported:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1)
+    console.print(result.describe() if hasattr(result, "describe") else str(result), highlight=False)
+
+
+# -- crawl ----------------------------------------------------------------------------------------------
+@app.command()
+def crawl(
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: all.")] = None,
+    sandbox: Annotated[Optional[str], typer.Option(help="Crawl a running repmon sandbox at this URL instead of the real sites.")] = None,
+    delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Search again physicians already searched successfully this week.")] = False,
+) -> None:
+    """Crawl the sources for the active roster: revisit known listings, search for the rest.
+
+    Example: repmon crawl --source healthgrades --source nppes
+    """
+    run = _crawl(source, sandbox_url=sandbox, delay=delay, refresh=refresh)
+    if run.status != "finished":
+        raise typer.Exit(1)
+
+
+def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):
+    from reputation.crawl import CrawlOptions, available_sources, run_crawl
+
+    known = available_sources()
+    sources = sources or known
+    unknown = [s for s in sources if s not in known]
+    if unknown:
+        err.print(f"Unknown source(s): {', '.join(unknown)}. Available: {', '.join(known)}", highlight=False)
+        raise typer.Exit(2)
+    options = CrawlOptions(sources=list(sources), sandbox_url=sandbox_url, delay=delay, refresh=refresh, crawl_time=crawl_time)
+    progress = Progress(TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+                        TimeElapsedColumn(), console=err, disable=quiet, transient=quiet)
+    with progress:
+        task = progress.add_task("crawl", total=None, last="")
+
+        def started(total: int) -> None:
+            progress.update(task, total=total)
+
+        def advanced(event: dict) -> None:
+            progress.update(task, advance=1, last=f"{event.get('source')} {event.get('npi')} {event.get('status')}")
+
+        try:
+            run = run_crawl(engine(), options, on_progress=advanced, on_start=started)
+        except KeyboardInterrupt:
+            err.print("Interrupted: what was stored is kept; run the same command again to complete the week.")
+            raise typer.Exit(130)
+    if not quiet:
+        print_crawl_summary(run)
+    return run
+
+
+def print_crawl_summary(run) -> None:
+    table = Table(title=f"Crawl {run.id}: {run.status}")
+    for column in ("source", "searched", "found", "blocked", "errors", "disallowed", "profiles", "fields missing"):
+        table.add_column(column)
+    for source, s in run.summary.get("sources", {}).items():
+        missing = ", ".join(f"{k} {v}" for k, v in s["fields_missing"].items() if v) or "-"
+        table.add_row(source, str(s["searched"]), str(s["found"]), str(s["blocked"]), str(s["errors"]),
+                      str(s["disallowed"]), str(s["profiles"]), missing)
+    console.print(table)
+    for source, s in run.summary.get("sources", {}).items():
+        for reason in s.get("reasons", []):
+            console.print(f"  {source}: {reason}", highlight=False)
+    if run.status != "finished":
+        console.print(f"Crawl log: {run.summary.get('log')}", highlight=False)
+
+
+# -- listings -------------------------------------------------------------------------------------------
+@listings_app.command("import")
+def listings_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines in the crawl output format.")],
+) -> None:
+    """Load crawl output produced elsewhere (e.g. scrapy crawl SITE -O out.jsonl).
+
+    Bad lines are skipped and reported with their line number; good lines are stored.
+    Example: repmon listings import out.jsonl
+    """
+    from reputation.listings import import_listings
+
+    result = import_listings(engine(), file)
+    for error in result.errors:
+        err.print(str(error), highlight=False)
+    console.print(f"{result.stored} record(s) read and stored ({result.counts.listings_new} new listings, "
+                  f"{result.counts.snapshots} snapshots, {result.counts.reviews} reviews, {result.counts.searches} searches); "
+                  f"{len(result.errors)} bad line(s) skipped", highlight=False)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+# -- match ----------------------------------------------------------------------------------------------
+@app.command()
+def match() -> None:
+    """Link listings to roster physicians: matched, needs review, or unmatched.
+
+    Example: repmon match
+    """
+    from reputation.match import match_listings
+
+    summary = match_listings(engine())
+    console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched} "
+                  f"({summary.changed} changed)", highlight=False)
+
+
+# -- flags ----------------------------------------------------------------------------------------------
+class FlagFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def flags(
+    format: Annotated[FlagFormat, typer.Option("--format", help="Output format.")] = FlagFormat.table,
+) -> None:
+    """The open findings: one per physician x source x kind.
+
+    Example: repmon flags --format json
+    """
+    from reputation.exports import neutralize
+    from reputation.findings import open_findings, refresh_findings
+
+    eng = engine()
+    refresh_findings(eng)
+    rows = open_findings(eng)
+    if format is FlagFormat.json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+    elif format is FlagFormat.csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["npi", "source", "kind", "url", "shown", "expected", "first_seen", "last_seen", "status"])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: neutralize(v) for k, v in row.items()})
+    else:
+        table = Table(title=f"{len(rows)} open finding(s)")
+        for column in ("npi", "source", "kind", "shown", "expected", "first seen"):
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            table.add_row(r["npi"], r["source"], r["kind"], r["shown"] or "", r["expected"] or "", r["first_seen"])
+        console.print(table)
+
+
+# -- reports --------------------------------------------------------------------------------------------
+OutOption = Annotated[Path, typer.Option("--out", help="Directory to write the report(s) into.")]
+TitleOption = Annotated[Optional[str], typer.Option("--title", envvar="REPMON_TITLE", help="Organization name shown on the reports.")]
+
+
+def _report_data(title):
+    from reputation.findings import refresh_findings
+    from reputation.reporting import ReportData
+
+    eng = engine()
+    refresh_findings(eng)
+    return ReportData(eng, title)
+
+
+@report_app.command("overview")
+def report_overview(out: OutOption = Path("reports-out"), title: TitleOption = None) -> None:
+    """The roster-wide overview (index.html).
+
+    Example: repmon report overview --out reports-out
+    """
+    from reports.render import write_reports
+
+    paths = write_reports(out, _report_data(title).overview(), [])
+    console.print(str(paths[0].resolve()), highlight=False)
+
+
+@report_app.command("physician")
+def report_physician(npi: Annotated[str, typer.Argument(help="The physician's NPI.")], out: OutOption = Path("reports-out"), title: TitleOption = None) -> None:
+    """One physician's report (physicians/NPI.html).
+
+    Example: repmon report physician 1234567893 --out reports-out
+    """
+    from reports.render import write_reports
+
+    data = _report_data(title)
+    if npi not in data.physicians:
+        err.print(f"NPI {npi} is not on the roster.")
+        raise typer.Exit(1)
+    paths = write_reports(out, None, [data.physician(npi)])
+    console.print(str(paths[0].resolve()), highlight=False)
+
+
+@report_app.command("all")
+def report_all(out: OutOption = Path("reports-out"), title: TitleOption = None) -> None:
+    """The overview and a report for every active physician.
+
+    Example: repmon report all --out reports-out
+    """
+    path = write_all_reports(out, title)
+    console.print(str(path.resolve()), highlight=False)
+
+
+def write_all_reports(out: Path, title: str | None) -> Path:
+    from reports.render import write_reports
+
+    data = _report_data(title)
+    paths = write_reports(out, data.overview(), [data.physician(p.npi) for p in data.active])
+    return paths[0]
+
+
+# -- export ---------------------------------------------------------------------------------------------
+class ExportWhat(str, Enum):
+    matches = "matches"
+    flags = "flags"
+    snapshots = "snapshots"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def export(
+    what: Annotated[ExportWhat, typer.Argument(help="What to export.")],
+    format: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
+    out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("export.csv"),
+) -> None:
+    """Export matches, open findings or weekly snapshots as CSV or JSON.
+
+    Example: repmon export matches --format csv --out matches.csv
+    """
+    from reputation.exports import EXPORTS, write_rows
+    from reputation.findings import refresh_findings
+
+    eng = engine()
+    if what is ExportWhat.flags:
+        refresh_findings(eng)
+    rows = EXPORTS[what.value](eng)
+    write_rows(rows, format.value, out)
+    console.print(f"{len(rows)} row(s) written to {out}", highlight=False)
+
+
+# -- weekly ---------------------------------------------------------------------------------------------
+@app.command()
+def weekly(
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: all.")] = None,
+    out: OutOption = Path("reports-out"),
+    title: TitleOption = None,
+    delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
+) -> None:
+    """Crawl, match, compute findings and write all reports: what cron runs every Monday.
+
+    Example: repmon weekly --out /var/www/reputation
+    """
+    from reputation.match import match_listings
+
+    run = _crawl(source, delay=delay)
+    summary = match_listings(engine())
+    console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched}", highlight=False)
+    path = write_all_reports(out, title)
+    console.print(str(path.resolve()), highlight=False)
+    if run.status != "finished":
+        raise typer.Exit(1)
+
+
+# -- demo and sandbox -------------------------------------------------------------------------------------
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the demo database and reports.")] = Path("repmon-demo"),
+    weeks: Annotated[int, typer.Option(help="Simulated weekly crawls.")] = 4,
+) -> None:
+    """Run the whole job on the bundled sandbox: roster, four weekly crawls, match, findings, reports.
+
+    Uses its own database in the --out directory (recreated each time), never your --db.
+    Example: repmon demo
+    """
+    from reputation.demo import run_demo
+
+    index = run_demo(out, weeks=weeks, console=console)
+    console.print(f"Overview report: {index.resolve()}", highlight=False)
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8123,
+    seed: Annotated[int, typer.Option(help="Seed of the generated world.")] = 7,
+) -> None:
+    """Serve the sandbox sites on 127.0.0.1 until Ctrl-C (for trying spiders and crawls offline).
+
+    Example: repmon sandbox --port 8123, then: repmon crawl --sandbox http://127.0.0.1:8123 --delay 0
+    """
+    import time
+
+    from reputation.sandbox.server import SandboxServer
+    from reputation.sandbox.world import World
+
+    with SandboxServer(World(seed=seed), port=port) as server:
+        console.print(f"Sandbox serving at {server.url} (Ctrl-C to stop). "
+                      f"Sample roster: {Path(__file__).parent / 'sandbox' / 'data' / 'sample_roster.csv'}", highlight=False)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,348 @@
+"""Normalization shared by the roster and the listings, so both sides compare alike.
+
+Every function takes the raw text a person or a site wrote and returns one canonical form, or ``None``
+(or an empty string for the key builders) when the text cannot be read. Phones become E.164 (``+14045550101``),
+ZIPs become ZIP5, states become USPS codes, streets take USPS suffix, directional and unit abbreviations.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+from importlib.resources import files
+
+import phonenumbers
+from nameparser import HumanName
+
+# -- phones -----------------------------------------------------------------------------------------
+
+
+def normalize_phone(text: str | None) -> str | None:
+    """E.164 form of a phone written any usual way (region US); ``None`` if it is not a valid number.
+
+    >>> normalize_phone("(404) 555-0101 ext 2")
+    '+14045550101'
+    """
+    if not text or not str(text).strip():
+        return None
+    try:
+        number = phonenumbers.parse(str(text), "US")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_digits(e164: str | None) -> str | None:
+    """The 10 national digits of a North American number (``+14045550101`` -> ``4045550101``)."""
+    phone = e164 if e164 and e164.startswith("+1") and len(e164) == 12 else normalize_phone(e164)
+    if not phone or not phone.startswith("+1"):
+        return None
+    return phone[2:]
+
+
+# -- ZIP and state ----------------------------------------------------------------------------------
+
+_ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
+
+
+def normalize_zip(text: str | None) -> str | None:
+    """ZIP5 from a 5- or 9-digit ZIP (``30329-2206``, ``303292206``); ``None`` otherwise."""
+    if text is None:
+        return None
+    match = _ZIP.match(str(text).strip())
+    return match.group(1) if match else None
+
+
+STATES = {
+    "AL": "ALABAMA", "AK": "ALASKA", "AZ": "ARIZONA", "AR": "ARKANSAS", "CA": "CALIFORNIA",
+    "CO": "COLORADO", "CT": "CONNECTICUT", "DE": "DELAWARE", "DC": "DISTRICT OF COLUMBIA",
+    "FL": "FLORIDA", "GA": "GEORGIA", "HI": "HAWAII", "ID": "IDAHO", "IL": "ILLINOIS", "IN": "INDIANA",
+    "IA": "IOWA", "KS": "KANSAS", "KY": "KENTUCKY", "LA": "LOUISIANA", "ME": "MAINE", "MD": "MARYLAND",
+    "MA": "MASSACHUSETTS", "MI": "MICHIGAN", "MN": "MINNESOTA", "MS": "MISSISSIPPI", "MO": "MISSOURI",
+    "MT": "MONTANA", "NE": "NEBRASKA", "NV": "NEVADA", "NH": "NEW HAMPSHIRE", "NJ": "NEW JERSEY",
+    "NM": "NEW MEXICO", "NY": "NEW YORK", "NC": "NORTH CAROLINA", "ND": "NORTH DAKOTA", "OH": "OHIO",
+    "OK": "OKLAHOMA", "OR": "OREGON", "PA": "PENNSYLVANIA", "RI": "RHODE ISLAND", "SC": "SOUTH CAROLINA",
+    "SD": "SOUTH DAKOTA", "TN": "TENNESSEE", "TX": "TEXAS", "UT": "UTAH", "VT": "VERMONT",
+    "VA": "VIRGINIA", "WA": "WASHINGTON", "WV": "WEST VIRGINIA", "WI": "WISCONSIN", "WY": "WYOMING",
+    "PR": "PUERTO RICO", "VI": "VIRGIN ISLANDS", "GU": "GUAM", "AS": "AMERICAN SAMOA",
+    "MP": "NORTHERN MARIANA ISLANDS",
+}
+_STATE_BY_NAME = {name: code for code, name in STATES.items()} | {
+    "WASHINGTON DC": "DC", "WASHINGTON D C": "DC", "US VIRGIN ISLANDS": "VI",
+    "U S VIRGIN ISLANDS": "VI", "COMMONWEALTH OF PUERTO RICO": "PR",
+}
+
+
+def normalize_state(text: str | None) -> str | None:
+    """USPS code from a code or a full name (``"Georgia"``, ``"GA"``, ``"Ga."`` -> ``"GA"``)."""
+    if not text:
+        return None
+    key = name_key(text)
+    if key in STATES:
+        return key
+    return _STATE_BY_NAME.get(key)
+
+
+# -- streets and addresses --------------------------------------------------------------------------
+
+# USPS Publication 28, appendix C1 (common suffixes and the spellings people use for them).
+STREET_SUFFIXES = {
+    "ALLEY": "ALY", "ALLY": "ALY", "AVENUE": "AVE", "AV": "AVE", "AVEN": "AVE", "AVENU": "AVE",
+    "AVN": "AVE", "AVNUE": "AVE", "BOULEVARD": "BLVD", "BOUL": "BLVD", "BOULV": "BLVD", "BLV": "BLVD",
+    "BYPASS": "BYP", "CAUSEWAY": "CSWY", "CENTER": "CTR", "CENTRE": "CTR", "CENTR": "CTR", "CNTR": "CTR",
+    "CENTERS": "CTRS", "CIRCLE": "CIR", "CIRC": "CIR", "CIRCL": "CIR", "COMMON": "CMN", "COMMONS": "CMNS",
+    "CORNER": "COR", "COURT": "CT", "COURTS": "CTS", "COVE": "CV", "CREEK": "CRK", "CROSSING": "XING",
+    "DRIVE": "DR", "DRIV": "DR", "DRV": "DR", "ESTATE": "EST", "ESTATES": "ESTS", "EXPRESSWAY": "EXPY",
+    "EXPRESS": "EXPY", "EXPWY": "EXPY", "EXTENSION": "EXT", "FREEWAY": "FWY", "GARDEN": "GDN",
+    "GARDENS": "GDNS", "GATEWAY": "GTWY", "GROVE": "GRV", "HARBOR": "HBR", "HEIGHTS": "HTS", "HT": "HTS",
+    "HIGHWAY": "HWY", "HIGHWY": "HWY", "HIWAY": "HWY", "HIWY": "HWY", "HILL": "HL", "HILLS": "HLS",
+    "HOLLOW": "HOLW", "ISLAND": "IS", "JUNCTION": "JCT", "LAKE": "LK", "LAKES": "LKS", "LANDING": "LNDG",
+    "LANE": "LN", "MANOR": "MNR", "MEADOW": "MDW", "MEADOWS": "MDWS", "MILL": "ML", "MILLS": "MLS",
+    "MOUNT": "MT", "MOUNTAIN": "MTN", "ORCHARD": "ORCH", "PARKWAY": "PKWY", "PARKWY": "PKWY",
+    "PKY": "PKWY", "PARKWAYS": "PKWY", "PIKES": "PIKE", "PLACE": "PL", "PLAZA": "PLZ", "PLZA": "PLZ",
+    "POINT": "PT", "POINTS": "PTS", "PORT": "PRT", "PRAIRIE": "PR", "RANCH": "RNCH", "RIDGE": "RDG",
+    "RIVER": "RIV", "ROAD": "RD", "ROADS": "RDS", "ROUTE": "RTE", "SHORE": "SHR", "SPRING": "SPG",
+    "SPRINGS": "SPGS", "SQUARE": "SQ", "SQR": "SQ", "SQU": "SQ", "STATION": "STA", "STATN": "STA",
+    "STN": "STA", "STREET": "ST", "STR": "ST", "STRT": "ST", "STREETS": "STS", "SUMMIT": "SMT",
+    "TERRACE": "TER", "TERR": "TER", "TRACE": "TRCE", "TRAIL": "TRL", "TRAILS": "TRL", "TRNPK": "TPKE",
+    "TURNPIKE": "TPKE", "TURNPK": "TPKE", "VALLEY": "VLY", "VIEW": "VW", "VILLAGE": "VLG", "VILLE": "VL",
+    "VISTA": "VIS", "WAYS": "WAYS", "WELLS": "WLS",
+}
+DIRECTIONALS = {
+    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
+    "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
+}
+# Secondary unit designators (USPS Publication 28, appendix C2). "#" becomes STE: on a practice address
+# the number after "#" is nearly always a suite.
+UNIT_DESIGNATORS = {
+    "SUITE": "STE", "STE": "STE", "SUIT": "STE", "STES": "STE", "#": "STE", "APARTMENT": "APT",
+    "BUILDING": "BLDG", "BLDG": "BLDG", "BLD": "BLDG", "FLOOR": "FL", "FLR": "FL", "ROOM": "RM",
+    "UNIT": "UNIT", "DEPARTMENT": "DEPT", "OFFICE": "OFC",
+}
+ORDINALS = {
+    "FIRST": "1ST", "SECOND": "2ND", "THIRD": "3RD", "FOURTH": "4TH", "FIFTH": "5TH", "SIXTH": "6TH",
+    "SEVENTH": "7TH", "EIGHTH": "8TH", "NINTH": "9TH", "TENTH": "10TH",
+}
+_STREET_WORDS = STREET_SUFFIXES | DIRECTIONALS | ORDINALS
+
+
+def normalize_street(text: str | None) -> str:
+    """Uppercase USPS form of a street line: ``"1365 Clifton Road N.E., Suite #604"`` -> ``1365 CLIFTON RD NE STE 604``."""
+    if not text:
+        return ""
+    words = _fold(str(text)).upper().replace("#", " # ").replace(".", "")
+    tokens = re.sub(r"[^A-Z0-9#/ -]+", " ", words).replace(" - ", " ").split()
+    out: list[str] = []
+    for token in tokens:
+        if token in UNIT_DESIGNATORS:
+            if out and out[-1] == "STE" and token == "#":  # "SUITE #604": the # repeats the designator
+                continue
+            out.append(UNIT_DESIGNATORS[token])
+        else:
+            out.append(_STREET_WORDS.get(token, token))
+    return " ".join(out)
+
+
+def normalize_city(text: str | None) -> str:
+    """Comparable city name: ``"St. Louis"`` and ``"Saint Louis"`` both give ``ST LOUIS``."""
+    words = name_key(text).split()
+    return " ".join(_CITY_WORDS.get(word, word) for word in words)
+
+
+_CITY_WORDS = {"SAINT": "ST", "SAINTE": "STE", "FORT": "FT", "MOUNT": "MT"}
+
+
+def address_key(street: str | None, city: str | None, state: str | None, zip: str | None) -> str:
+    """One string that is equal for two spellings of the same address; missing parts stay empty."""
+    return "|".join(
+        [normalize_street(street), normalize_city(city), normalize_state(state) or "", normalize_zip(zip) or ""]
+    )
+
+
+# -- names ------------------------------------------------------------------------------------------
+
+_UNFOLDABLE = str.maketrans({"ß": "ss", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae", "Ł": "L", "ł": "l",
+                             "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe", "ı": "i"})
+
+
+def _fold(text: str) -> str:
+    """Accents removed (``Núñez`` -> ``Nunez``), then only ASCII kept."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNFOLDABLE))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+
+
+def name_key(text: str | None) -> str:
+    """Comparable form of a name: uppercase ASCII, apostrophes dropped, other punctuation a space.
+
+    >>> name_key("María O'Neil-Núñez")
+    'MARIA ONEIL NUNEZ'
+    """
+    if not text:
+        return ""
+    folded = _fold(str(text)).upper()
+    folded = re.sub(r"['`\u2019]", "", folded)
+    return " ".join(re.sub(r"[^A-Z0-9]+", " ", folded).split())
+
+
+GENERATIONAL_SUFFIXES = {"JR": "Jr", "SR": "Sr", "II": "II", "III": "III", "IV": "IV", "V": "V"}
+# Degrees, licences and fellowships written after a clinician's name. Compared without dots and spaces.
+CREDENTIALS = frozenset("""
+    MD DO MBBS MBCHB MBBCH BMBS PHD DPM DDS DMD OD PHARMD PSYD EDD DRPH SCD DSC DNP DNSC DMSC DC DPT AUD
+    NP APRN APN ARNP CRNP FNP FNP-C FNP-BC ANP ANP-C ANP-BC AGNP AGNP-C AGNP-BC AGACNP AGACNP-BC ACNP
+    ACNP-BC PNP PNP-BC CPNP CPNP-PC CPNP-AC WHNP WHNP-BC PMHNP PMHNP-BC NNP NNP-BC CNM CNS CRNA RN BSN MSN
+    LPN LVN PA PA-C RPA-C MPAS MHS MMSC MPH MS MSC MA MBA MHA MPHIL MSW LCSW LICSW LMSW LPC LMFT
+    PT OT OTR OTR/L SLP CCC-SLP MA-CCC RD LD LDN RPH CDE CDCES JD BS BA
+    FACC FACS FACP FAAP FAAFP FACOG FACE FCCP FAHA FASN FSCAI FHRS FACG FAAN FAAOS FACEP FAANS FASCRS
+    FAAD FACOS FACOI FACOFP FASA FAASM FASGE FRCPC FRCSC FRCS FRCP MRCP DABR DABFM DABA FAPA DFAPA FAWM
+    FSIR FAAO FAARM FACR FIDSA FASE FSVM FASCO FAAPMR FAACVPR
+""".split())
+_CREDENTIAL_DISPLAY = {"PHD": "PhD", "PHARMD": "PharmD", "PSYD": "PsyD", "EDD": "EdD", "DRPH": "DrPH",
+                       "SCD": "ScD", "DSC": "DSc", "DNSC": "DNSc", "MSC": "MSc", "MPHIL": "MPhil",
+                       "MBCHB": "MBChB", "MBBCH": "MBBCh", "AUD": "AuD", "DMSC": "DMSc", "MMSC": "MMSc",
+                       "OTR/L": "OTR/L"}
+
+
+def _compact(token: str) -> str:
+    return token.upper().replace(".", "").replace(" ", "").strip(",;")
+
+
+def normalize_credentials(text: str | None) -> str | None:
+    """A credential field in one spelling: ``"M.D., F.A.C.C."`` -> ``"MD, FACC"``; ``None`` when blank."""
+    if not text:
+        return None
+    tokens: list[str] = []
+    for piece in re.split(r"[,;]", _fold(str(text))):
+        tokens += _credential_tokens(piece.split())
+    seen: list[str] = []
+    for token in tokens:
+        token = _CREDENTIAL_DISPLAY.get(token, token)
+        if token and token not in seen:
+            seen.append(token)
+    return ", ".join(seen) or None
+
+
+def _credential_tokens(words: list[str]) -> list[str]:
+    """Compact credential tokens: "M. D." is one (MD), "MD/PhD" two, "OTR/L" one."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1].endswith(".") and word.endswith("."):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    tokens: list[str] = []
+    for word in joined:
+        token = _compact(word)
+        tokens += token.split("/") if "/" in token and token not in CREDENTIALS else [token]
+    return [t for t in tokens if t]
+
+
+def _is_credential(token: str) -> bool:
+    compact = _compact(token)
+    return compact in CREDENTIALS or ("/" in compact and all(p in CREDENTIALS for p in compact.split("/")))
+
+
+def _is_suffix(token: str) -> bool:
+    return _compact(token) in GENERATIONAL_SUFFIXES
+
+
+def parse_person_name(display: str | None) -> dict[str, str]:
+    """Split a displayed clinician name into first, middle, last, suffix and credentials.
+
+    Understands "Dr. Jane A. Doe, MD, FACC", "DOE, JANE A", multi-part last names ("de la Cruz",
+    "Van Der Berg") and credentials in any spelling; credentials are removed from the name and returned
+    normalized (``"MD, FACC"``). Missing parts are empty strings.
+    """
+    name, credentials, suffixes = _strip_credentials(display or "")
+    parsed = HumanName(name)
+    for piece in re.split(r"[,\s]+", parsed.suffix):
+        if not piece:
+            continue
+        (suffixes if _is_suffix(piece) else credentials).append(piece)
+    return {
+        "first": parsed.first,
+        "middle": parsed.middle,
+        "last": parsed.last,
+        "suffix": " ".join(GENERATIONAL_SUFFIXES[_compact(s)] for s in suffixes),
+        "credentials": normalize_credentials(", ".join(credentials)) or "",
+    }
+
+
+def _strip_credentials(display: str) -> tuple[str, list[str], list[str]]:
+    """The name without its trailing credentials, the credentials, and generational suffixes found among them."""
+    segments = [s.split() for s in " ".join(display.split()).split(",")]
+    segments = [s for s in segments if s]
+    credentials: list[str] = []
+    suffixes: list[str] = []
+    # Whole trailing comma segments made only of credentials and suffixes: ", MD, FACC", ", Jr."
+    while len(segments) > 1 and all(_is_credential(t) or _is_suffix(t) for t in _joined_dots(segments[-1])):
+        tokens = _joined_dots(segments.pop())
+        credentials[:0] = [t for t in tokens if _is_credential(t)]
+        suffixes[:0] = [t for t in tokens if not _is_credential(t)]
+    # Trailing tokens of the last segment ("Jane Doe MD PhD"), keeping at least two name words overall so
+    # that "Jane Ma" keeps her last name.
+    last = segments[-1] if segments else []
+    while last and sum(len(s) for s in segments) > 2:
+        tail = _tail_credential(last)
+        if not tail:
+            break
+        credentials.insert(0, tail)
+    name = ", ".join(" ".join(s) for s in segments)
+    return name, credentials, suffixes
+
+
+def _joined_dots(tokens: list[str]) -> list[str]:
+    """Rejoin credentials written with spaces between dotted letters: ["M.", "D."] -> ["M.D."]."""
+    out: list[str] = []
+    for token in tokens:
+        if out and out[-1].endswith(".") and token.endswith(".") and _is_credential(out[-1] + token):
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
+def _tail_credential(tokens: list[str]) -> str | None:
+    """Pop and return the credential at the end of ``tokens`` (one token, or two like "M. D.")."""
+    if len(tokens) >= 2 and _is_credential(tokens[-2] + tokens[-1]) and not _is_credential(tokens[-1]):
+        second = tokens.pop()
+        return tokens.pop() + second
+    if _is_credential(tokens[-1]):
+        return tokens.pop()
+    return None
+
+
+# -- nicknames --------------------------------------------------------------------------------------
+
+
+def nickname_variants(first: str | None) -> set[str]:
+    """The first name with its nicknames and formal forms, both ways (Robert ~ Bob ~ Rob), as name keys."""
+    key = name_key(first)
+    if not key:
+        return set()
+    nicknames, formal_names = _nickname_graph()
+    variants = {key} | nicknames.get(key, set()) | formal_names.get(key, set())
+    # Bob ~ Rob goes through their shared formal name Robert. The list also has reverse rows (bill ->
+    # robert), so only go through a longer, more formal name: otherwise Robert ~ Bill ~ William.
+    for formal in formal_names.get(key, set()) | nicknames.get(key, set()):
+        if len(formal) > len(key):
+            variants |= nicknames.get(formal, set())
+    return variants
+
+
+@lru_cache(maxsize=1)
+def _nickname_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(formal name -> nicknames, nickname -> formal names) from the bundled carltonnorthern/nicknames list."""
+    nicknames: dict[str, set[str]] = defaultdict(set)
+    formal_names: dict[str, set[str]] = defaultdict(set)
+    source = files("reputation").joinpath("data/nicknames.csv")
+    with source.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            formal, nickname = name_key(row["name1"]), name_key(row["name2"])
+            nicknames[formal].add(nickname)
+            formal_names[nickname].add(formal)
+    return dict(nicknames), dict(formal_names)
