@@ -220,8 +220,11 @@ def new_negative_reviews(listings: pd.DataFrame, reviews: pd.DataFrame) -> pd.Da
 
 
 def _negative_reviews(listings: pd.DataFrame, reviews: pd.DataFrame) -> list[dict]:
+    new = new_negative_reviews(listings, reviews)
+    if new.empty:
+        return []
     out = []
-    for (npi, source), group in new_negative_reviews(listings, reviews).groupby(["npi", "source"]):
+    for (npi, source), group in new.groupby(["npi", "source"]):
         top = group.iloc[0]
         text = (top["text"] or "").strip()
         shown = f"{top['rating']:.0f}-star review of {top['date'] or 'unknown date'}: {text[:280]}"

@@ -346,3 +346,20 @@ def _nickname_graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
             nicknames[formal].add(nickname)
             formal_names[nickname].add(formal)
     return dict(nicknames), dict(formal_names)
+
+
+# -- NPI --------------------------------------------------------------------------------------------
+
+
+def npi_check_digit(first_nine: str) -> str:
+    """The check digit of an NPI: Luhn over the card-issuer prefix 80840 and the first nine digits."""
+    total = 0
+    for position, digit in enumerate(reversed("80840" + first_nine)):
+        value = int(digit) * (2 if position % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return str((10 - total % 10) % 10)
+
+
+def is_valid_npi(text: str | None) -> bool:
+    """True for 10 digits whose last one is the right check digit (``1234567893``)."""
+    return bool(text) and len(text) == 10 and text.isdigit() and npi_check_digit(text[:9]) == text[9]

@@ -169,8 +169,8 @@ def _physician(rng: random.Random, index: int, sources: list[str], weeks: list[s
                 values = [round(min(5.0, rating + 0.25 * (len(weeks) - 1 - w)), 2) for w in range(len(weeks))]
             else:
                 values = [round(min(5.0, max(1.0, rating + rng.gauss(0, 0.05))), 2) for _ in weeks]
-            if rng.random() < 0.1:
-                values[rng.randrange(len(weeks) - 1)] = None
+            if len(weeks) > 2 and rng.random() < 0.1:  # a week the page could not be read
+                values[rng.randrange(1, len(weeks) - 1)] = None
             values[-1] = rating
             trend_series.append({"label": source, "values": values, "_count": review_count})
 

@@ -1,0 +1,142 @@
+"""schema.org data embedded in pages (JSON-LD and microdata), read once for every spider.
+
+``structured_objects`` returns every schema.org object of a page as one flat list, nested objects
+included (a ``SearchResultsPage``'s ``provider[]`` Physicians, a JSON-LD ``@graph``), with ``@type``
+reduced to its short name ("Physician", not "http://schema.org/Physician").
+"""
+
+from __future__ import annotations
+
+import re
+
+import extruct
+
+PHYSICIAN_TYPES = ("Physician", "IndividualPhysician", "Person")
+BUSINESS_TYPES = ("MedicalBusiness", "MedicalClinic", "MedicalOrganization", "LocalBusiness", "Dentist")
+
+
+def structured_objects(response) -> list[dict]:
+    """All schema.org objects in ``response`` (JSON-LD and microdata), flattened."""
+    try:
+        data = extruct.extract(
+            response.text, base_url=response.url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore"
+        )
+    except Exception:  # a page extruct cannot read simply has no structured data for us
+        return []
+    found: list[dict] = []
+    for syntax in ("json-ld", "microdata"):
+        for item in data.get(syntax) or []:
+            _collect(item, found)
+    return found
+
+
+def _collect(value, found: list[dict]) -> None:
+    if isinstance(value, list):
+        for entry in value:
+            _collect(entry, found)
+    elif isinstance(value, dict):
+        if "@graph" in value:
+            _collect(value["@graph"], found)
+        if "@type" in value:
+            value["@type"] = _short_type(value["@type"])
+            found.append(value)
+        for key, child in value.items():
+            if key not in ("@graph", "@context"):
+                _collect(child, found)
+
+
+def _short_type(value):
+    if isinstance(value, list):
+        names = [_short_type(v) for v in value]
+        return names[0] if len(names) == 1 else names
+    return re.sub(r"^.*[/#]", "", str(value))
+
+
+def types_of(obj: dict) -> set[str]:
+    value = obj.get("@type")
+    return set(value) if isinstance(value, list) else {value} if value else set()
+
+
+def find_objects(objects: list[dict], *types: str) -> list[dict]:
+    """The objects having any of ``types``, in page order."""
+    wanted = set(types)
+    return [obj for obj in objects if types_of(obj) & wanted]
+
+
+def first_object(objects: list[dict], *types: str) -> dict | None:
+    """The first object of the first of ``types`` present: the order of ``types`` is a preference."""
+    for wanted in types:
+        matches = find_objects(objects, wanted)
+        if matches:
+            return matches[0]
+    return None
+
+
+def text(value) -> str | None:
+    """A property's text: first of a list, ``name`` of an object, whitespace collapsed; None if empty."""
+    if isinstance(value, list):
+        value = next((v for v in value if v not in (None, "")), None)
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value") or value.get("@id")
+    if value is None:
+        return None
+    cleaned = " ".join(str(value).split())
+    return cleaned or None
+
+
+def number(value) -> float | None:
+    found = re.search(r"\d+(?:\.\d+)?", text(value) or "")
+    return float(found.group()) if found else None
+
+
+def aggregate_rating(obj: dict) -> tuple[float | None, int | None]:
+    """(rating, count) of an object's ``aggregateRating``; count prefers ratingCount over reviewCount."""
+    rating = obj.get("aggregateRating")
+    if isinstance(rating, list):
+        rating = rating[0] if rating else None
+    if not isinstance(rating, dict):
+        return None, None
+    count = number(rating.get("ratingCount"))
+    if count is None:
+        count = number(rating.get("reviewCount"))
+    return number(rating.get("ratingValue")), int(count) if count is not None else None
+
+
+def postal_addresses(obj: dict) -> list[dict]:
+    """An object's ``address`` (one or several PostalAddress, or a plain string) as address dicts."""
+    values = obj.get("address")
+    values = values if isinstance(values, list) else [values] if values else []
+    out = []
+    for value in values:
+        if isinstance(value, dict):
+            out.append(
+                {
+                    "street": text(value.get("streetAddress")),
+                    "city": text(value.get("addressLocality")),
+                    "state": text(value.get("addressRegion")),
+                    "zip": text(value.get("postalCode")),
+                }
+            )
+        elif text(value):
+            out.append({"street": text(value), "city": None, "state": None, "zip": None})
+    return out
+
+
+def telephones(obj: dict) -> list[str]:
+    values = obj.get("telephone")
+    values = values if isinstance(values, list) else [values] if values else []
+    return [t for t in (text(v) for v in values) if t]
+
+
+def npi_of(obj: dict) -> str | None:
+    """The NPI an object declares (``usNPI`` or an ``identifier`` naming NPI), if it is 10 digits."""
+    candidates = [obj.get("usNPI")]
+    identifiers = obj.get("identifier")
+    for ident in identifiers if isinstance(identifiers, list) else [identifiers]:
+        if isinstance(ident, dict) and "npi" in str(ident.get("propertyID", "")).lower():
+            candidates.append(ident.get("value"))
+    for candidate in candidates:
+        digits = re.sub(r"\D", "", text(candidate) or "")
+        if len(digits) == 10:
+            return digits
+    return None

@@ -1,0 +1,657 @@
+"""Importing the physician roster from a CSV file into the database.
+
+Three layouts are recognised from the header row: our own roster CSV (``ROSTER_COLUMNS``), the CMS Doctors and
+Clinicians national downloadable file (DAC), and the NPPES monthly ``npidata_pfile`` (V2). Every row is
+checked first; by default one bad row stops the import and every problem is reported with its line and column.
+The import then runs in one transaction: physicians are upserted by NPI, their locations brought in line with
+the file, and physicians missing from the file are marked inactive (never deleted).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from reputation.models import Location, Physician
+from reputation.normalize import (
+    GENERATIONAL_SUFFIXES,
+    is_valid_npi,
+    name_key,
+    normalize_credentials,
+    normalize_phone,
+    normalize_state,
+    normalize_street,
+    normalize_zip,
+    parse_person_name,
+)
+
+ROSTER_COLUMNS = (
+    "npi", "first_name", "middle_name", "last_name", "suffix", "credentials", "specialty", "department",
+    "practice_name", "street", "city", "state", "zip", "phone",
+)
+PHYSICIAN_FIELDS = (
+    "npi", "first_name", "middle_name", "last_name", "suffix", "credentials", "specialty", "department",
+    "other_names",
+)
+LOCATION_FIELDS = ("practice_name", "street", "city", "state", "zip", "phone")
+BATCH = 500  # rows per executemany / IN (...) list; well under SQLite's bound-parameter limit
+SHOWN_ERRORS = 20
+
+
+# -- results and errors -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one cell: ``roster.csv:7: npi: check digit is wrong (1234567890)``."""
+
+    file: str
+    line: int
+    column: str
+    reason: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}: {self.column}: {self.reason}"
+        return f"{where} ({self.value})" if self.value else where
+
+
+class RosterError(Exception):
+    """The roster cannot be imported; ``errors`` lists every bad cell when rows were at fault."""
+
+    def __init__(self, message: str, errors: Iterable[RowError] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = list(errors)
+
+    def __str__(self) -> str:
+        lines = [self.message, *(f"  {e}" for e in self.errors[:SHOWN_ERRORS])]
+        if len(self.errors) > SHOWN_ERRORS:
+            lines.append(f"  ... and {len(self.errors) - SHOWN_ERRORS} more")
+        return "\n".join(lines)
+
+
+@dataclass
+class RosterImportResult:
+    format: str
+    rows_read: int = 0
+    physicians_added: int = 0
+    physicians_updated: int = 0
+    physicians_deactivated: int = 0
+    physicians_unchanged: int = 0
+    locations: int = 0
+    locations_added: int = 0
+    locations_removed: int = 0
+    skipped: int = 0  # rows that are not individual clinicians (NPPES organisations, deactivated NPIs)
+    rejected: int = 0
+    rejects_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- formats ----------------------------------------------------------------------------------------
+
+
+class _Skip(Exception):
+    """A row that is not a clinician's (an NPPES organisation, a deactivated NPI): counted, not an error."""
+
+
+@dataclass(frozen=True)
+class RosterFormat:
+    """A roster layout: which header names feed each field, and how a row becomes field values."""
+
+    name: str
+    columns: dict[str, tuple[str, ...]]  # field -> accepted header names, lowercase
+    required: tuple[str, ...]  # fields whose column must be in the header
+    extract: Callable[[_Row], dict]
+    phone_required: bool = False
+    street_required: bool = False
+
+    def resolve(self, header: list[str]) -> dict[str, str]:
+        """field -> the header's own spelling of its column, for the fields this header has."""
+        present = {name.strip().lower(): name.strip() for name in header}
+        resolved = {}
+        for name, aliases in self.columns.items():
+            found = next((present[a] for a in aliases if a in present), None)
+            if found:
+                resolved[name] = found
+        return resolved
+
+    def missing(self, header: list[str]) -> list[str]:
+        resolved = self.resolve(header)
+        return [self.columns[name][0] for name in self.required if name not in resolved]
+
+
+class _Row:
+    """Cell access for one data row by field name or by header name."""
+
+    def __init__(self, header: list[str], columns: dict[str, str]) -> None:
+        self._index = {name.strip().lower(): i for i, name in reversed(list(enumerate(header)))}
+        self.columns = columns
+        self.cells: list[str] = []
+
+    def __call__(self, name: str) -> str:
+        """The trimmed value of field ``name``, or of the column so named; blank when absent."""
+        column = self.columns.get(name, name)
+        i = self._index.get(column.lower())
+        if i is None or i >= len(self.cells):
+            return ""
+        return " ".join(self.cells[i].split())
+
+
+def _canonical(row: _Row) -> dict:
+    values = {name: row(name) for name in ROSTER_COLUMNS}
+    values["other_names"] = [_other_name(text) for text in row("other_names").split(";") if text.strip()]
+    return values
+
+
+def _other_name(display: str) -> dict:
+    parsed = parse_person_name(display)
+    return {"first_name": parsed["first"], "middle_name": parsed["middle"], "last_name": parsed["last"],
+            "kind": "other"}
+
+
+def _dac(row: _Row) -> dict:
+    specialty = _title(row("specialty"))
+    return {
+        "npi": row("npi"), "first_name": row("first_name"), "middle_name": row("middle_name"),
+        "last_name": row("last_name"), "suffix": row("suffix"), "credentials": row("credentials"),
+        "specialty": specialty, "department": specialty, "practice_name": row("practice_name"),
+        "street": " ".join(filter(None, [row("street"), row("street_2")])),
+        "city": row("city"), "state": row("state"), "zip": row("zip"), "phone": row("phone"),
+        "other_names": [],
+    }
+
+
+_OTHER_NAME_KINDS = {"1": "former", "2": "professional", "5": "other"}
+
+
+def _nppes(row: _Row) -> dict:
+    entity_type = row("entity_type")
+    if entity_type == "2":
+        raise _Skip("organisation rows (entity type 2)")
+    if entity_type != "1":
+        raise _Skip("deactivated NPIs (no entity type)")
+    specialty, department = _taxonomy(row)
+    values = {
+        "npi": row("npi"), "first_name": row("first_name"), "middle_name": row("middle_name"),
+        "last_name": row("last_name"), "suffix": row("suffix"), "credentials": row("credentials"),
+        "specialty": specialty, "department": department, "practice_name": "",
+        "street": " ".join(filter(None, [row("street"), row("street_2")])),
+        "city": row("city"), "state": row("state"), "zip": row("zip"), "phone": row("phone"),
+        "country": row("country"), "other_names": [],
+    }
+    if row("other_last_name"):
+        values["other_names"] = [{
+            "first_name": row("other_first_name") or row("first_name"),
+            "middle_name": row("other_middle_name"),
+            "last_name": row("other_last_name"),
+            "kind": _OTHER_NAME_KINDS.get(row("other_name_type"), "other"),
+        }]
+    return values
+
+
+def _taxonomy(row: _Row) -> tuple[str, str]:
+    """(specialty, department) from the primary taxonomy code (the first one when none is flagged)."""
+    codes = [(row(f"healthcare provider taxonomy code_{i}"),
+              row(f"healthcare provider primary taxonomy switch_{i}")) for i in range(1, 16)]
+    primary = next((code for code, switch in codes if code and switch == "Y"), codes[0][0])
+    if not primary:
+        return "", ""
+    return nucc_taxonomy().get(primary, (f"taxonomy {primary}", ""))
+
+
+@lru_cache(maxsize=1)
+def nucc_taxonomy() -> dict[str, tuple[str, str]]:
+    """NUCC code -> (specialty, classification): 207RC0000X -> ("Cardiovascular Disease", "Internal Medicine")."""
+    source = files("reputation").joinpath("data/nucc_taxonomy.csv")
+    with source.open(encoding="utf-8") as handle:
+        return {
+            row["Code"]: (row["Display Name"].removesuffix(" Physician") or row["Classification"],
+                          row["Classification"])
+            for row in csv.DictReader(handle)
+        }
+
+
+_DAC_COLUMNS = {
+    "npi": ("npi",),
+    "last_name": ("provider last name", "lst_nm", "last name"),
+    "first_name": ("provider first name", "frst_nm", "first name"),
+    "middle_name": ("provider middle name", "mid_nm", "middle name"),
+    "suffix": ("suff", "suffix"),
+    "credentials": ("cred", "credential"),
+    "specialty": ("pri_spec", "primary specialty"),
+    "practice_name": ("facility name", "org_nm", "organization legal name"),
+    "street": ("adr_ln_1", "full street address", "line 1 street address"),
+    "street_2": ("adr_ln_2", "line 2 street address"),
+    "city": ("city/town", "cty", "city"),
+    "state": ("state", "st"),
+    "zip": ("zip code", "zip"),
+    "phone": ("telephone number", "phn_numbr", "phone number"),
+}
+_NPPES_PRACTICE = "provider business practice location address "
+_NPPES_COLUMNS = {
+    "npi": ("npi",),
+    "entity_type": ("entity type code",),
+    "last_name": ("provider last name (legal name)",),
+    "first_name": ("provider first name",),
+    "middle_name": ("provider middle name",),
+    "suffix": ("provider name suffix text",),
+    "credentials": ("provider credential text",),
+    "other_last_name": ("provider other last name",),
+    "other_first_name": ("provider other first name",),
+    "other_middle_name": ("provider other middle name",),
+    "other_name_type": ("provider other last name type code",),
+    "street": ("provider first line business practice location address",),
+    "street_2": ("provider second line business practice location address",),
+    "city": (_NPPES_PRACTICE + "city name",),
+    "state": (_NPPES_PRACTICE + "state name",),
+    "zip": (_NPPES_PRACTICE + "postal code",),
+    "country": (_NPPES_PRACTICE + "country code (if outside u.s.)",),
+    "phone": (_NPPES_PRACTICE + "telephone number",),
+}
+
+FORMATS = (
+    RosterFormat("nppes", _NPPES_COLUMNS, required=("npi", "entity_type", "last_name", "first_name",
+                                                    "street", "city", "state", "zip"), extract=_nppes),
+    RosterFormat("cms-dac", _DAC_COLUMNS, required=("npi", "last_name", "first_name", "specialty",
+                                                    "street", "city", "state", "zip"), extract=_dac),
+    RosterFormat("canonical", {name: (name,) for name in (*ROSTER_COLUMNS, "other_names")},
+                 required=("npi", "first_name", "last_name", "street", "city", "state", "zip", "phone"),
+                 extract=_canonical, phone_required=True, street_required=True),
+)
+
+
+def detect_format(header: list[str], filename: str) -> tuple[RosterFormat, dict[str, str]]:
+    """The format whose required columns are all in ``header``, with the resolved column names."""
+    for roster_format in FORMATS:
+        if not roster_format.missing(header):
+            return roster_format, roster_format.resolve(header)
+    closest = min(FORMATS, key=lambda f: len(f.missing(header)) / len(f.required))
+    raise RosterError(
+        f"{filename}: the header row matches no roster layout. "
+        f"Closest is {closest.name}, missing: {', '.join(closest.missing(header))}.\n"
+        f"A roster CSV needs the columns: {', '.join(ROSTER_COLUMNS)} "
+        "(middle_name, suffix, credentials, specialty, department and practice_name may be blank).\n"
+        "A CMS Doctors & Clinicians file needs: NPI, Provider Last Name, Provider First Name, pri_spec, "
+        "adr_ln_1, City/Town, State, ZIP Code.\n"
+        "An NPPES npidata_pfile needs: NPI, Entity Type Code, Provider Last Name (Legal Name), "
+        "Provider First Name and the Business Practice Location Address columns."
+    )
+
+
+# -- checking rows ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Entry:
+    """One physician of the file: the physician's values and distinct locations, and where it came from."""
+
+    line: int
+    physician: dict
+    locations: list[tuple] = field(default_factory=list)
+
+
+def _check_row(values: dict, roster_format: RosterFormat, where: Callable[..., RowError]) -> list[RowError]:
+    errors = []
+    npi = values["npi"]
+    if not npi:
+        errors.append(where("npi", "is required"))
+    elif "E+" in npi.upper():
+        errors.append(where("npi", "was turned into a number by a spreadsheet; format the column as Text "
+                                   "and re-enter it", npi))
+    elif not (npi.isdigit() and len(npi) == 10):
+        errors.append(where("npi", "must be 10 digits", npi))
+    elif not is_valid_npi(npi):
+        errors.append(where("npi", "check digit is wrong", npi))
+    for name in ("last_name", "first_name"):
+        if not values[name]:
+            errors.append(where(name, "is required"))
+    return errors + _check_location(values, roster_format, where)
+
+
+def _check_location(values: dict, roster_format: RosterFormat, where: Callable[..., RowError]) -> list[RowError]:
+    country = values.get("country", "")
+    if country and country.upper() not in ("US", "USA"):
+        return [where("country", f"practice location is outside the US (country code {country}), "
+                                 "not a US address", country)]
+    errors = []
+    if roster_format.street_required and not values["street"]:
+        errors.append(where("street", "is required"))
+    if not values["city"]:
+        errors.append(where("city", "is required"))
+    if not values["state"]:
+        errors.append(where("state", "is required"))
+    elif not normalize_state(values["state"]):
+        errors.append(where("state", "is not a US state code or state name (e.g. GA or Georgia)", values["state"]))
+    errors += _check_zip(values["zip"], where)
+    errors += _check_phone(values["phone"], roster_format.phone_required, where)
+    return errors
+
+
+def _check_zip(text: str, where: Callable[..., RowError]) -> list[RowError]:
+    if not text:
+        return [where("zip", "is required")]
+    if normalize_zip(text):
+        return []
+    digits = re.sub(r"\D", "", text)
+    if text.replace("-", "").isdigit() and len(digits) in (3, 4, 7, 8):
+        return [where("zip", "is missing its leading zero (a spreadsheet dropped it); format the column as "
+                             "Text and write all 5 digits", text)]
+    return [where("zip", "must be a 5-digit ZIP or ZIP+4 (30329 or 30329-2206)", text)]
+
+
+def _check_phone(text: str, required: bool, where: Callable[..., RowError]) -> list[RowError]:
+    if not text:
+        return [where("phone", "is required")] if required else []
+    phone = normalize_phone(text)
+    if not phone or not phone.startswith("+1"):
+        return [where("phone", "must be a 10-digit US phone number like (404) 555-0101", text)]
+    return []
+
+
+def _physician_values(values: dict) -> dict:
+    return {
+        "npi": values["npi"],
+        "first_name": values["first_name"],
+        "middle_name": values["middle_name"] or None,
+        "last_name": values["last_name"],
+        "suffix": _suffix(values["suffix"]),
+        "credentials": normalize_credentials(values["credentials"]),
+        "specialty": values["specialty"] or None,
+        "department": values["department"] or None,
+        "other_names": values["other_names"],
+    }
+
+
+def _location_values(values: dict) -> tuple:
+    """The stored form of a location, in ``LOCATION_FIELDS`` order (normalized as normalize.py does)."""
+    return (
+        values["practice_name"] or None,
+        normalize_street(values["street"]) or None,
+        name_key(values["city"]) or None,
+        normalize_state(values["state"]),
+        normalize_zip(values["zip"]),
+        normalize_phone(values["phone"]),
+    )
+
+
+def _suffix(text: str) -> str | None:
+    compact = text.upper().replace(".", "").strip()
+    return GENERATIONAL_SUFFIXES.get(compact, text) or None
+
+
+_SMALL_WORDS = {"and", "or", "of", "the", "for", "in", "to"}
+
+
+def _title(text: str) -> str:
+    """Title case for CMS specialty names: "PHYSICAL MEDICINE AND REHABILITATION" -> "Physical Medicine and
+    Rehabilitation"; a short acronym in brackets stays as it is ("(CRNA)")."""
+
+    def word(match: re.Match) -> str:
+        token = match.group(0)
+        if match.start() > 0 and token.lower() in _SMALL_WORDS:
+            return token.lower()
+        if text[match.start() - 1: match.start()] == "(" and text[match.end(): match.end() + 1] == ")":
+            return token
+        return token.capitalize()
+
+    return re.sub(r"[A-Za-z]+", word, text)
+
+
+# -- reading the file -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Parsed:
+    format: str
+    header: list[str]
+    rows_read: int = 0
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    rejected: list[tuple[int, list[str], list[RowError]]] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+    unknown_taxonomies: int = 0
+
+
+def read_roster(path: Path) -> tuple[_Parsed, list[str]]:
+    """Parse and check every row of ``path``, streaming it; returns the result and warnings."""
+    if not path.is_file():
+        raise RosterError(f"{path}: no such file")
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        raise RosterError(f"{path.name}: this is a spreadsheet; save it as CSV (File > Save As > CSV UTF-8)")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            return _parse(handle, path.name), []
+    except UnicodeDecodeError:
+        pass
+    try:
+        with path.open(newline="", encoding="cp1252") as handle:
+            warning = f"{path.name} is not UTF-8; read it as Windows-1252 (check accented names)"
+            return _parse(handle, path.name), [warning]
+    except UnicodeDecodeError as error:
+        raise RosterError(f"{path.name}: the text encoding is neither UTF-8 nor Windows-1252 "
+                          f"(byte {error.start}); save the file as CSV UTF-8") from error
+
+
+def _parse(handle: TextIO, filename: str) -> _Parsed:
+    reader = csv.reader(handle, delimiter=_delimiter(handle))
+    header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
+    if header is None:
+        raise RosterError(f"{filename} is empty: the first row must be the header "
+                          f"({', '.join(ROSTER_COLUMNS)})")
+    roster_format, columns = detect_format(header, filename)
+    parsed = _Parsed(roster_format.name, header)
+    row = _Row(header, columns)
+    for line, cells in _numbered_rows(reader):
+        parsed.rows_read += 1
+        _parse_row(parsed, roster_format, row, cells, filename, line)
+    if parsed.rows_read == 0:
+        raise RosterError(f"{filename} has a header but no rows")
+    return parsed
+
+
+def _delimiter(handle: TextIO) -> str:
+    """Comma, unless the header line clearly uses tabs, semicolons or pipes (spreadsheet exports do)."""
+    first = handle.readline()
+    handle.seek(0)
+    return max([",", "\t", ";", "|"], key=first.count) if first.count(",") == 0 else ","
+
+
+def _numbered_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows with the physical line each starts on (a quoted value may span lines)."""
+    previous = reader.line_num
+    for cells in reader:
+        line, previous = previous + 1, reader.line_num
+        if any(c.strip() for c in cells):
+            yield line, cells
+
+
+def _parse_row(parsed: _Parsed, roster_format: RosterFormat, row: _Row, cells: list[str],
+               filename: str, line: int) -> None:
+    def where(name: str, reason: str, value: str = "") -> RowError:
+        return RowError(filename, line, row.columns.get(name, name), reason, value)
+
+    row.cells = cells
+    try:
+        values = roster_format.extract(row)
+    except _Skip as skip:
+        parsed.skipped[str(skip)] += 1
+        return
+    errors = _check_extra_cells(cells, parsed.header, where) + _check_row(values, roster_format, where)
+    if not errors:
+        errors = _add(parsed, values, line, where)
+    if errors:
+        parsed.errors += errors
+        parsed.rejected.append((line, cells, errors))
+    elif values["specialty"].startswith("taxonomy "):
+        parsed.unknown_taxonomies += 1
+
+
+def _check_extra_cells(cells: list[str], header: list[str], where: Callable[..., RowError]) -> list[RowError]:
+    extra = [c for c in cells[len(header):] if c.strip()]
+    if not extra:
+        return []
+    return [where("(row)", f"has {len(cells)} values but the header has {len(header)} columns; "
+                           "a value containing a comma must be in double quotes", ",".join(extra))]
+
+
+def _add(parsed: _Parsed, values: dict, line: int, where: Callable[..., RowError]) -> list[RowError]:
+    """Add a checked row to its physician; a different name for an NPI already seen is an error."""
+    physician = _physician_values(values)
+    entry = parsed.entries.get(physician["npi"])
+    if entry is None:
+        entry = parsed.entries[physician["npi"]] = _Entry(line, physician)
+    else:
+        for name in ("last_name", "first_name"):
+            if name_key(physician[name]) != name_key(entry.physician[name]):
+                first, last = entry.physician["first_name"], entry.physician["last_name"]
+                return [where(name, f"NPI {physician['npi']} is {first} {last} on line {entry.line}; "
+                                    "one NPI must have one name", physician[name])]
+        for key, value in physician.items():  # later rows fill what earlier ones left blank
+            entry.physician[key] = entry.physician[key] or value
+    _add_location(entry.locations, _location_values(values))
+    return []
+
+
+def _add_location(locations: list[tuple], location: tuple) -> None:
+    """A location once per address and phone: CMS repeats it for every group the clinician bills with."""
+    for i, known in enumerate(locations):
+        if known[1:] == location[1:]:
+            if not known[0] and location[0]:
+                locations[i] = location
+            return
+    locations.append(location)
+
+
+# -- storing ----------------------------------------------------------------------------------------
+
+
+def import_roster(engine: Engine, path: Path, *, skip_invalid: bool = False, rejects_path: Path | None = None,
+                  now: datetime | None = None) -> RosterImportResult:
+    """Import the roster at ``path``: all of it or (by default) nothing when a row is invalid.
+
+    With ``skip_invalid`` the valid rows are imported and the others written to ``rejects_path``
+    (default ``<name>.rejected.csv`` beside the file) with the line, column and reason added.
+    """
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    parsed, warnings = read_roster(path)
+    result = RosterImportResult(format=parsed.format, rows_read=parsed.rows_read, warnings=warnings,
+                                skipped=sum(parsed.skipped.values()))
+    result.warnings += [f"skipped {n} {what}" for what, n in parsed.skipped.items()]
+    if parsed.unknown_taxonomies:
+        result.warnings.append(f"{parsed.unknown_taxonomies} rows have a taxonomy code not in NUCC v25.1; "
+                               "their specialty shows the code")
+    if parsed.errors and not skip_invalid:
+        raise RosterError(f"{path.name}: {len(parsed.rejected)} of {parsed.rows_read} rows have errors, so "
+                          "nothing was imported. Fix them, or import the valid rows with --skip-invalid.",
+                          parsed.errors)
+    if not parsed.entries:
+        raise RosterError(f"{path.name}: no valid physician rows, so nothing was imported "
+                          "(the current roster was left as it is).", parsed.errors)
+    if parsed.rejected:
+        result.rejected = len(parsed.rejected)
+        result.rejects_path = rejects_path or path.with_name(f"{path.stem}.rejected.csv")
+        write_rejects(result.rejects_path, parsed.header, parsed.rejected)
+    with engine.begin() as connection:
+        _store(connection, parsed.entries, now, result)
+    return result
+
+
+def write_rejects(path: Path, header: list[str], rejected: list[tuple[int, list[str], list[RowError]]]) -> None:
+    """The rejected rows as they were, plus ``line``, ``column`` and ``reason``; fix and re-import it."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*header, "line", "column", "reason"])
+        for line, cells, errors in rejected:
+            padded = (cells + [""] * len(header))[: len(header)]
+            writer.writerow([*padded, line, "; ".join(e.column for e in errors),
+                             "; ".join(e.reason + (f" ({e.value})" if e.value else "") for e in errors)])
+
+
+def _store(connection: Connection, entries: dict[str, _Entry], now: datetime, result: RosterImportResult) -> None:
+    physicians = Physician.__table__
+    existing = {row.npi: row._mapping for row in connection.execute(select(physicians))}
+    new = [{**entry.physician, "active": True, "updated_at": now}
+           for npi, entry in entries.items() if npi not in existing]
+    _insert(connection, physicians, new)
+    ids = {npi: id_ for id_, npi in connection.execute(select(physicians.c.id, physicians.c.npi))}
+
+    changed_locations = _store_locations(connection, {ids[npi]: e.locations for npi, e in entries.items()}, result)
+    updates = []
+    for npi, entry in entries.items():
+        old = existing.get(npi)
+        if old is None:
+            continue
+        if old["active"] and ids[npi] not in changed_locations and _same(old, entry.physician):
+            result.physicians_unchanged += 1
+        else:
+            updates.append({"b_id": ids[npi], **entry.physician, "active": True, "updated_at": now})
+    gone = [{"b_id": row["id"], "active": False, "updated_at": now}
+            for npi, row in existing.items() if npi not in entries and row["active"]]
+    _update(connection, updates, (*PHYSICIAN_FIELDS, "active", "updated_at"))
+    _update(connection, gone, ("active", "updated_at"))
+    result.physicians_added = len(new)
+    result.physicians_updated = len(updates)
+    result.physicians_deactivated = len(gone)
+    result.locations = sum(len(e.locations) for e in entries.values())
+
+
+def _same(old, physician: dict) -> bool:
+    return all(old[name] == value for name, value in physician.items())
+
+
+def _store_locations(connection: Connection, wanted: dict[int, list[tuple]], result: RosterImportResult) -> set[int]:
+    """Bring each physician's locations in line with ``wanted``; identical rows keep their ids.
+
+    Returns the ids of physicians whose locations changed. Physicians not in ``wanted`` keep theirs.
+    """
+    locations = Location.__table__
+    current: dict[int, list[tuple[int, tuple]]] = defaultdict(list)
+    for row in connection.execute(select(locations)):
+        current[row.physician_id].append((row.id, tuple(getattr(row, name) for name in LOCATION_FIELDS)))
+    stale: list[int] = []
+    fresh: list[dict] = []
+    for physician_id, want in wanted.items():
+        remaining = list(want)
+        for location_id, values in current.get(physician_id, []):
+            if values in remaining:
+                remaining.remove(values)
+            else:
+                stale.append(location_id)
+        fresh += [{"physician_id": physician_id, **dict(zip(LOCATION_FIELDS, values))} for values in remaining]
+    for start in range(0, len(stale), BATCH):
+        connection.execute(delete(locations).where(locations.c.id.in_(stale[start:start + BATCH])))
+    _insert(connection, locations, fresh)
+    result.locations_added, result.locations_removed = len(fresh), len(stale)
+    stale_set = set(stale)
+    return {row["physician_id"] for row in fresh} | {
+        physician_id for physician_id, rows in current.items() if any(i in stale_set for i, _ in rows)
+    }
+
+
+def _insert(connection: Connection, table, rows: list[dict]) -> None:
+    for start in range(0, len(rows), BATCH):
+        connection.execute(insert(table), rows[start:start + BATCH])
+
+
+def _update(connection: Connection, rows: list[dict], names: tuple[str, ...]) -> None:
+    """Executemany UPDATE by id: each row has ``b_id`` and a value for every name."""
+    if not rows:
+        return
+    table = Physician.__table__
+    statement = update(table).where(table.c.id == bindparam("b_id")).values(
+        {name: bindparam(name) for name in names}
+    )
+    for start in range(0, len(rows), BATCH):
+        connection.execute(statement, rows[start:start + BATCH])

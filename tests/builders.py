@@ -1,0 +1,58 @@
+"""Small builders for roster rows and crawl records used across tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from reputation.models import Location, Physician
+from reputation.store import store_records
+
+WEEK1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def week(n: int) -> datetime:
+    return WEEK1 + timedelta(weeks=n - 1)
+
+
+def npi_with_check_digit(first9: str) -> str:
+    """A valid NPI: Luhn check digit over the prefix 80840 + the first nine digits."""
+    digits = [int(d) for d in "80840" + first9]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return first9 + str((10 - total % 10) % 10)
+
+
+def add_physician(engine, npi, first, last, *, specialty="Cardiology", department="Heart", locations=(), other_names=(), middle=None):
+    with Session(engine) as s:
+        p = Physician(npi=npi, first_name=first, last_name=last, middle_name=middle, credentials="MD", specialty=specialty,
+                      department=department, other_names=list(other_names), updated_at=WEEK1)
+        s.add(p)
+        s.commit()
+        s.refresh(p)
+        for loc in locations:
+            s.add(Location(physician_id=p.id, **loc))
+        s.commit()
+        return p.id
+
+
+def listing(url, name, *, source="healthgrades", phones=(), addresses=(), rating=None, review_count=None,
+            specialty="Cardiology", npi=None, reviews=(), at=WEEK1):
+    return {"kind": "listing", "source": source, "url": url, "name": name, "specialty": specialty,
+            "phones": list(phones), "addresses": list(addresses), "rating": rating, "review_count": review_count,
+            "npi": npi, "reviews": list(reviews), "crawled_at": at.isoformat()}
+
+
+def search(npi, status="ok", *, source="healthgrades", results=(), at=WEEK1, reason=""):
+    return {"kind": "search", "source": source, "npi": npi, "query": "q", "status": status, "reason": reason,
+            "results": list(results), "crawled_at": at.isoformat()}
+
+
+def store(engine, *records):
+    store_records(engine, list(records))

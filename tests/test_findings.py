@@ -1,0 +1,110 @@
+"""Findings a marketer acts on: no false alarms from blocked crawls, fixes resolve, re-runs change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from builders import add_physician, listing, npi_with_check_digit, search, store, week
+from reputation.findings import open_findings, refresh_findings
+from reputation.match import match_listings
+from reputation.models import Finding
+
+JANE = npi_with_check_digit("323456789")
+ATL = {"street": "12 Main St", "city": "Atlanta", "state": "GA", "zip": "30303", "phone": "+14045550101"}
+GOOD_ADDR = {"street": "12 Main Street", "city": "Atlanta", "state": "GA", "zip": "30303"}
+URL = "https://www.healthgrades.com/physician/dr-jane-doe-abc12"
+
+
+@pytest.fixture
+def jane(engine):
+    add_physician(engine, JANE, "Jane", "Doe", locations=[ATL])
+    return engine
+
+
+def kinds(engine):
+    refresh_findings(engine)
+    return {(f["source"], f["kind"]) for f in open_findings(engine)}
+
+
+def crawl_week(engine, n, *records):
+    store(engine, *records)
+    match_listings(engine)
+    return kinds(engine)
+
+
+def test_a_successful_search_without_a_listing_is_a_missing_listing(jane):
+    assert crawl_week(jane, 1, search(JANE, at=week(1))) == {("healthgrades", "missing_listing")}
+
+
+def test_a_blocked_or_failed_search_is_never_a_missing_listing(jane):
+    store(jane, search(JANE, "blocked", reason="HTTP 403", at=week(1)))
+    store(jane, search(JANE, "error", source="vitals", reason="HTTP 503", at=week(1)))
+    store(jane, search(JANE, "disallowed", source="ratemds", at=week(1)))
+    assert kinds(jane) == set()
+
+
+def test_a_missing_listing_stays_open_but_unconfirmed_while_the_source_is_blocked(jane):
+    crawl_week(jane, 1, search(JANE, at=week(1)))
+    crawl_week(jane, 2, search(JANE, "blocked", at=week(2)))
+    with Session(jane) as s:
+        finding = s.exec(select(Finding)).one()
+        assert finding.status == "open" and finding.last_seen == week(1)
+
+
+def test_outdated_phone_and_address_are_flagged_then_resolved_when_fixed(jane):
+    old = {"street": "900 Peachtree St", "city": "Atlanta", "state": "GA", "zip": "30309"}
+    found = crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0101", "(404) 555-0999"], addresses=[GOOD_ADDR, old], at=week(1)),
+                       search(JANE, results=[URL], at=week(1)))
+    assert found == {("healthgrades", "outdated_phone"), ("healthgrades", "outdated_address")}
+    flags = {f["kind"]: f for f in open_findings(jane)}
+    assert flags["outdated_phone"]["shown"] == "(404) 555-0999"
+    assert flags["outdated_phone"]["expected"] == "(404) 555-0101"
+    assert flags["outdated_phone"]["url"] == URL and flags["outdated_phone"]["first_seen"] == "2026-11-02"
+    fixed = crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0101"], addresses=[GOOD_ADDR], at=week(2)),
+                       search(JANE, results=[URL], at=week(2)))
+    assert fixed == set()
+    with Session(jane) as s:
+        assert {f.status for f in s.exec(select(Finding))} == {"resolved"}
+
+
+def test_a_sponsor_call_center_number_is_not_an_outdated_phone(jane, monkeypatch):
+    monkeypatch.setenv("REPMON_IGNORE_PHONES", "800-555-0100")
+    found = crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["(800) 555-0100", "404-555-0101"], addresses=[GOOD_ADDR], at=week(1)))
+    assert found == set()
+
+
+def test_a_rating_drop_over_four_weeks_is_flagged_and_a_missing_rating_is_not_a_drop(jane):
+    ratings = [4.6, 4.5, None, 4.1]
+    for n, rating in enumerate(ratings, start=1):
+        found = crawl_week(jane, n, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[GOOD_ADDR],
+                                            rating=rating, review_count=40, at=week(n)))
+        if n == 3:
+            assert ("healthgrades", "rating_drop") not in found  # the parser lost the rating: not a drop
+    assert ("healthgrades", "rating_drop") in found
+    drop = next(f for f in open_findings(jane) if f["kind"] == "rating_drop")
+    assert drop["shown"].startswith("4.1") and drop["expected"].startswith("4.6")
+
+
+def test_two_listings_on_one_source_are_a_duplicate(jane):
+    other = URL.replace("abc12", "zzz99")
+    found = crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[GOOD_ADDR]),
+                       listing(other, "Jane Doe, MD", phones=["404-555-0101"], addresses=[GOOD_ADDR]))
+    assert found == {("healthgrades", "duplicate_listing")}
+
+
+def test_a_new_negative_review_is_listed_for_a_response_but_old_history_is_not(jane):
+    old = {"review_id": "r1", "date": "2024-01-05", "rating": 1, "text": "old complaint", "author": "A"}
+    new = {"review_id": "r2", "date": "2026-11-08", "rating": 2, "text": "<b>waited</b>", "author": "B"}
+    base = dict(phones=["404-555-0101"], addresses=[GOOD_ADDR], rating=4.0, review_count=10)
+    assert crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[old], at=week(1), **base)) == set()
+    found = crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", reviews=[old, new], at=week(2), **base))
+    assert found == {("healthgrades", "negative_review")}
+    assert "<b>waited</b>" in open_findings(jane)[0]["shown"]
+
+
+def test_recomputing_findings_changes_nothing(jane):
+    crawl_week(jane, 1, search(JANE, at=week(1)))
+    before = open_findings(jane)
+    summary = refresh_findings(jane)
+    assert open_findings(jane) == before and summary.opened == 0 and summary.resolved == 0
