@@ -402,7 +402,7 @@ def _title(text: str) -> str:
         token = match.group(0)
         if match.start() > 0 and token.lower() in _SMALL_WORDS:
             return token.lower()
-        if text[match.start() - 1: match.start()] == "(" and text[match.end(): match.end() + 1] == ")":
+        if len(token) <= 5 and text[match.start() - 1: match.start()] == "(" and text[match.end(): match.end() + 1] == ")":
             return token
         return token.capitalize()
 
