@@ -1,0 +1,99 @@
+"""The commands as a user runs them: a roster and a JSONL file made by another tool, end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from sqlmodel import Session, func, select
+from typer.testing import CliRunner
+
+from builders import npi_with_check_digit
+from reputation.cli import app
+from reputation.db import get_engine
+from reputation.models import Physician
+
+runner = CliRunner()
+JANE = npi_with_check_digit("423456781")
+OMAR = npi_with_check_digit("523456782")
+HEADER = "npi,first_name,middle_name,last_name,suffix,credentials,specialty,department,practice_name,street,city,state,zip,phone"
+ROSTER = "\n".join([
+    HEADER,
+    f"{JANE},Jane,A,Doe,,MD,Cardiology,Heart Institute,Heart Care,12 Main St Ste 4,Atlanta,GA,30303,404-555-0101",
+    f"{JANE},Jane,A,Doe,,MD,Cardiology,Heart Institute,Heart Care North,77 Oak Rd,Marietta,GA,30060,770-555-0102",
+    f"{OMAR},Omar,,Haddad,,DO,Family Medicine,Primary Care,Family Clinic,5 Elm Ave,Decatur,GA,30030,(404) 555-0303",
+]) + "\n"
+HG = "https://www.healthgrades.com/physician/dr-jane-doe-xy1z2"
+OTHER = "https://www.healthgrades.com/physician/dr-jane-doe-qq9w8"
+RECORDS = [
+    {"kind": "listing", "source": "healthgrades", "url": HG, "name": "Dr. Jane A. Doe, MD", "specialty": "Cardiology",
+     "addresses": [{"street": "12 Main Street, Suite 4", "city": "Atlanta", "state": "GA", "zip": "30303"}],
+     "phones": ["(404) 555-0199"], "rating": 4.4, "review_count": 31, "reviews": [], "crawled_at": "2026-11-16T08:00:00Z"},
+    {"kind": "listing", "source": "healthgrades", "url": OTHER, "name": "Dr. Jane Doe, MD", "specialty": "Cardiology",
+     "addresses": [{"street": "1 Bay St", "city": "Savannah", "state": "GA", "zip": "31401"}],
+     "phones": ["(912) 555-0100"], "rating": 2.1, "review_count": 8, "reviews": [], "crawled_at": "2026-11-16T08:00:00Z"},
+    {"kind": "search", "source": "healthgrades", "npi": JANE, "query": "Jane Doe", "status": "ok", "results": [HG, OTHER],
+     "crawled_at": "2026-11-16T08:00:01Z"},
+    {"kind": "search", "source": "healthgrades", "npi": OMAR, "query": "Omar Haddad", "status": "ok", "results": [],
+     "crawled_at": "2026-11-16T08:00:02Z"},
+    {"kind": "search", "source": "vitals", "npi": OMAR, "query": "Omar Haddad", "status": "blocked",
+     "reason": "HTTP 403 challenge page", "crawled_at": "2026-11-16T08:00:03Z"},
+]
+
+
+def run(db, *args):
+    result = runner.invoke(app, ["--db", db, *args], catch_exceptions=False)
+    return result
+
+
+def test_a_roster_and_a_jsonl_file_go_through_import_match_export_and_flags(db_url, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    jsonl = tmp_path / "other-tool.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r) for r in RECORDS) + "\n")
+
+    assert run(db_url, "roster", "import", str(roster)).exit_code == 0
+    assert run(db_url, "listings", "import", str(jsonl)).exit_code == 0
+    assert run(db_url, "match").exit_code == 0
+
+    out = tmp_path / "matches.csv"
+    assert run(db_url, "export", "matches", "--format", "csv", "--out", str(out)).exit_code == 0
+    matches = {row["url"]: row for row in csv.DictReader(out.open())}
+    assert matches[HG]["npi"] == JANE and matches[HG]["status"] == "matched"
+    assert matches[OTHER]["npi"] == "" and matches[OTHER]["status"] == "unmatched"  # the namesake in Savannah
+    assert {"source", "url", "npi", "score", "status"} <= set(matches[HG])
+
+    result = run(db_url, "flags", "--format", "json")
+    assert result.exit_code == 0
+    flags = json.loads(result.stdout)
+    got = {(f["npi"], f["source"], f["kind"]) for f in flags}
+    assert got == {(JANE, "healthgrades", "outdated_phone"), (OMAR, "healthgrades", "missing_listing")}
+    phone = next(f for f in flags if f["kind"] == "outdated_phone")
+    assert phone["shown"] == "(404) 555-0199" and "(404) 555-0101" in phone["expected"] and phone["url"] == HG
+    assert {"npi", "source", "kind", "url", "shown", "expected", "first_seen", "last_seen"} <= set(phone)
+
+    # Importing the same file again changes nothing.
+    assert run(db_url, "listings", "import", str(jsonl)).exit_code == 0
+    assert run(db_url, "match").stdout.strip().endswith("(0 changed)")
+    assert json.loads(run(db_url, "flags", "--format", "json").stdout) == flags
+
+
+def test_a_roster_with_a_bad_npi_is_refused_with_its_line_and_nothing_is_stored(sqlite_url, tmp_path):
+    bad = ROSTER.replace(f"{OMAR},Omar", f"{OMAR[:-1]}{(int(OMAR[-1]) + 1) % 10},Omar")
+    roster = tmp_path / "bad.csv"
+    roster.write_text(bad)
+    result = run(sqlite_url, "roster", "import", str(roster))
+    assert result.exit_code != 0
+    message = result.stderr
+    assert "bad.csv" in message and ":4" in message and "npi" in message.lower()
+    with Session(get_engine(sqlite_url)) as s:
+        assert s.exec(select(func.count()).select_from(Physician)).one() == 0
+
+
+def test_a_jsonl_file_with_a_bad_line_stores_the_rest_and_exits_non_zero(sqlite_url, tmp_path):
+    jsonl = tmp_path / "mixed.jsonl"
+    jsonl.write_text(json.dumps(RECORDS[0]) + "\n{\"kind\": \"listing\"}\n")
+    result = run(sqlite_url, "listings", "import", str(jsonl))
+    assert result.exit_code == 1
+    assert "mixed.jsonl:2" in result.stderr
+    assert "1 record(s) read and stored" in result.stdout

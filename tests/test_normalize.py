@@ -1,0 +1,157 @@
+"""The normalization shared by the roster and the listings."""
+
+import pytest
+
+from reputation.normalize import (
+    address_key,
+    is_valid_npi,
+    name_key,
+    nickname_variants,
+    normalize_city,
+    normalize_credentials,
+    normalize_phone,
+    normalize_state,
+    normalize_street,
+    normalize_zip,
+    npi_check_digit,
+    parse_person_name,
+    phone_digits,
+)
+
+
+@pytest.mark.parametrize("text", [
+    "(404) 555-0101", "404.555.0101 ext 2", "+1 404 555 0101", "4045550101", "1-404-555-0101", "404 555 0101",
+])
+def test_phone_spellings_give_one_e164(text):
+    assert normalize_phone(text) == "+14045550101"
+
+
+@pytest.mark.parametrize("text", ["", None, "123-456-7890", "555-0101", "911", "404-555-01011", "call us"])
+def test_invalid_phone_is_none(text):
+    assert normalize_phone(text) is None
+
+
+def test_phone_digits_are_the_ten_national_digits():
+    assert phone_digits("+14045550101") == "4045550101"
+    assert phone_digits("(404) 555-0101") == "4045550101"
+    assert phone_digits("+44 20 7946 0958") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("30329", "30329"), ("30329-2206", "30329"), ("303292206", "30329"), (" 02139 ", "02139"),
+    ("2139", None), ("3032922", None), ("ABCDE", None), ("", None), (None, None),
+])
+def test_zip_becomes_zip5(text, expected):
+    assert normalize_zip(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("GA", "GA"), ("ga", "GA"), ("Ga.", "GA"), ("GEORGIA", "GA"), ("Georgia ", "GA"),
+    ("District of Columbia", "DC"), ("puerto rico", "PR"), ("XX", None), ("Atlantis", None), ("", None),
+])
+def test_state_becomes_usps_code(text, expected):
+    assert normalize_state(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1365 Clifton Road N.E., Suite #604", "1365 CLIFTON RD NE STE 604"),
+    ("1365 CLIFTON RD NE STE 604", "1365 CLIFTON RD NE STE 604"),
+    ("1365 Clifton Rd. Northeast, Ste. 604", "1365 CLIFTON RD NE STE 604"),
+    ("1365 Clifton Rd NE #604", "1365 CLIFTON RD NE STE 604"),
+    ("100 North Main Street", "100 N MAIN ST"),
+    ("5665 Peachtree Dunwoody Road, Suite 200", "5665 PEACHTREE DUNWOODY RD STE 200"),
+    ("55 Fifth Avenue, 2nd Floor", "55 5TH AVE 2ND FL"),
+    ("3400 Old Milton Parkway, Building C", "3400 OLD MILTON PKWY BLDG C"),
+    ("1 Medical Center Blvd.", "1 MEDICAL CTR BLVD"),
+    ("", ""),
+])
+def test_street_takes_usps_abbreviations(text, expected):
+    assert normalize_street(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1365 Clifton Road N.E., Suite #604", "55 Fifth Avenue, 2nd Floor",
+                                  "3400 Old Milton Parkway, Building C", "12 W Bay St Unit 5"])
+def test_street_normalization_is_idempotent(text):
+    once = normalize_street(text)
+    assert normalize_street(once) == once
+
+
+def test_address_key_is_equal_for_two_spellings_of_one_address():
+    site = address_key("1365 Clifton Road N.E., Suite #604", "Atlanta", "Georgia", "30329-2206")
+    roster = address_key("1365 CLIFTON RD NE STE 604", "ATLANTA", "GA", "30329")
+    assert site == roster == "1365 CLIFTON RD NE STE 604|ATLANTA|GA|30329"
+
+
+def test_address_key_keeps_missing_parts_empty():
+    assert address_key("12 Elm St", None, None, None) == "12 ELM ST|||"
+
+
+def test_saint_and_st_are_one_city():
+    assert normalize_city("St. Louis") == normalize_city("Saint Louis") == "ST LOUIS"
+
+
+@pytest.mark.parametrize("display, expected", [
+    ("Dr. Jane A. Doe, MD, FACC", ("Jane", "A.", "Doe", "", "MD, FACC")),
+    ("DOE, JANE A", ("JANE", "A", "DOE", "", "")),
+    ("DOE, JANE A, MD", ("JANE", "A", "DOE", "", "MD")),
+    ("Maria Garcia-Lopez, M.D.", ("Maria", "", "Garcia-Lopez", "", "MD")),
+    ("Jan Van Der Berg DO", ("Jan", "", "Van Der Berg", "", "DO")),
+    ("Juan de la Cruz, MD", ("Juan", "", "de la Cruz", "", "MD")),
+    ("John Smith Jr., M.D., Ph.D.", ("John", "", "Smith", "Jr", "MD, PhD")),
+    ("SMITH, JOHN A JR", ("JOHN", "A", "SMITH", "Jr", "")),
+    ("Jane Doe M. D.", ("Jane", "", "Doe", "", "MD")),
+    ("Jane Doe, MSN, FNP-C", ("Jane", "", "Doe", "", "MSN, FNP-C")),
+    ("Priya Patel PA-C", ("Priya", "", "Patel", "", "PA-C")),
+    ("Jane Doe, MD/PhD", ("Jane", "", "Doe", "", "MD, PhD")),
+    ("Dr. Robert O'Neil III, D.O.", ("Robert", "", "O'Neil", "III", "DO")),
+])
+def test_parse_person_name(display, expected):
+    parsed = parse_person_name(display)
+    assert (parsed["first"], parsed["middle"], parsed["last"], parsed["suffix"], parsed["credentials"]) == expected
+
+
+def test_a_last_name_that_looks_like_a_credential_is_kept():
+    """"Ma" is a surname as well as Master of Arts: with only two words it stays the last name."""
+    assert parse_person_name("Yi Ma")["last"] == "Ma"
+    assert parse_person_name("Yi Ma, MD")["last"] == "Ma"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("M.D.", "MD"), ("M. D.", "MD"), ("md", "MD"), ("D.O.", "DO"), ("P.A.-C", "PA-C"), ("PH.D.", "PhD"),
+    ("MD, F.A.C.C.", "MD, FACC"), ("MSW LICSW", "MSW, LICSW"), ("MD/PhD", "MD, PhD"), ("OTR/L", "OTR/L"),
+    ("MD, MD", "MD"), ("", None), (None, None),
+])
+def test_credentials_take_one_spelling(text, expected):
+    assert normalize_credentials(text) == expected
+
+
+def test_name_key_folds_accents_and_punctuation():
+    assert name_key("María O'Neil-Núñez") == "MARIA ONEIL NUNEZ"
+    assert name_key("  de la   Cruz ") == "DE LA CRUZ"
+    assert name_key("Łukasz Straße") == "LUKASZ STRASSE"
+    assert name_key(None) == ""
+
+
+def test_nicknames_go_both_ways():
+    assert {"BOB", "ROB", "ROBBY"} <= nickname_variants("Robert")
+    assert {"ROBERT", "ROB"} <= nickname_variants("Bob")
+    assert "ROBERT" in nickname_variants("rob")
+
+
+def test_nicknames_do_not_chain_through_other_nicknames():
+    """The list says robert -> bill and bill -> william; Robert is still not William."""
+    assert "WILLIAM" not in nickname_variants("Robert")
+
+
+def test_unknown_first_name_is_its_own_only_variant():
+    assert nickname_variants("Zebulonia") == {"ZEBULONIA"}
+    assert nickname_variants("") == set()
+
+
+def test_npi_check_digit_matches_the_cms_example():
+    """CMS's worked example: the NPI 123456789_ has check digit 3."""
+    assert npi_check_digit("123456789") == "3"
+    assert is_valid_npi("1234567893")
+    assert not is_valid_npi("1234567890")
+    assert not is_valid_npi("123456789")
+    assert not is_valid_npi("12345678AB")
