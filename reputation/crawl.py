@@ -103,6 +103,10 @@ def run_crawl(
     crawl_time = options.crawl_time or datetime.now(UTC)
     week = iso_week(crawl_time)
     with Session(engine) as session:
+        # A run still marked running was killed without a chance to say so.
+        for stale in session.exec(select(CrawlRun).where(CrawlRun.status == "running")).all():
+            stale.status = "interrupted"
+            session.add(stale)
         run = CrawlRun(started_at=datetime.now(UTC), crawl_time=crawl_time, sources=options.sources)
         session.add(run)
         session.commit()
