@@ -10,13 +10,6 @@ import re
 
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionLost,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
 
 # Matched against the page <title>: what challenge and denial pages call themselves.
 BLOCK_TITLES = {
@@ -81,19 +74,30 @@ def failure_status(failure) -> tuple[str, str]:
         if "robots.txt" in message.lower():
             return "disallowed", f"robots.txt disallows {url}"
         return "error", f"request dropped ({message or 'IgnoreRequest'}) for {url}"
-    if failure.check(DNSLookupError):
-        return "error", f"DNS lookup failed for {url}"
-    if failure.check(TimeoutError, TCPTimedOutError):
-        return "error", f"timed out fetching {url}"
-    if failure.check(ConnectError, ConnectionLost) or _is_connection_failure(failure):
-        return "error", f"connection failed ({_exception_name(failure)}) for {url}"
+    problem = _NETWORK_PROBLEMS.get(_exception_name(failure))
+    if problem:
+        return "error", f"{problem} for {url}"
     return "error", f"{_exception_name(failure)}: {str(failure.value)[:120]} for {url}"
 
 
-def _is_connection_failure(failure) -> bool:
-    # The HTTP/1.1 client wraps lost connections in its own exception types.
-    name = _exception_name(failure)
-    return name in {"ResponseNeverReceived", "ResponseFailed", "PotentialDataLoss", "ConnectionDone"}
+# Network failures by exception name: Twisted's, and Scrapy's own since 2.14 (which wrap Twisted's).
+_NETWORK_PROBLEMS = {
+    "DNSLookupError": "DNS lookup failed",
+    "CannotResolveHostError": "DNS lookup failed",
+    "TimeoutError": "timed out",
+    "TCPTimedOutError": "timed out",
+    "DownloadTimeoutError": "timed out",
+    "ConnectionRefusedError": "connection refused",
+    "DownloadConnectionRefusedError": "connection refused",
+    "ConnectError": "could not connect",
+    "ConnectionLost": "connection lost",
+    "ConnectionDone": "connection closed without an answer",
+    "ResponseNeverReceived": "connection closed without an answer",
+    "DownloadFailedError": "download failed (connection closed or reset)",
+    "ResponseFailed": "connection failed mid-answer",
+    "ResponseDataLossError": "incomplete answer",
+    "PotentialDataLoss": "incomplete answer",
+}
 
 
 def _exception_name(failure) -> str:

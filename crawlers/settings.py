@@ -15,7 +15,7 @@ NEWSPIDER_MODULE = "crawlers.spiders"
 # Politeness: one request at a time per site, at least a second apart, slower when the site slows.
 ROBOTSTXT_OBEY = True
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = False
+DOWNLOAD_DELAY_JITTER = 0  # Scrapy >= 2.14 (was RANDOMIZE_DOWNLOAD_DELAY): never go below the delay
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

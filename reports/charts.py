@@ -75,6 +75,21 @@ def _week_label(week: str, compact: bool) -> str:
     return week
 
 
+def _legend_layout(labels: Sequence[str], left: float, available: float) -> list[tuple[float, int]]:
+    """(x, row) for each legend entry, flowing left to right and wrapping like text.
+
+    Text width is estimated (about 7 px a character at 12 px) since SVG cannot measure it here.
+    """
+    placed, x, row = [], left, 0
+    for label in labels:
+        entry = 30 + 7 * len(label) + 24
+        if x > left and x + entry > left + available:
+            x, row = left, row + 1
+        placed.append((x, row))
+        x += entry
+    return placed
+
+
 def line_chart(
     weeks: Sequence[str],
     series: Sequence[dict],
@@ -99,8 +114,9 @@ def line_chart(
         desc_parts.append(f"{item['label']}: {values}")
     description = "; ".join(desc_parts) or "No data"
 
-    legend_rows = (len(series) + 3) // 4
     left, right, top = 40, 16, 12
+    legend = _legend_layout([item["label"] for item in series], left, width - left - right)
+    legend_rows = 1 + max((row for _, row in legend), default=0)
     bottom = 30 + 20 * legend_rows
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -136,16 +152,22 @@ def line_chart(
         label = f"{tick:.0f}" if float(tick).is_integer() else f"{tick:.1f}"
         out.append(f'<text class="tick" x="{left - 8}" y="{y}" dy="4" text-anchor="end">{label}</text>')
 
-    # Week labels, thinned out so they never overlap.
-    compact = len(weeks) > 6
+    # Week labels, thinned out so they never overlap; the end labels align inwards so they are not cut.
+    compact = len(weeks) > 6 or plot_w / len(weeks) < 70
     max_labels = max(1, int(plot_w // (44 if compact else 70)))
     stride = max(1, -(-len(weeks) // max_labels))
     for index, week in enumerate(weeks):
-        if index % stride and index != len(weeks) - 1:
+        last = index == len(weeks) - 1
+        if index % stride and not last:
             continue
+        anchor = "middle"
+        if len(weeks) > 1 and index == 0:
+            anchor = "start"
+        elif len(weeks) > 1 and last:
+            anchor = "end"
         out.append(
             f'<text class="tick" x="{_fmt(x_at(index))}" y="{top + plot_h + 18}" '
-            f'text-anchor="middle">{escape(_week_label(week, compact))}</text>'
+            f'text-anchor="{anchor}">{escape(_week_label(week, compact))}</text>'
         )
 
     for number, item in enumerate(series):
@@ -176,14 +198,12 @@ def line_chart(
         out.append("</g>")
 
     # Legend under the axis: a short sample of each line, then its label.
-    legend_top = top + plot_h + 38
-    column_w = plot_w / 4
-    for number, item in enumerate(series):
+    legend_top = top + plot_h + 40
+    for number, (item, (x, row)) in enumerate(zip(series, legend)):
         emphasis = bool(item.get("emphasis"))
         colour = EMPHASIS_COLOUR if emphasis else PALETTE[number % len(PALETTE)]
         dash = "" if emphasis else DASHES[number % len(DASHES)]
-        x = left + column_w * (number % 4)
-        y = legend_top + 20 * (number // 4)
+        y = legend_top + 20 * row
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(
             f'<g class="legend"><line x1="{_fmt(x)}" x2="{_fmt(x + 24)}" y1="{y}" y2="{y}" '
@@ -197,14 +217,19 @@ def line_chart(
 
 def sparkline(
     values: Sequence[float | None],
-    y_min: float = 1,
-    y_max: float = 5,
+    y_min: float | None = None,
+    y_max: float | None = None,
     *,
+    min_span: float = 1.0,
     width: int = 64,
     height: int = 18,
     label: str = "Weekly rating",
 ) -> Markup:
-    """A tiny trend line for a table cell; gaps for None, a dot on the latest value."""
+    """A tiny trend line for a table cell; gaps for None, a dot on the latest value.
+
+    Without ``y_min``/``y_max`` the scale centres on the values and spans at least
+    ``min_span`` (one star), so a real drop shows and weekly noise stays flat.
+    """
     known = [v for v in values if v is not None]
     summary = (
         f"{label}: " + " → ".join(_value_text(v) for v in values) if known else f"{label}: no data"
@@ -215,18 +240,25 @@ def sparkline(
         f"<title>{escape(summary)}</title>"
     ]
     if known:
+        low, high = min(known), max(known)
+        if y_min is None or y_max is None:
+            span = max(min_span, high - low)
+            middle = (high + low) / 2
+            y_min, y_max = middle - span / 2, middle + span / 2
         pad = 2.5
-        span = (y_max - y_min) or 1
+        scale = (y_max - y_min) or 1
 
         def point(index: int, value: float) -> tuple[float, float]:
-            x = pad if len(values) == 1 else pad + (width - 2 * pad) * index / (len(values) - 1)
+            x = width / 2 if len(values) == 1 else pad + (width - 2 * pad) * index / (len(values) - 1)
             clamped = min(max(value, y_min), y_max)
-            return x, pad + (height - 2 * pad) * (1 - (clamped - y_min) / span)
+            return x, pad + (height - 2 * pad) * (1 - (clamped - y_min) / scale)
 
         points = [None if v is None else point(i, v) for i, v in enumerate(values)]
         for run in _segments(points):
             if len(run) > 1:
                 out.append(f'<path d="{_path(run)}" fill="none" stroke="currentColor" stroke-width="1.5"/>')
+            else:
+                out.append(f'<circle cx="{_fmt(run[0][0])}" cy="{_fmt(run[0][1])}" r="1.2" fill="currentColor"/>')
         last_x, last_y = next(p for p in reversed(points) if p is not None)
         out.append(f'<circle cx="{_fmt(last_x)}" cy="{_fmt(last_y)}" r="2" fill="currentColor"/>')
     out.append("</svg>")

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from reports.charts import line_chart, sparkline
 
@@ -176,25 +177,52 @@ def state_label(state: str) -> str:
     return STATE_LABELS.get(state, ("?", str(state).replace("_", " ").capitalize()))[1]
 
 
-def rating_chart(trend: dict, title: str = "Average rating by week") -> object:
-    """The weekly rating chart: source series under their display names, averages emphasised.
+def rating_chart(
+    trend: dict,
+    sources: list[str] | tuple[str, ...] = (),
+    title: str = "Average rating by week",
+    width: int = 720,
+    height: int = 240,
+) -> Markup:
+    """The weekly rating chart: one line per source under its display name, averages emphasised.
 
-    A series whose label is not a known source slug (e.g. 'All sources',
-    'Weighted average') is the aggregate and is drawn thicker.
+    A series whose label is not one of ``sources`` (e.g. 'All sources', 'Weighted average')
+    is an aggregate and is drawn thicker, unless the series says otherwise with ``emphasis``.
     """
     values = [v for item in trend.get("series", []) for v in item["values"] if v is not None]
-    # Ratings cluster between 4 and 5; starting the axis a little under the lowest value keeps
-    # a weekly change visible, and the labelled axis says where it starts.
-    y_min = max(1, math.floor(min(values) - 0.25)) if values else 1
+    # Ratings cluster between 4 and 5; starting the axis half a star under the lowest value
+    # keeps a weekly change visible, and the labelled axis says where it starts.
+    y_min = max(1, math.floor((min(values) - 0.25) * 2) / 2) if values else 1
     series = [
         {
-            "label": source_label(item["label"]) if item["label"] in SOURCE_LABELS else item["label"],
+            "label": source_label(item["label"]) if item["label"] in sources else item["label"],
             "values": item["values"],
-            "emphasis": item.get("emphasis", item["label"] not in SOURCE_LABELS),
+            "emphasis": item.get("emphasis", item["label"] not in sources),
         }
         for item in trend.get("series", [])
     ]
-    return line_chart(trend.get("weeks", []), series, y_min=y_min, y_max=5, title=title)
+    return line_chart(
+        trend.get("weeks", []), series, y_min=y_min, y_max=5, title=title, width=width, height=height
+    )
+
+
+def coverage_by_source(rows: list[dict], sources: list[str]) -> list[dict]:
+    """Per site: how many physicians are in each coverage state, and the share listed.
+
+    The share is listed ÷ (listed + missing), as for the headline coverage: a match that
+    needs review, a page that could not be read or a site not crawled says nothing yet
+    about the listing, so it is left out rather than counted either way.
+    """
+    totals = []
+    for source in sources:
+        counts = dict.fromkeys(STATE_LABELS, 0)
+        for row in rows:
+            cell = row["cells"].get(source)
+            state = cell["state"] if cell else "not_crawled"
+            counts[state] = counts.get(state, 0) + 1
+        known = counts["listed"] + counts["missing"]
+        totals.append({"source": source, **counts, "share": counts["listed"] / known if known else None})
+    return totals
 
 
 def series_for(trend: dict, label: str) -> list | None:
@@ -212,7 +240,7 @@ def content_security_policy(script: str = "") -> str:
     a reader opening a report leaks nothing. Scripts are allowed by the hash of their
     exact text: an injected script or event handler would not run even if it got in.
     """
-    policy = ["default-src 'none'", "style-src 'unsafe-inline'", "img-src data:", "base-uri 'none'", "form-action 'none'"]
+    policy = ["default-src 'none'", "style-src 'unsafe-inline'", "base-uri 'none'", "form-action 'none'"]
     if script:
         digest = base64.b64encode(hashlib.sha256(str(script).encode("utf-8")).digest()).decode("ascii")
         policy.append(f"script-src 'sha256-{digest}'")
@@ -221,6 +249,7 @@ def content_security_policy(script: str = "") -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    """The one Jinja environment for every report, with the formatting filters registered."""
     env = Environment(
         loader=PackageLoader("reports", "templates"),
         autoescape=True,  # for every template, whatever its file name
@@ -245,6 +274,7 @@ def environment() -> Environment:
         sparkline=sparkline,
         rating_chart=rating_chart,
         series_for=series_for,
+        coverage_by_source=coverage_by_source,
         content_security_policy=content_security_policy,
     )
     return env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from reputation.findings import refresh_findings
 from reputation.match import match_listings
 from reputation.roster import import_roster
 from reputation.sandbox.server import SandboxServer
-from reputation.sandbox.world import World
+from reputation.sandbox.world import SPONSOR_PHONE, World
 
 SAMPLE_ROSTER = Path(__file__).parent / "sandbox" / "data" / "sample_roster.csv"
 DEMO_SOURCES = ["healthgrades", "nppes"]
@@ -32,6 +33,9 @@ def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed:
         elif stale.exists():
             stale.unlink()
     engine = get_engine(f"sqlite:///{db_path.resolve()}")
+    # As a user would configure it: the sponsor call-center number the sandbox's Healthgrades shows.
+    os.environ["REPMON_IGNORE_PHONES"] = SPONSOR_PHONE
+    console.print(f"Known call-center number (REPMON_IGNORE_PHONES): {SPONSOR_PHONE}", highlight=False)
     world = World(seed=seed)
     roster = out / "sample_roster.csv"
     shutil.copyfile(SAMPLE_ROSTER, roster)

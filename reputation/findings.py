@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from reputation.models import Finding, Listing, Location, Match, Physician, Review, Search, Snapshot
-from reputation.normalize import address_key, name_key, normalize_phone, normalize_zip
+from reputation.normalize import address_key, normalize_city, normalize_phone, normalize_zip
 
 KINDS = ("missing_listing", "outdated_phone", "outdated_address", "duplicate_listing", "rating_drop", "negative_review")
 RATING_DROP = 0.3  # stars lost over the window to count as a drop
@@ -118,7 +118,7 @@ def _roster_contacts(locations: pd.DataFrame) -> dict[int, dict]:
         if phone and phone not in entry["phones"]:
             entry["phones"].add(phone)
             entry["phone_text"].append(format_phone(phone))
-        entry["addresses"].append((address_key(loc.street, None, None, None), normalize_zip(loc.zip), name_key(loc.city or "")))
+        entry["addresses"].append((address_key(loc.street, None, None, None), normalize_zip(loc.zip), normalize_city(loc.city)))
         text = format_address({"street": loc.street, "city": loc.city, "state": loc.state, "zip": loc.zip})
         if text not in entry["address_text"]:
             entry["address_text"].append(text)
@@ -128,7 +128,7 @@ def _roster_contacts(locations: pd.DataFrame) -> dict[int, dict]:
 def _address_known(address: dict, roster: list[tuple]) -> bool:
     street = address_key(address.get("street"), None, None, None) if address.get("street") else None
     zip5 = normalize_zip(address.get("zip"))
-    city = name_key(address.get("city") or "")
+    city = normalize_city(address.get("city"))
     for r_street, r_zip, r_city in roster:
         if street:
             if street == r_street and (zip5 == r_zip or city == r_city):

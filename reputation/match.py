@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from reputation.models import Listing, Location, Match, Physician
 from reputation.normalize import (
     address_key,
+    normalize_city,
     name_key,
     nickname_variants,
     normalize_phone,
@@ -78,7 +79,7 @@ def _candidate(physician: Physician, locations: list[Location]) -> Candidate:
             for l in locations if l.street
         },
         zips={z for z in (normalize_zip(l.zip) for l in locations) if z},
-        cities={(name_key(l.city), normalize_state(l.state) or "") for l in locations if l.city},
+        cities={(normalize_city(l.city), normalize_state(l.state) or "") for l in locations if l.city},
         states={s for s in (normalize_state(l.state) for l in locations) if s},
         specialty=(physician.specialty or ""),
     )
@@ -129,7 +130,7 @@ def score(listing: Listing, candidate: Candidate) -> tuple[float, dict]:
     if addresses:
         streets = {(address_key(a.get("street"), None, None, None), normalize_zip(a.get("zip")) or "") for a in addresses if a.get("street")}
         zips = {z for z in (normalize_zip(a.get("zip")) for a in addresses) if z}
-        cities = {(name_key(a.get("city") or ""), normalize_state(a.get("state")) or "") for a in addresses if a.get("city")}
+        cities = {(normalize_city(a.get("city")), normalize_state(a.get("state")) or "") for a in addresses if a.get("city")}
         states = {s for s in (normalize_state(a.get("state")) for a in addresses) if s}
         if streets & candidate.streets:
             note("address", 0.25, "street address agrees")

@@ -20,6 +20,7 @@ from nameparser import HumanName
 # -- phones -----------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=100_000)  # parsing is the slow step of a roster import; rosters repeat practice phones
 def normalize_phone(text: str | None) -> str | None:
     """E.164 form of a phone written any usual way (region US); ``None`` if it is not a valid number.
 
@@ -132,7 +133,11 @@ _STREET_WORDS = STREET_SUFFIXES | DIRECTIONALS | ORDINALS
 
 
 def normalize_street(text: str | None) -> str:
-    """Uppercase USPS form of a street line: ``"1365 Clifton Road N.E., Suite #604"`` -> ``1365 CLIFTON RD NE STE 604``."""
+    """Uppercase USPS form of a street line.
+
+    >>> normalize_street("1365 Clifton Road N.E., Suite #604")
+    '1365 CLIFTON RD NE STE 604'
+    """
     if not text:
         return ""
     words = _fold(str(text)).upper().replace("#", " # ").replace(".", "")

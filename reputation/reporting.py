@@ -113,7 +113,7 @@ class ReportData:
             if previous["state"] == "listed" or (previous["state"] == "review" and state == "review"):
                 continue
             states[(p.npi, row.source)] = {"state": state, "note": "matched" if state == "listed" else "match needs review",
-                                           "url": url, "rating": row.rating}
+                                           "url": url, "rating": None if pd.isna(row.rating) else float(row.rating)}
         return states
 
     @staticmethod
@@ -224,6 +224,7 @@ class ReportData:
             if len(group) < 2 or listing_id not in listings.index:
                 continue
             first, last = group.iloc[0], group.iloc[-1]
+            by_week = {w: float(r) for w, r in zip(group["week"], group["rating"])}
             change = round(float(last["rating"]) - float(first["rating"]), 2)
             if change == 0:
                 continue
@@ -233,6 +234,7 @@ class ReportData:
             movers.append({"npi": p.npi, "name": display_name(p), "department": p.department or "",
                            "source": last["source"], "url": listings.loc[listing_id, "url"],
                            "from": float(first["rating"]), "to": float(last["rating"]), "change": change,
+                           "values": [by_week.get(w) for w in self.weeks],
                            "review_count": int(last["review_count"]) if pd.notna(last["review_count"]) else None})
         movers.sort(key=lambda m: (m["change"] > 0, -abs(m["change"])))
         return movers[:limit]

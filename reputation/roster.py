@@ -98,6 +98,20 @@ class RosterImportResult:
     rejects_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
 
+    def describe(self) -> str:
+        """A few lines for the person who ran the import."""
+        lines = [
+            f"Roster imported ({self.format} format): {self.rows_read} rows read.",
+            f"Physicians: {self.physicians_added} added, {self.physicians_updated} updated, "
+            f"{self.physicians_unchanged} unchanged, {self.physicians_deactivated} no longer on the roster "
+            "(marked inactive).",
+            f"Locations: {self.locations} ({self.locations_added} added, {self.locations_removed} removed).",
+        ]
+        if self.rejected:
+            lines.append(f"Rejected: {self.rejected} rows, written with the reasons to {self.rejects_path}.")
+        lines += [f"Warning: {warning}" for warning in self.warnings]
+        return "\n".join(lines)
+
 
 # -- formats ----------------------------------------------------------------------------------------
 
@@ -308,7 +322,7 @@ def _check_row(values: dict, roster_format: RosterFormat, where: Callable[..., R
     if not npi:
         errors.append(where("npi", "is required"))
     elif "E+" in npi.upper():
-        errors.append(where("npi", "was turned into a number by a spreadsheet; format the column as Text "
+        errors.append(where("npi", "was turned into a number by a spreadsheet: format the column as Text "
                                    "and re-enter it", npi))
     elif not (npi.isdigit() and len(npi) == 10):
         errors.append(where("npi", "must be 10 digits", npi))
@@ -344,9 +358,8 @@ def _check_zip(text: str, where: Callable[..., RowError]) -> list[RowError]:
         return [where("zip", "is required")]
     if normalize_zip(text):
         return []
-    digits = re.sub(r"\D", "", text)
-    if text.replace("-", "").isdigit() and len(digits) in (3, 4, 7, 8):
-        return [where("zip", "is missing its leading zero (a spreadsheet dropped it); format the column as "
+    if re.fullmatch(r"\d{3,4}(-?\d{4})?", text):
+        return [where("zip", "is missing its leading zero (a spreadsheet dropped it): format the column as "
                              "Text and write all 5 digits", text)]
     return [where("zip", "must be a 5-digit ZIP or ZIP+4 (30329 or 30329-2206)", text)]
 
@@ -402,7 +415,8 @@ def _title(text: str) -> str:
         token = match.group(0)
         if match.start() > 0 and token.lower() in _SMALL_WORDS:
             return token.lower()
-        if len(token) <= 5 and text[match.start() - 1: match.start()] == "(" and text[match.end(): match.end() + 1] == ")":
+        bracketed = text[match.start() - 1: match.start()] == "(" and text[match.end(): match.end() + 1] == ")"
+        if bracketed and len(token) <= 5:
             return token
         return token.capitalize()
 
@@ -413,7 +427,9 @@ def _title(text: str) -> str:
 
 
 @dataclass
-class _Parsed:
+class ParsedRoster:
+    """Everything read from a roster file, checked, before anything is stored."""
+
     format: str
     header: list[str]
     rows_read: int = 0
@@ -421,10 +437,11 @@ class _Parsed:
     errors: list[RowError] = field(default_factory=list)
     rejected: list[tuple[int, list[str], list[RowError]]] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
+    held: set[str] = field(default_factory=set)  # NPIs with a rejected row: not deactivated, locations kept
     unknown_taxonomies: int = 0
 
 
-def read_roster(path: Path) -> tuple[_Parsed, list[str]]:
+def read_roster(path: Path) -> tuple[ParsedRoster, list[str]]:
     """Parse and check every row of ``path``, streaming it; returns the result and warnings."""
     if not path.is_file():
         raise RosterError(f"{path}: no such file")
@@ -444,14 +461,14 @@ def read_roster(path: Path) -> tuple[_Parsed, list[str]]:
                           f"(byte {error.start}); save the file as CSV UTF-8") from error
 
 
-def _parse(handle: TextIO, filename: str) -> _Parsed:
+def _parse(handle: TextIO, filename: str) -> ParsedRoster:
     reader = csv.reader(handle, delimiter=_delimiter(handle))
     header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
     if header is None:
         raise RosterError(f"{filename} is empty: the first row must be the header "
                           f"({', '.join(ROSTER_COLUMNS)})")
     roster_format, columns = detect_format(header, filename)
-    parsed = _Parsed(roster_format.name, header)
+    parsed = ParsedRoster(roster_format.name, header)
     row = _Row(header, columns)
     for line, cells in _numbered_rows(reader):
         parsed.rows_read += 1
@@ -477,7 +494,7 @@ def _numbered_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]
             yield line, cells
 
 
-def _parse_row(parsed: _Parsed, roster_format: RosterFormat, row: _Row, cells: list[str],
+def _parse_row(parsed: ParsedRoster, roster_format: RosterFormat, row: _Row, cells: list[str],
                filename: str, line: int) -> None:
     def where(name: str, reason: str, value: str = "") -> RowError:
         return RowError(filename, line, row.columns.get(name, name), reason, value)
@@ -494,6 +511,7 @@ def _parse_row(parsed: _Parsed, roster_format: RosterFormat, row: _Row, cells: l
     if errors:
         parsed.errors += errors
         parsed.rejected.append((line, cells, errors))
+        parsed.held.add(values["npi"])
     elif values["specialty"].startswith("taxonomy "):
         parsed.unknown_taxonomies += 1
 
@@ -502,11 +520,11 @@ def _check_extra_cells(cells: list[str], header: list[str], where: Callable[...,
     extra = [c for c in cells[len(header):] if c.strip()]
     if not extra:
         return []
-    return [where("(row)", f"has {len(cells)} values but the header has {len(header)} columns; "
+    return [where("(row)", f"has {len(cells)} values but the header has {len(header)} columns: "
                            "a value containing a comma must be in double quotes", ",".join(extra))]
 
 
-def _add(parsed: _Parsed, values: dict, line: int, where: Callable[..., RowError]) -> list[RowError]:
+def _add(parsed: ParsedRoster, values: dict, line: int, where: Callable[..., RowError]) -> list[RowError]:
     """Add a checked row to its physician; a different name for an NPI already seen is an error."""
     physician = _physician_values(values)
     entry = parsed.entries.get(physician["npi"])
@@ -516,7 +534,7 @@ def _add(parsed: _Parsed, values: dict, line: int, where: Callable[..., RowError
         for name in ("last_name", "first_name"):
             if name_key(physician[name]) != name_key(entry.physician[name]):
                 first, last = entry.physician["first_name"], entry.physician["last_name"]
-                return [where(name, f"NPI {physician['npi']} is {first} {last} on line {entry.line}; "
+                return [where(name, f"NPI {physician['npi']} is {first} {last} on line {entry.line}: "
                                     "one NPI must have one name", physician[name])]
         for key, value in physician.items():  # later rows fill what earlier ones left blank
             entry.physician[key] = entry.physician[key] or value
@@ -544,6 +562,8 @@ def import_roster(engine: Engine, path: Path, *, skip_invalid: bool = False, rej
     With ``skip_invalid`` the valid rows are imported and the others written to ``rejects_path``
     (default ``<name>.rejected.csv`` beside the file) with the line, column and reason added.
     """
+    if now is not None and now.tzinfo is None:
+        raise ValueError("now must be timezone-aware, e.g. datetime.now(UTC)")
     now = (now or datetime.now(UTC)).astimezone(UTC)
     parsed, warnings = read_roster(path)
     result = RosterImportResult(format=parsed.format, rows_read=parsed.rows_read, warnings=warnings,
@@ -563,8 +583,10 @@ def import_roster(engine: Engine, path: Path, *, skip_invalid: bool = False, rej
         result.rejected = len(parsed.rejected)
         result.rejects_path = rejects_path or path.with_name(f"{path.stem}.rejected.csv")
         write_rejects(result.rejects_path, parsed.header, parsed.rejected)
+        result.warnings.append(f"{len(parsed.held)} physicians have rejected rows: they stay active and keep "
+                               "their stored locations until the rows are fixed")
     with engine.begin() as connection:
-        _store(connection, parsed.entries, now, result)
+        _store(connection, parsed.entries, parsed.held, now, result)
     return result
 
 
@@ -579,7 +601,13 @@ def write_rejects(path: Path, header: list[str], rejected: list[tuple[int, list[
                              "; ".join(e.reason + (f" ({e.value})" if e.value else "") for e in errors)])
 
 
-def _store(connection: Connection, entries: dict[str, _Entry], now: datetime, result: RosterImportResult) -> None:
+def _store(connection: Connection, entries: dict[str, _Entry], held: set[str], now: datetime,
+           result: RosterImportResult) -> None:
+    """Upsert physicians and their locations, deactivate the absent ones.
+
+    A physician with a rejected row (``held``) is still on the roster: never deactivated, and only the
+    locations of its valid rows are added, none removed.
+    """
     physicians = Physician.__table__
     existing = {row.npi: row._mapping for row in connection.execute(select(physicians))}
     new = [{**entry.physician, "active": True, "updated_at": now}
@@ -587,7 +615,8 @@ def _store(connection: Connection, entries: dict[str, _Entry], now: datetime, re
     _insert(connection, physicians, new)
     ids = {npi: id_ for id_, npi in connection.execute(select(physicians.c.id, physicians.c.npi))}
 
-    changed_locations = _store_locations(connection, {ids[npi]: e.locations for npi, e in entries.items()}, result)
+    wanted = {ids[npi]: e.locations for npi, e in entries.items()}
+    changed_locations = _store_locations(connection, wanted, {ids[n] for n in held if n in ids}, result)
     updates = []
     for npi, entry in entries.items():
         old = existing.get(npi)
@@ -598,7 +627,7 @@ def _store(connection: Connection, entries: dict[str, _Entry], now: datetime, re
         else:
             updates.append({"b_id": ids[npi], **entry.physician, "active": True, "updated_at": now})
     gone = [{"b_id": row["id"], "active": False, "updated_at": now}
-            for npi, row in existing.items() if npi not in entries and row["active"]]
+            for npi, row in existing.items() if npi not in entries and npi not in held and row["active"]]
     _update(connection, updates, (*PHYSICIAN_FIELDS, "active", "updated_at"))
     _update(connection, gone, ("active", "updated_at"))
     result.physicians_added = len(new)
@@ -611,10 +640,12 @@ def _same(old, physician: dict) -> bool:
     return all(old[name] == value for name, value in physician.items())
 
 
-def _store_locations(connection: Connection, wanted: dict[int, list[tuple]], result: RosterImportResult) -> set[int]:
+def _store_locations(connection: Connection, wanted: dict[int, list[tuple]], keep: set[int],
+                     result: RosterImportResult) -> set[int]:
     """Bring each physician's locations in line with ``wanted``; identical rows keep their ids.
 
-    Returns the ids of physicians whose locations changed. Physicians not in ``wanted`` keep theirs.
+    Returns the ids of physicians whose locations changed. Physicians not in ``wanted`` keep theirs, and those
+    in ``keep`` lose none.
     """
     locations = Location.__table__
     current: dict[int, list[tuple[int, tuple]]] = defaultdict(list)
@@ -627,7 +658,7 @@ def _store_locations(connection: Connection, wanted: dict[int, list[tuple]], res
         for location_id, values in current.get(physician_id, []):
             if values in remaining:
                 remaining.remove(values)
-            else:
+            elif physician_id not in keep:
                 stale.append(location_id)
         fresh += [{"physician_id": physician_id, **dict(zip(LOCATION_FIELDS, values))} for values in remaining]
     for start in range(0, len(stale), BATCH):

@@ -18,10 +18,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawlers.blocking import block_reason, failure_status
 from crawlers.items import search_record
@@ -155,8 +158,28 @@ class RosterSpider(scrapy.Spider):
         return base_url(self.settings, self.name)
 
     async def start(self):
+        if self.settings.getbool("ROBOTSTXT_OBEY"):
+            await self._read_robots_txt_first()
         for request in self.start_requests():
             yield request
+
+    async def _read_robots_txt_first(self) -> None:
+        """Have robots.txt parsed before the first target's request goes out.
+
+        Scrapy's RobotsTxtMiddleware (2.19) hands the parser to only the first of the requests waiting
+        for robots.txt; the others see no parser and pass unchecked. Fetching one URL of the site first,
+        alone, means every target request finds the parser ready.
+        """
+        parts = urlsplit(self.base_url)
+        request = scrapy.Request(f"{parts.scheme}://{parts.netloc}/robots.txt", callback=NO_CALLBACK, dont_filter=True)
+        try:
+            download = getattr(self.crawler.engine, "download_async", None)
+            if download is not None:
+                await download(request)
+            else:  # Scrapy < 2.13
+                await maybe_deferred_to_future(self.crawler.engine.download(request))
+        except Exception as exc:  # no robots.txt, or it disallows itself: the middleware decides per request
+            self.logger.debug("reading robots.txt first: %s", exc)
 
     def start_requests(self):
         for key, target in enumerate(self.targets):

@@ -14,6 +14,8 @@ Reviews: ``POST /api4/providerprofile/comments`` with ``{"pwid", "currentPage", 
 comment fields (``parse_pes_json``).
 
 ``source_id`` is the pwid (the last part of the profile path, lower case, as in the URL).
+Listings carry one key beyond ``crawlers.items``: ``sponsor_phones``, the shown phones the page marks as
+a hospital sponsor's call center (``sponsor-phone-label`` in the office; ``"SponsorPhone"`` in 2015 pages).
 ``review_count`` is the number of ratings behind the score, which is more than the written reviews.
 """
 
@@ -34,6 +36,7 @@ from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
 SOURCE = "healthgrades"
 REVIEWS_PER_PAGE = 10
 PROFILE_PATH = re.compile(r"^(.*?/physician/[^/?#]*?-([a-z0-9]{5,7}))(?:[/?#]|$)", re.IGNORECASE)
+SPONSOR_PHONE_2015 = re.compile(r'"SponsorPhone":"([^"]+)"')  # 2015 pages' inline ad-targeting JSON
 NO_RESULTS_TEXT = re.compile(
     r"no (?:results|matches|providers|doctors)(?: were)? found|(?:couldn't|could not|did not|didn't) find any", re.I
 )
@@ -130,7 +133,7 @@ def parse_profile_page(response) -> dict | None:
         return None
     rating, count = sd.aggregate_rating(physician)
     url = profile_url(response.url) or response.url
-    return listing_record(
+    listing = listing_record(
         source=SOURCE,
         url=url,
         source_id=pwid_of(url),
@@ -144,6 +147,9 @@ def parse_profile_page(response) -> dict | None:
         review_count=count if count is not None else page["review_count"],
         accepting_new_patients=page["accepting_new_patients"],
     )
+    # A hospital sponsor's call-center number is a known, legitimate difference from the practice phone.
+    listing["sponsor_phones"] = page["sponsor_phones"]
+    return listing
 
 
 def _profile_markup(response) -> dict:
@@ -160,6 +166,8 @@ def _profile_markup(response) -> dict:
         "phones": list(dict.fromkeys(o["phone"] for o in offices if o["phone"])) or _legacy_phones(response),
         "practice_name": next((o["practice_name"] for o in offices if o["practice_name"]), None)
         or _clean(response.xpath('//a[contains(@href, "/group-directory/")]//text()').get()),
+        "sponsor_phones": list(dict.fromkeys(o["phone"] for o in offices if o["phone"] and o["sponsored"]))
+        or SPONSOR_PHONE_2015.findall(response.text),
     }
 
 
@@ -187,6 +195,7 @@ def _offices(response) -> list[dict]:
                     _first_text(block, qa("practice-address-postalCode")),
                 ),
                 "phone": phone,
+                "sponsored": bool(block.css('[data-qa-target*="sponsor"]')),
             }
         )
     return offices

@@ -40,7 +40,10 @@ def parse_api_response(response) -> SearchOutcome:
         data = json.loads(response.text)
     except ValueError:
         return SearchOutcome(error=f"NPI Registry answer is not JSON at {response.url}")
-    return parse_api_json(data, provider_view_base(response.url))
+    outcome = parse_api_json(data, provider_view_base(response.url))
+    if outcome.error:
+        outcome.error = f"{outcome.error} at {response.url}"
+    return outcome
 
 
 def provider_view_base(api_url: str) -> str:

@@ -166,6 +166,7 @@ def _physician(rng: random.Random, index: int, sources: list[str], weeks: list[s
             drop = rng.random() < 0.12
             values: list[float | None]
             if drop:  # a steady slide of a quarter star a week
+                rating = min(rating, 4.2)
                 values = [round(min(5.0, rating + 0.25 * (len(weeks) - 1 - w)), 2) for w in range(len(weeks))]
             else:
                 values = [round(min(5.0, max(1.0, rating + rng.gauss(0, 0.05))), 2) for _ in weeks]

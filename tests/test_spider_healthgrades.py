@@ -1,0 +1,198 @@
+"""Healthgrades parsing, on saved pages: golden fixture pairs (page + expected output), one field per test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scrapy.http import TextResponse
+
+from crawlers.spiders.healthgrades import (
+    HealthgradesSpider,
+    iso_date,
+    parse_comments_json,
+    parse_comments_response,
+    parse_pes_json,
+    parse_profile_page,
+    parse_search_page,
+    profile_url,
+    pwid_of,
+    search_terms,
+)
+from reputation.sandbox.server import profile_page, search_page
+from reputation.sandbox.world import World
+from test_spider_base import FILES, SHARED, file_response, needs_shared
+
+HG = FILES / "healthgrades"
+SEARCH_EXPECTED = json.loads((HG / "search.expected.json").read_text())
+PROFILE_EXPECTED = json.loads((HG / "profile.expected.json").read_text())
+SEARCH = parse_search_page(file_response(HG / "search.html", SEARCH_EXPECTED["url"]))
+PROFILE = parse_profile_page(file_response(HG / "profile.html", PROFILE_EXPECTED["url"]))
+
+
+# ----- search -----------------------------------------------------------------------------------------
+
+
+def test_search_page_is_recognised():
+    assert SEARCH.error is None
+
+
+def test_search_page_gives_every_profile_url_in_order():
+    assert SEARCH.profile_urls == SEARCH_EXPECTED["profile_urls"]
+
+
+def test_search_page_without_results_is_an_ok_empty_search():
+    response = TextResponse(url=SEARCH_EXPECTED["url"], body=search_page([], "Jane Doe", "Portland, OR").encode(),
+                            encoding="utf-8")
+    outcome = parse_search_page(response)
+    assert outcome.error is None and outcome.profile_urls == []
+
+
+def test_search_page_in_unknown_markup_is_an_error_not_an_empty_search():
+    world = World(size=20)
+    listing = next(iter(world.healthgrades.values()))
+    broken = search_page([listing], "Jane Doe", "Portland, OR", broken=True)
+    outcome = parse_search_page(TextResponse(url=SEARCH_EXPECTED["url"], body=broken.encode(), encoding="utf-8"))
+    assert outcome.error.startswith("search page not recognised")
+    assert outcome.profile_urls == []
+
+
+def test_search_terms_are_name_and_city():
+    assert search_terms({"first_name": "Jane", "last_name": "Doe", "city": "Portland", "state": "OR"}) == (
+        "Jane Doe", "Portland, OR")
+    assert search_terms({"first_name": "Jane", "last_name": "Doe", "state": "OR"}) == ("Jane Doe", "OR")
+
+
+# ----- profile (2025-26 markup) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", list(PROFILE_EXPECTED["listing"]))
+def test_profile_field(field):
+    assert PROFILE[field] == PROFILE_EXPECTED["listing"][field]
+
+
+def test_profile_in_unknown_markup_has_no_listing():
+    world = World(size=20)
+    listing = next(l for l in world.healthgrades.values() if l.rating_count)
+    broken = profile_page(listing, broken=True)
+    assert parse_profile_page(TextResponse(url=PROFILE_EXPECTED["url"], body=broken.encode(), encoding="utf-8")) is None
+
+
+def test_profile_url_drops_tabs_and_queries():
+    url = "https://www.healthgrades.com/physician/dr-vinay-aggarwal-3xm3y/patient-ratings?x=1#top"
+    assert profile_url(url) == "https://www.healthgrades.com/physician/dr-vinay-aggarwal-3xm3y"
+    assert pwid_of(url) == "3xm3y"
+    assert profile_url("https://www.healthgrades.com/usearch?what=x") is None
+
+
+# ----- profile with embedded JSON-LD ------------------------------------------------------------------
+
+JSONLD = parse_profile_page(file_response(HG / "profile-jsonld.html",
+                                          "https://www.healthgrades.com/physician/dr-ada-lovelace-x2y4z"))
+
+
+@pytest.mark.parametrize("field, expected", [
+    ("name", "Dr. Ada B. Lovelace, MD"),
+    ("specialty", "Cardiology"),
+    ("practice_name", "Lovelace Heart Clinic"),
+    ("addresses", [{"street": "1200 NW Everett St Ste 300", "city": "Portland", "state": "OR", "zip": "97209"}]),
+    ("phones", ["(503) 555-0142"]),
+    ("npi", "1720377294"),
+    ("rating", 4.7),
+    ("review_count", 31),
+    ("source_id", "x2y4z"),
+    ("accepting_new_patients", False),  # only the markup says it: it fills the gap
+])
+def test_structured_data_wins_over_markup(field, expected):
+    assert JSONLD[field] == expected
+
+
+# ----- the real 2015 page (microdata) -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def profile_2015():
+    path = SHARED / "fixtures/real/healthgrades/profile-patient-ratings-2015.html"
+    url = "https://www.healthgrades.com/physician/dr-vinay-aggarwal-3xm3y/patient-ratings"
+    return parse_profile_page(file_response(path, url))
+
+
+@needs_shared
+@pytest.mark.parametrize("field, expected", [
+    ("url", "https://www.healthgrades.com/physician/dr-vinay-aggarwal-3xm3y"),
+    ("source_id", "3xm3y"),
+    ("name", "Dr. Vinay Aggarwal, MD"),
+    ("specialty", "Internal Medicine"),
+    ("practice_name", "Platinum Care LA"),
+    ("addresses", [{"street": "6801 Park Terrace Dr", "city": "Los Angeles", "state": "CA", "zip": "90045"}]),
+    ("phones", ["(310) 692-9659", "(310) 295-2255"]),  # new-patient (sponsor) line, then existing patients
+    ("sponsor_phones", ["(310) 692-9659"]),
+    ("rating", 4.2),
+    ("review_count", 5),
+    ("npi", None),
+])
+def test_real_2015_profile(profile_2015, field, expected):
+    assert profile_2015[field] == expected
+
+
+# ----- reviews ----------------------------------------------------------------------------------------
+
+COMMENTS = {
+    "results": [
+        {"commentId": "c-2", "overallScore": 1.0, "displayName": "Sam P.", "submittedDate": "Nov 03, 2026",
+         "commentText": "Long wait.", "providerResponse": {"commentText": "Please call us.", "isFromProvider": True}},
+        {"commentId": "c-1", "overallScore": 5, "displayName": "Ana R.", "submittedDate": "Jan 28, 2017",
+         "commentText": "Great <script>alert(1)</script>", "providerResponse": None},
+    ],
+    "totalCount": 12,
+}
+
+
+def test_comments_api_answer_gives_reviews_and_total():
+    page = parse_comments_json(COMMENTS)
+    assert page.recognised and page.total == 12
+    assert page.reviews[0] == {"review_id": "c-2", "date": "2026-11-03", "rating": 1.0, "text": "Long wait.",
+                               "author": "Sam P.", "response": "Please call us."}
+    assert page.reviews[1]["text"] == "Great <script>alert(1)</script>"  # kept verbatim; escaping is the report's job
+    assert page.reviews[1]["response"] is None
+
+
+def test_comments_answer_in_another_shape_is_not_recognised():
+    assert not parse_comments_json({"data": {"items": []}}).recognised
+    bad_json = TextResponse(url="https://www.healthgrades.com/api4/providerprofile/comments", body=b"<html>",
+                            encoding="utf-8")
+    assert not parse_comments_response(bad_json).recognised
+
+
+@needs_shared
+def test_real_2017_pes_json_gives_rating_count_and_reviews():
+    data = json.loads((SHARED / "fixtures/real/healthgrades/provider-pes-reviews-2017.json").read_text())
+    pes = parse_pes_json(data)
+    assert pes["rating"] == 4.9
+    assert pes["review_count"] == 64  # survey responses behind the score; 18 of them have comments
+    assert len(pes["reviews"]) == 18
+    first = pes["reviews"][0]
+    assert first["review_id"] == "df577434-b60f-455f-822d-faf1231aeb06"
+    assert first["date"] == "2017-01-28" and first["rating"] == 5.0 and first["author"] == "Denise R"
+    assert first["text"].startswith("Dr Oh is an outstanding physician")
+    assert first["response"] is None  # the empty providerResponse object means no response
+
+
+@pytest.mark.parametrize("raw, iso", [("Jan 28, 2017", "2017-01-28"), ("November 1, 2016", "2016-11-01"),
+                                      ("03/05/2016", "2016-03-05"), ("2016-03-05T10:00:00Z", "2016-03-05"),
+                                      ("last week", "last week"), (None, None)])
+def test_review_dates_become_iso(raw, iso):
+    assert iso_date(raw) == iso
+
+
+def test_reviews_are_requested_by_pwid_and_page():
+    # reviews_request only needs the spider's base URL: a stub stands in for a configured spider.
+    request = HealthgradesSpider.reviews_request(_SpiderStub(), PROFILE, 2)
+    assert request.method == "POST"
+    assert request.url == "https://www.healthgrades.com/api4/providerprofile/comments"
+    assert json.loads(request.body) == {"pwid": "g8p5v", "currentPage": 2, "perPage": 10}
+    assert HealthgradesSpider.reviews_request(_SpiderStub(), {**PROFILE, "review_count": 0}, 1) is None
+
+
+class _SpiderStub:
+    base_url = "https://www.healthgrades.com"

@@ -1,0 +1,175 @@
+"""End to end: ``scrapy crawl`` against the sandbox, as a user runs it, for every way a site can answer."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+
+import pytest
+
+from reputation.sandbox.server import SandboxServer
+from reputation.sandbox.world import World
+from test_spider_base import run_spider, run_spider_process
+
+FEW = 8  # failure modes need no more targets than this to show their rule
+
+
+@pytest.fixture(scope="module")
+def server():
+    with SandboxServer(World()) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def modes_back_to_ok(server):
+    yield
+    for source in server.modes:
+        server.set_mode(source, "ok")
+
+
+def searches(records: list[dict]) -> dict[str, dict]:
+    counts = Counter(r["npi"] for r in records if r["kind"] == "search")
+    assert set(counts.values()) == {1}, f"physicians with more than one search record: {counts.most_common(3)}"
+    return {r["npi"]: r for r in records if r["kind"] == "search"}
+
+
+def listings(records: list[dict]) -> dict[str, dict]:
+    return {r["url"]: r for r in records if r["kind"] == "listing"}
+
+
+@pytest.fixture(scope="module")
+def healthgrades_records(server, tmp_path_factory):
+    return run_spider("healthgrades", server.world.targets(), server.url, tmp_path_factory.mktemp("hg"))
+
+
+@pytest.fixture(scope="module")
+def nppes_records(server, tmp_path_factory):
+    return run_spider("nppes", server.world.targets(), server.url, tmp_path_factory.mktemp("nppes"))
+
+
+# ----- sites answering normally -----------------------------------------------------------------------
+
+
+def test_healthgrades_one_ok_search_per_roster_physician(server, healthgrades_records):
+    found = searches(healthgrades_records)
+    assert set(found) == {p.npi for p in server.world.roster}
+    assert {s["status"] for s in found.values()} == {"ok"}
+
+
+def test_healthgrades_every_listing_of_a_roster_physician_is_found(server, healthgrades_records):
+    found, pages = searches(healthgrades_records), listings(healthgrades_records)
+    for p in server.world.roster:
+        expected = {f"{server.url}/healthgrades/{l.path}" for l in server.world.listings_of(p.npi)}
+        assert expected <= set(found[p.npi]["results"]), p.npi
+        assert expected <= set(pages)
+
+
+def test_healthgrades_missing_physicians_are_ok_searches_without_results(server, healthgrades_records):
+    found = searches(healthgrades_records)
+    for npi in server.world.discrepancies["no_listing"]:
+        assert found[npi]["status"] == "ok" and found[npi]["results"] == []
+
+
+def test_healthgrades_namesake_is_a_candidate_too(server, healthgrades_records):
+    [npi] = server.world.discrepancies["namesake"]
+    assert len(searches(healthgrades_records)[npi]["results"]) == 2
+
+
+def test_healthgrades_listings_show_what_the_site_shows(server, healthgrades_records):
+    for url, record in listings(healthgrades_records).items():
+        listing = server.world.healthgrades[record["source_id"]]
+        assert record["name"] == listing.display_name
+        assert record["rating"] == listing.rating and record["review_count"] == listing.rating_count
+        assert record["phones"] == list(dict.fromkeys(o.phone for o in listing.offices))
+        assert [a["street"] for a in record["addresses"]] == [o.street for o in listing.offices]
+        # Reviews: ten a page, at most REVIEW_PAGES_MAX (3) pages, newest first.
+        assert [r["review_id"] for r in record["reviews"]] == [r.review_id for r in listing.newest_reviews()[:30]]
+        assert record["crawled_at"].endswith("+00:00")
+
+
+def test_healthgrades_untrusted_review_text_arrives_verbatim(server, healthgrades_records):
+    texts = [r["text"] for l in listings(healthgrades_records).values() for r in l["reviews"]]
+    assert sum("<script>alert(1)</script>" in t for t in texts) == 1
+
+
+def test_nppes_one_listing_per_roster_physician(server, nppes_records):
+    found, pages = searches(nppes_records), listings(nppes_records)
+    assert {s["status"] for s in found.values()} == {"ok"}
+    for p in server.world.roster:
+        url = f"{server.url}/nppes/provider-view/{p.npi}"
+        assert found[p.npi]["results"] == [url]
+        assert pages[url]["npi"] == p.npi
+        assert pages[url]["phones"] == list(dict.fromkeys(loc.phone for loc in p.locations))
+
+
+# ----- sites refusing or failing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source, mode, status", [
+    ("healthgrades", "block", "blocked"),
+    ("healthgrades", "challenge200", "blocked"),
+    ("nppes", "429", "blocked"),
+    ("healthgrades", "broken", "error"),
+    ("nppes", "broken", "error"),
+    ("nppes", "outage", "error"),
+    ("healthgrades", "robots", "disallowed"),
+])
+def test_every_physician_gets_the_failure_never_an_empty_ok(server, tmp_path, source, mode, status):
+    server.set_mode(source, mode)
+    targets = server.world.targets()[:FEW]
+    records = run_spider(source, targets, server.url, tmp_path)
+    found = searches(records)
+    assert set(found) == {t["npi"] for t in targets}
+    assert {s["status"] for s in found.values()} == {status}
+    assert all(s["reason"] for s in found.values())
+    assert listings(records) == {}
+
+
+def test_broken_parser_is_reported_as_such(server, tmp_path):
+    server.set_mode("healthgrades", "broken")
+    records = run_spider("healthgrades", server.world.targets()[:2], server.url, tmp_path)
+    assert all(s["reason"].startswith("search page not recognised") for s in searches(records).values())
+
+
+def test_robots_txt_is_obeyed_before_any_page_is_fetched(server, tmp_path):
+    server.set_mode("healthgrades", "robots")
+    server.reset_counts()
+    run_spider("healthgrades", server.world.targets()[:FEW], server.url, tmp_path)
+    assert server.request_counts.get("healthgrades", 0) == 0
+
+
+# ----- the weekly path: known URLs first --------------------------------------------------------------
+
+
+def test_known_urls_are_revisited_and_gone_ones_reported(tmp_path):
+    world = World()
+    gone_npi, = world.discrepancies["listing_gone"]
+    kept = next(p for p in world.roster if len(world.listings_of(p.npi)) == 1 and p.npi != gone_npi)
+    with SandboxServer(world) as server:
+        known = {npi: [f"{server.url}/healthgrades/{l.path}" for l in world.listings_of(npi)] for npi in (gone_npi, kept.npi)}
+        for _ in range(3):
+            server.advance()  # week 3: the listing is taken down
+        targets = [t | {"known_urls": known[t["npi"]]} for t in world.targets() if t["npi"] in known]
+        found = searches(run_spider("healthgrades", targets, server.url, tmp_path))
+    assert found[kept.npi]["status"] == "ok" and found[kept.npi]["results"] == known[kept.npi]
+    assert found[kept.npi]["query"].endswith(f"near {kept.locations[0].city}, {kept.locations[0].state}")
+    # The gone listing is reported, and a fresh search (finding nothing) replaces it.
+    assert found[gone_npi]["gone"] == known[gone_npi]
+    assert found[gone_npi]["status"] == "ok" and found[gone_npi]["results"] == []
+
+
+# ----- storing as it goes -----------------------------------------------------------------------------
+
+
+def test_database_pipeline_stores_and_reports_progress(server, tmp_path):
+    db = tmp_path / "crawl.db"
+    targets = server.world.targets()[:FEW]
+    records, done = run_spider_process("nppes", targets, server.url, tmp_path,
+                                       REPMON_DB=f"sqlite:///{db}", REPMON_CRAWL_TIME="2026-11-02T09:00:00+00:00")
+    progress = [line for line in done.stdout.splitlines() if line.startswith("REPMON-PROGRESS ")]
+    assert len(progress) == len(targets)
+    with sqlite3.connect(db) as connection:
+        stored = connection.execute("select count(*), min(week), max(week) from search where source = 'nppes'").fetchone()
+        listed = connection.execute("select count(*) from listing where source = 'nppes'").fetchone()[0]
+    assert stored == (len(targets), "2026-W45", "2026-W45")
+    assert listed == len(targets)
