@@ -11,8 +11,9 @@ import re
 
 import extruct
 
-PHYSICIAN_TYPES = ("Physician", "IndividualPhysician", "Person")
-BUSINESS_TYPES = ("MedicalBusiness", "MedicalClinic", "MedicalOrganization", "LocalBusiness", "Dentist")
+# The types a physician's profile or a practice's page declares, most specific first.
+PHYSICIAN_TYPES = ("IndividualPhysician", "Physician")
+BUSINESS_TYPES = ("MedicalClinic", "MedicalBusiness", "MedicalOrganization", "LocalBusiness")
 
 
 def structured_objects(response) -> list[dict]:

@@ -195,11 +195,15 @@ def flags(
         for row in rows:
             writer.writerow({k: neutralize(v) for k, v in row.items()})
     else:
-        table = Table(title=f"{len(rows)} open finding(s)")
-        for column in ("npi", "source", "kind", "shown", "expected", "first seen"):
-            table.add_column(column, overflow="fold")
+        table = Table(title=f"{len(rows)} open finding(s)", show_lines=True)
+        for column in ("kind", "npi", "source", "since"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("listing shows → roster says", overflow="fold", ratio=1)
         for r in rows:
-            table.add_row(r["npi"], r["source"], r["kind"], r["shown"] or "", r["expected"] or "", r["first_seen"])
+            detail = r["shown"] or ""
+            if r["expected"]:
+                detail += f" → {r['expected']}"
+            table.add_row(r["kind"].replace("_", " "), r["npi"], r["source"], r["first_seen"], detail)
         console.print(table)
 
 
@@ -303,6 +307,7 @@ def weekly(
     out: OutOption = Path("reports-out"),
     title: TitleOption = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
+    sandbox: Annotated[Optional[str], typer.Option(help="Crawl a running repmon sandbox at this URL instead of the real sites.")] = None,
 ) -> None:
     """Crawl, match, compute findings and write all reports: what cron runs every Monday.
 
@@ -310,7 +315,7 @@ def weekly(
     """
     from reputation.match import match_listings
 
-    run = _crawl(source, delay=delay)
+    run = _crawl(source, delay=delay, sandbox_url=sandbox)
     summary = match_listings(engine())
     console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched}", highlight=False)
     path = write_all_reports(out, title)

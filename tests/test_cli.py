@@ -97,3 +97,22 @@ def test_a_jsonl_file_with_a_bad_line_stores_the_rest_and_exits_non_zero(sqlite_
     assert result.exit_code == 1
     assert "mixed.jsonl:2" in result.stderr
     assert "1 record(s) read and stored" in result.stdout
+
+
+def test_weekly_crawls_matches_and_writes_the_reports(sqlite_url, tmp_path):
+    from reputation.sandbox.server import SandboxServer
+    from reputation.sandbox.world import World
+
+    world = World(seed=7)
+    rows = world.roster_rows()
+    roster = tmp_path / "roster.csv"
+    with roster.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert run(sqlite_url, "roster", "import", str(roster)).exit_code == 0
+    with SandboxServer(world) as server:
+        result = run(sqlite_url, "weekly", "--sandbox", server.url, "--delay", "0", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "site" / "index.html").exists()
+    assert len(list((tmp_path / "site" / "physicians").glob("*.html"))) == len({r["npi"] for r in rows})

@@ -122,6 +122,8 @@ def test_settings_are_polite_and_honest(monkeypatch):
     assert settings.HTTPCACHE_ENABLED is False
     assert list(settings.ITEM_PIPELINES) == ["crawlers.pipelines.StampPipeline", "crawlers.pipelines.DatabasePipeline"]
     assert settings.ITEM_PIPELINES["crawlers.pipelines.StampPipeline"] < settings.ITEM_PIPELINES["crawlers.pipelines.DatabasePipeline"]
+    monkeypatch.undo()
+    importlib.reload(settings)  # leave the module as the environment makes it
 
 
 def test_http_cache_is_switched_on_only_by_the_environment(monkeypatch):
@@ -131,3 +133,5 @@ def test_http_cache_is_switched_on_only_by_the_environment(monkeypatch):
     assert importlib.reload(settings).HTTPCACHE_ENABLED is True
     monkeypatch.delenv("REPMON_HTTPCACHE")
     assert importlib.reload(settings).HTTPCACHE_ENABLED is False
+    monkeypatch.undo()
+    importlib.reload(settings)

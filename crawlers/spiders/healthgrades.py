@@ -104,11 +104,11 @@ def parse_search_page(response) -> SearchOutcome:
     urls = list(dict.fromkeys(u for u in urls if u))
     if hrefs:
         return SearchOutcome(profile_urls=urls)
-    if response.css(f'[data-qa-target*="no-results"]') or NO_RESULTS_TEXT.search(_visible_text(response)):
+    if response.css('[data-qa-target*="no-results"]') or NO_RESULTS_TEXT.search(_visible_text(response)):
         return SearchOutcome()
     # Some versions embed the results as JSON-LD Physicians: use them rather than call the page broken.
     linked = [profile_url(response.urljoin(sd.text(o.get("url")) or "")) for o in
-              sd.find_objects(sd.structured_objects(response), "Physician", "IndividualPhysician")]
+              sd.find_objects(sd.structured_objects(response), *sd.PHYSICIAN_TYPES)]
     linked = list(dict.fromkeys(u for u in linked if u))
     if linked:
         return SearchOutcome(profile_urls=linked)
@@ -124,8 +124,7 @@ def _visible_text(response) -> str:
 
 def parse_profile_page(response) -> dict | None:
     """The listing on a profile page, or None when no physician name can be found on it."""
-    physician = sd.first_object(sd.structured_objects(response), "Physician", "IndividualPhysician")
-    physician = physician or {}
+    physician = sd.first_object(sd.structured_objects(response), *sd.PHYSICIAN_TYPES) or {}
     page = _profile_markup(response)
 
     name = sd.text(physician.get("name")) or page["name"]
@@ -167,7 +166,7 @@ def _profile_markup(response) -> dict:
         "practice_name": next((o["practice_name"] for o in offices if o["practice_name"]), None)
         or _clean(response.xpath('//a[contains(@href, "/group-directory/")]//text()').get()),
         "sponsor_phones": list(dict.fromkeys(o["phone"] for o in offices if o["phone"] and o["sponsored"]))
-        or SPONSOR_PHONE_2015.findall(response.text),
+        or list(dict.fromkeys(SPONSOR_PHONE_2015.findall(response.text))),
     }
 
 

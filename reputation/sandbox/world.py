@@ -10,9 +10,11 @@ from a seeded shuffle of the roster (roles never overlap):
 - ``no_listing``: no Healthgrades listing at all (about 6% of the roster, at least 1);
 - ``outdated_phone``: the first office shows an old phone number (about 6%);
 - ``outdated_address``: the first office shows an old street address in the same city (about 6%);
-- ``duplicate_listing``: a second, older listing (name with middle initial, few ratings);
-- ``namesake``: another physician with the same first/last name and specialty, in another city with
-  another phone, not on the roster (his NPI: ``World.namesake_npi``); searches for the roster one find both;
+- ``duplicate_listing``: a second listing showing the first office (name with the middle initial when
+  there is one, 3 ratings);
+- ``namesake``: another physician with the same first/last name and specialty, in another city of the
+  same state with another phone, not on the roster (NPI ``World.namesake_npi``, in NPPES too); a search
+  for the roster physician finds both listings;
 - ``sponsor_phone``: the first office shows the hospital sponsor's call-center number (``SPONSOR_PHONE``),
   marked ``data-qa-target="sponsor-phone-label"`` on the page: a legitimate difference, not an outdated phone;
 - ``script_review``: one review's text carries ``<script>alert(1)</script>`` (untrusted text, for escaping);
@@ -329,8 +331,11 @@ class World:
         for listing in self.healthgrades.values():
             if listing.gone:
                 continue
-            for _ in range(rng.choice((0, 0, 0, 1, 1, 2, 3))):
-                rating = rng.choice((1, 2)) if rng.random() < 0.15 else self._draw_rating(rng, self._quality[listing.pwid])
+            # Popular listings draw more new ratings; a listing with a handful rarely gets one, so
+            # a single bad rating does not swing it (only the scheduled drop is sharp).
+            weekly = min(3.0, 0.15 + listing.rating_count / 25)
+            for _ in range(sum(rng.random() < weekly / 4 for _ in range(4))):
+                rating = rng.choice((1, 2)) if rng.random() < 0.12 else self._draw_rating(rng, self._quality[listing.pwid])
                 self._rate(rng, listing, rating, first_day + timedelta(days=rng.randrange(7)), comment_odds=0.5)
         for npi in self.discrepancies.get("rating_drop", []):
             if self.week <= 4:
