@@ -21,6 +21,8 @@ report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=Tr
 app.add_typer(roster_app, name="roster")
 app.add_typer(listings_app, name="listings")
 app.add_typer(report_app, name="report")
+phones_app = typer.Typer(help="Known call-center numbers: never flagged as an outdated phone.", no_args_is_help=True)
+app.add_typer(phones_app, name="known-phones")
 
 console = Console()
 err = Console(stderr=True)
@@ -205,6 +207,54 @@ def flags(
                 detail += f" → {r['expected']}"
             table.add_row(r["kind"].replace("_", " "), r["npi"], r["source"], r["first_seen"], detail)
         console.print(table)
+
+
+# -- known phones -----------------------------------------------------------------------------------------
+@phones_app.command("add")
+def known_phones_add(
+    numbers: Annotated[list[str], typer.Argument(help="Phone numbers, any common format.")],
+    label: Annotated[Optional[str], typer.Option(help="What the number is, e.g. 'St. Mary sponsor line'.")] = None,
+) -> None:
+    """Add numbers a site may show instead of the practice phone (a sponsor's call center).
+
+    Example: repmon known-phones add 800-555-0199 --label "sponsor call center"
+    """
+    from reputation.known_phones import BadPhone, add_known_phones
+
+    try:
+        phones = add_known_phones(engine(), numbers, label)
+    except BadPhone as exc:
+        err.print(str(exc), highlight=False)
+        raise typer.Exit(2)
+    console.print(f"{len(phones)} known phone(s) added", highlight=False)
+
+
+@phones_app.command("remove")
+def known_phones_remove(numbers: Annotated[list[str], typer.Argument(help="Phone numbers to forget.")]) -> None:
+    """Forget known call-center numbers.
+
+    Example: repmon known-phones remove 800-555-0199
+    """
+    from reputation.known_phones import BadPhone, remove_known_phones
+
+    try:
+        remove_known_phones(engine(), numbers)
+    except BadPhone as exc:
+        err.print(str(exc), highlight=False)
+        raise typer.Exit(2)
+
+
+@phones_app.command("list")
+def known_phones_list() -> None:
+    """List the known call-center numbers.
+
+    Example: repmon known-phones list
+    """
+    from reputation.findings import format_phone
+    from reputation.known_phones import list_known_phones
+
+    for row in list_known_phones(engine()):
+        console.print(f"{format_phone(row.phone)}  {row.label or ''}", highlight=False)
 
 
 # -- reports --------------------------------------------------------------------------------------------

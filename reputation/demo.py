@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from rich.console import Console
 from reputation.crawl import CrawlOptions, run_crawl
 from reputation.db import get_engine
 from reputation.findings import refresh_findings
+from reputation.known_phones import add_known_phones
 from reputation.match import match_listings
 from reputation.roster import import_roster
 from reputation.sandbox.server import SandboxServer
@@ -34,20 +34,21 @@ def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed:
             stale.unlink()
     engine = get_engine(f"sqlite:///{db_path.resolve()}")
     # As a user would configure it: the sponsor call-center number the sandbox's Healthgrades shows.
-    os.environ["REPMON_IGNORE_PHONES"] = SPONSOR_PHONE
-    console.print(f"Known call-center number (REPMON_IGNORE_PHONES): {SPONSOR_PHONE}", highlight=False)
-    world = World(seed=seed)
+    add_known_phones(engine, [SPONSOR_PHONE], label="sponsor call center")
+    console.print(f"Known call-center number: {SPONSOR_PHONE} (repmon known-phones add)", highlight=False)
+    # The simulated weeks end with this week's crawl; earlier ones are stamped 7, 14, 21 days ago.
+    today = datetime.now(UTC).replace(microsecond=0)
+    first_crawl = today - timedelta(weeks=weeks - 1)
+    world = World(seed=seed, start=first_crawl.date())
     roster = out / "sample_roster.csv"
     shutil.copyfile(SAMPLE_ROSTER, roster)
     result = import_roster(engine, roster)
     console.print(f"Imported the sample roster: {getattr(result, 'physicians_added', '?')} physicians ({roster})", highlight=False)
-    # The simulated weeks end with this week's crawl; earlier ones are stamped 7, 14, 21 days ago.
-    today = datetime.now(UTC).replace(microsecond=0)
     with SandboxServer(world) as server:
         for week in range(weeks):
             if week:
                 world.advance()
-            crawl_time = today - timedelta(weeks=weeks - 1 - week)
+            crawl_time = first_crawl + timedelta(weeks=week)
             run = run_crawl(engine, CrawlOptions(sources=DEMO_SOURCES, crawl_time=crawl_time, sandbox_url=server.url, delay=0))
             matched = match_listings(engine, now=crawl_time)
             findings = refresh_findings(engine)

@@ -8,7 +8,6 @@ that physician is unknown there, and an open missing-listing finding is neither 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,6 +15,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Location, Match, Physician, Review, Search, Snapshot
 from reputation.normalize import address_key, normalize_city, normalize_phone, normalize_zip
 
@@ -25,12 +25,6 @@ RATING_WINDOW = timedelta(days=27)  # four weekly crawls: this week and the thre
 MIN_REVIEWS = 5  # fewer reviews than this and a rating move means little
 NEGATIVE_AT_OR_BELOW = 2.0
 NEW_REVIEW_WINDOW = timedelta(days=28)
-
-
-def ignored_phones() -> set[str]:
-    """Known sponsor / call-center numbers that are legitimately shown instead of the practice phone."""
-    raw = os.environ.get("REPMON_IGNORE_PHONES", "")
-    return {p for p in (normalize_phone(x) for x in raw.split(",") if x.strip()) if p}
 
 
 @dataclass
@@ -81,9 +75,10 @@ def load_frames(engine: Engine) -> Frames:
     return Frames(physicians, locations, listings, searches, snapshots, reviews)
 
 
-def current_findings(frames: Frames, ignore: set[str] | None = None) -> list[dict]:
-    """Every finding the stored data shows now (before comparing with the findings already kept)."""
-    ignore = ignored_phones() if ignore is None else ignore
+def current_findings(frames: Frames, ignore: set[str]) -> list[dict]:
+    """Every finding the stored data shows now (before comparing with the findings already kept).
+
+    ``ignore``: known call-center numbers, never an outdated phone."""
     found: list[dict] = []
     found += _missing_listings(frames)
     matched = frames.listings[frames.listings["match_status"] == "matched"]
@@ -269,7 +264,7 @@ class FindingsSummary:
 def refresh_findings(engine: Engine) -> FindingsSummary:
     """Bring the kept findings in line with the data: open new ones, update, resolve fixed ones."""
     frames = load_frames(engine)
-    current = {(f["npi"], f["source"], f["kind"]): f for f in current_findings(frames)}
+    current = {(f["npi"], f["source"], f["kind"]): f for f in current_findings(frames, known_phones(engine))}
     unknown = set()
     if not frames.searches.empty:
         unknown = {(s.npi, s.source) for s in frames.searches.itertuples() if s.status != "ok"}

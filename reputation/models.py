@@ -147,3 +147,11 @@ class Finding(SQLModel, table=True):
     last_seen: datetime
     status: str = "open"  # open | resolved
     resolved_at: datetime | None = None
+
+
+class KnownPhone(SQLModel, table=True):
+    """A number a site may legitimately show instead of the practice's (a sponsor's call center)."""
+
+    phone: str = Field(primary_key=True)  # E.164
+    label: str | None = None
+    added_at: datetime

@@ -17,8 +17,8 @@ from reputation.findings import (
     new_negative_reviews,
     _address_known,
     _roster_contacts,
-    ignored_phones,
 )
+from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Location, Match, Physician, Review, Search, Snapshot
 from reputation.normalize import normalize_phone
 
@@ -76,7 +76,7 @@ class ReportData:
         self.sources = sorted(set(self.searches["source"]) | set(frames.listings["source"]))
         self.active = sorted((p for p in self.physicians.values() if p.active), key=lambda p: (p.last_name, p.first_name, p.npi))
         self.contacts = _roster_contacts(frames.locations)
-        self.ignore = ignored_phones()
+        self.ignore = known_phones(engine)
         self.coverage_now = self._coverage(self.week)
         self.coverage_before = self._coverage(self.previous_week)
 

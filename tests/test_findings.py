@@ -108,3 +108,11 @@ def test_recomputing_findings_changes_nothing(jane):
     before = open_findings(jane)
     summary = refresh_findings(jane)
     assert open_findings(jane) == before and summary.opened == 0 and summary.resolved == 0
+
+
+def test_a_known_phone_added_once_is_never_flagged_in_later_runs(jane):
+    from reputation.known_phones import add_known_phones
+
+    add_known_phones(jane, ["(800) 555-0100"], label="sponsor")
+    found = crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["800.555.0100", "404-555-0101"], addresses=[GOOD_ADDR], at=week(1)))
+    assert found == set()
