@@ -59,6 +59,11 @@ STATE_LABELS = {
 _SAFE_FILE_NAME = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
+def _missing(value: object) -> bool:
+    """None, or a NaN that slipped through from a data frame."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _round(value: float, digits: int) -> Decimal:
     """Round half away from zero (4.25 -> 4.3), which float round() does not do."""
     quantum = Decimal(1).scaleb(-digits)
@@ -67,7 +72,7 @@ def _round(value: float, digits: int) -> Decimal:
 
 def fmt_rating(value: float | None, digits: int = 1) -> str:
     """A star rating: 4.25 -> '4.3'; None -> '–'."""
-    if value is None:
+    if _missing(value):
         return DASH
     return str(_round(value, digits))
 
@@ -79,7 +84,7 @@ def fmt_change(value: float | None, digits: int | None = None, percent: bool = F
     ``percent=True`` reads a share difference (0.02) as percentage points.
     A change that rounds to zero is shown unsigned.
     """
-    if value is None:
+    if _missing(value):
         return DASH
     suffix = ""
     if percent:
@@ -96,7 +101,7 @@ def fmt_change(value: float | None, digits: int | None = None, percent: bool = F
 
 def fmt_percent(value: float | None, digits: int = 0) -> str:
     """A share as a percentage: 0.834 -> '83%'; None -> '–'."""
-    if value is None:
+    if _missing(value):
         return DASH
     return f"{_round(value * 100, digits)}%"
 

@@ -245,7 +245,8 @@ class ReportData:
         for r in new_negative_reviews(matched, self.frames.reviews).itertuples():
             p = self.physicians.get(r.npi)
             rows.append({"npi": r.npi, "name": display_name(p) if p else r.npi, "department": (p.department if p else "") or "",
-                         "source": r.source, "url": r.url, "date": r.date, "rating": r.rating, "text": r.text, "author": r.author})
+                         "source": r.source, "url": r.url, "date": _text(r.date), "rating": float(r.rating),
+                         "text": _text(r.text), "author": _text(r.author)})
         return rows
 
     def _crawl_health(self) -> list[dict]:
@@ -300,8 +301,8 @@ class ReportData:
             "coverage": [{"source": s, **{k: v for k, v in self.coverage_now.get((npi, s), {"state": "not_crawled", "note": ""}).items() if k in ("state", "note")}}
                          for s in self.sources],
             "trend": {"weeks": self.weeks, "series": _per_listing_series(self, snaps)},
-            "reviews": [{"source": r.source, "url": r.url, "date": r.date, "rating": None if pd.isna(r.rating) else float(r.rating),
-                         "text": r.text, "author": r.author, "response": r.response} for r in reviews.itertuples()],
+            "reviews": [{"source": r.source, "url": r.url, "date": _text(r.date), "rating": None if pd.isna(r.rating) else float(r.rating),
+                         "text": _text(r.text), "author": _text(r.author), "response": _text(r.response)} for r in reviews.itertuples()],
             "checklist": [_checklist_item(f) for f in findings],
             "findings": [self._finding_dict(f) for f in findings],
         }
@@ -336,6 +337,11 @@ CHECKLIST = {
 def _checklist_item(f: Finding) -> dict:
     return {"kind": f.kind, "source": f.source, "url": f.url,
             "text": CHECKLIST[f.kind].format(source=f.source, shown=f.shown, expected=f.expected)}
+
+
+def _text(value) -> str | None:
+    """Text from a DataFrame cell: pandas fills missing text with NaN, the templates want None."""
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
 def _diff(now: float | None, before: float | None) -> float | None:

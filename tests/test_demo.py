@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -55,3 +56,10 @@ def test_review_text_is_escaped_in_the_physician_reports(demo):
     for html in hostile:
         soup = BeautifulSoup(html, "html.parser")
         assert not any("alert(1)" in (s.string or "") for s in soup.find_all("script"))
+
+
+def test_no_pandas_nan_leaks_into_the_reports(demo):
+    out, _ = demo
+    for page in [out / "reports" / "index.html", *(out / "reports" / "physicians").glob("*.html")]:
+        text = BeautifulSoup(page.read_text(), "html.parser").get_text(" ")
+        assert not re.search(r"\b(nan|NaN)\b", text), page.name

@@ -94,6 +94,11 @@ def test_fmt_change_is_signed_with_a_real_minus(value, kwargs, expected):
     assert fmt_change(value, **kwargs) == expected
 
 
+@pytest.mark.parametrize("formatter", [fmt_rating, fmt_change, fmt_percent])
+def test_number_filters_show_nan_as_unknown(formatter):
+    assert formatter(float("nan")) == "–"
+
+
 @pytest.mark.parametrize(
     ("value", "kwargs", "expected"),
     [(0.834, {}, "83%"), (0.835, {}, "84%"), (1, {}, "100%"), (0, {}, "0%"), (0.8349, {"digits": 1}, "83.5%"), (None, {}, "–")],
