@@ -186,7 +186,7 @@ def _rating_drops(listings: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]
         if change <= -RATING_DROP and (key not in drops or change < drops[key]["change"]):
             drops[key] = {
                 **_finding(latest["npi"], latest["source"], "rating_drop", latest["url"],
-                           f"{latest['rating']:.1f} stars ({latest['review_count']} reviews) in {latest['week']}",
+                           f"{latest['rating']:.1f} stars ({int(latest['review_count'])} reviews) in {latest['week']}",
                            f"{start['rating']:.1f} stars in {start['week']}", latest["last_seen"]),
                 "change": round(change, 2),
             }
