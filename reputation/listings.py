@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from reputation.records import RecordError, read_jsonl
+from reputation.records import JsonlLine, RecordError, read_jsonl
 from reputation.store import StoreCounts, store_records
 
 BATCH = 500
@@ -23,23 +25,36 @@ class ListingsImport:
 def import_listings(engine: Engine, path: Path) -> ListingsImport:
     """Store every good line (in batches, one transaction each); report every bad one by line number."""
     result = ListingsImport()
-    batch = []
+    batch: list[JsonlLine] = []
     for line in read_jsonl(path):
         if line.error:
             result.errors.append(line.error)
             continue
-        batch.append(line.record)
+        batch.append(line)
         if len(batch) >= BATCH:
-            _flush(engine, batch, result)
-    _flush(engine, batch, result)
+            _flush(engine, batch, result, path)
+    _flush(engine, batch, result, path)
+    result.errors.sort(key=lambda e: e.line or 0)
     return result
 
 
-def _flush(engine: Engine, batch: list, result: ListingsImport) -> None:
+def _flush(engine: Engine, batch: list[JsonlLine], result: ListingsImport, path: Path) -> None:
     if not batch:
         return
-    counts = store_records(engine, batch)
-    for name in ("listings_new", "listings_updated", "snapshots", "reviews", "searches", "unchanged"):
-        setattr(result.counts, name, getattr(result.counts, name) + getattr(counts, name))
-    result.stored += len(batch)
+    try:
+        _add(result, store_records(engine, [line.record for line in batch]), len(batch))
+    except SQLAlchemyError:
+        # The database refused something in the batch: store line by line so only the culprit is lost.
+        for line in batch:
+            try:
+                _add(result, store_records(engine, [line.record]), 1)
+            except SQLAlchemyError as exc:
+                reason = f"the database refused it ({type(getattr(exc, 'orig', exc)).__name__})"
+                result.errors.append(RecordError(reason, line=line.line, path=str(path)))
     batch.clear()
+
+
+def _add(result: ListingsImport, counts: StoreCounts, stored: int) -> None:
+    for f in dataclasses.fields(StoreCounts):
+        setattr(result.counts, f.name, getattr(result.counts, f.name) + getattr(counts, f.name))
+    result.stored += stored

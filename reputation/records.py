@@ -19,8 +19,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 SOURCE_KEY = r"^[a-z][a-z0-9_]*$"
 
 
+def _no_nul(value):
+    # PostgreSQL text cannot hold NUL characters; they carry no meaning in a listing.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip_nul(cls, value):
+        return _no_nul(value)
 
     source: Annotated[str, Field(pattern=SOURCE_KEY, max_length=40)]
     crawled_at: datetime
@@ -29,11 +39,17 @@ class _Record(BaseModel):
     @classmethod
     def _aware(cls, value: datetime) -> datetime:
         # A timestamp without offset is taken as UTC rather than refused: other tools often omit it.
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        # Others are converted, so the same instant always falls in the same ISO week.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class AddressIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip_nul(cls, value):
+        return _no_nul(value)
     street: str | None = None
     city: str | None = None
     state: str | None = None
@@ -42,6 +58,11 @@ class AddressIn(BaseModel):
 
 class ReviewIn(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip_nul(cls, value):
+        return _no_nul(value)
     review_id: str | None = None
     date: str | None = None
     rating: Annotated[float, Field(ge=0, le=5)] | None = None
@@ -94,7 +115,9 @@ class ListingIn(_Record):
     @field_validator("phones", mode="before")
     @classmethod
     def _drop_empty_phones(cls, value):
-        return [str(p) for p in (value or []) if p not in (None, "")]
+        if not isinstance(value, list):
+            return value
+        return [_no_nul(p) for p in value if p not in (None, "")]
 
 
 class SearchIn(_Record):
@@ -153,8 +176,13 @@ class JsonlLine:
 
 def read_jsonl(path: Path) -> Iterator[JsonlLine]:
     """Every non-blank line of a JSON-lines file, validated; bad lines carry their error."""
-    with open(path, encoding="utf-8-sig") as handle:
-        for number, text in enumerate(handle, start=1):
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield JsonlLine(number, None, RecordError(f"not UTF-8 text (byte {exc.start + 1})", line=number, path=str(path)))
+                continue
             if not text.strip():
                 continue
             try:

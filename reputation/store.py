@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -27,7 +27,6 @@ class StoreCounts:
     reviews: int = 0
     searches: int = 0
     unchanged: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def store_records(engine: Engine, records: Iterable[dict | Record], *, run_id: int | None = None) -> StoreCounts:
@@ -99,19 +98,27 @@ def _store_listing(session: Session, record: ListingIn, counts: StoreCounts) -> 
         counts.snapshots += 1
 
     if record.reviews:
-        known = set(session.exec(select(Review.review_key).where(Review.listing_id == listing.id)).all())
+        known = {r.review_key: r for r in session.exec(select(Review).where(Review.listing_id == listing.id)).all()}
         for review in record.reviews:
             key = review_key(review.review_id, review.date, review.author, review.text)
-            if key in known:
-                continue
-            known.add(key)
-            session.add(
-                Review(
+            stored = known.get(key)
+            if stored is None:
+                stored = Review(
                     listing_id=listing.id, review_key=key, date=review.date, rating=review.rating,
                     text=review.text, author=review.author, response=review.response, first_seen=at,
                 )
-            )
-            counts.reviews += 1
+                known[key] = stored
+                session.add(stored)
+                counts.reviews += 1
+                continue
+            # Append-only, except what a review gains later: the practice's response (and an earlier
+            # first sighting when an older crawl is imported after a newer one).
+            if review.response and review.response != stored.response and at >= listing.last_seen:
+                stored.response = review.response
+                session.add(stored)
+            if at < stored.first_seen:
+                stored.first_seen = at
+                session.add(stored)
 
 
 def review_key(review_id: str | None, date: str | None, author: str | None, text: str | None) -> str:
@@ -124,6 +131,12 @@ def review_key(review_id: str | None, date: str | None, author: str | None, text
 
 def _store_search(session: Session, record: SearchIn, run_id: int | None, counts: StoreCounts) -> None:
     week = iso_week(record.crawled_at)
+    if record.status == "ok" and record.results:
+        stored = set(session.exec(select(Listing.url).where(Listing.source == record.source, Listing.url.in_(record.results))).all())
+        lost = [url for url in record.results if url not in stored]
+        if lost:
+            # A result whose listing could not be stored was not seen: never let it read as "no listing".
+            record = record.model_copy(update={"status": "error", "reason": f"{len(lost)} result listing(s) could not be stored, e.g. {lost[0]}"})
     search = session.exec(
         select(Search).where(Search.source == record.source, Search.npi == record.npi, Search.week == week)
     ).first()

@@ -91,7 +91,7 @@ def test_an_older_crawl_never_overwrites_a_newer_listing(engine, tmp_path):
 
 def test_a_blocked_search_does_not_hide_a_successful_one_in_the_same_week(engine, tmp_path):
     blocked = {**SEARCH, "status": "blocked", "reason": "HTTP 403", "results": [], "crawled_at": "2026-11-17T09:00:00Z"}
-    import_listings(engine, write_jsonl(tmp_path / "a.jsonl", [SEARCH, blocked]))
+    import_listings(engine, write_jsonl(tmp_path / "a.jsonl", [LISTING, SEARCH, blocked]))
     with Session(engine) as s:
         assert s.exec(select(Search)).one().status == "ok"
 
@@ -103,3 +103,46 @@ def test_record_errors_name_the_field():
         assert exc.field == "npi"
     else:
         raise AssertionError("a 5-digit NPI was accepted")
+
+
+def test_a_line_that_is_not_utf8_is_named_and_the_rest_stored(engine, tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    good = json.dumps(LISTING).encode()
+    bad = json.dumps({**LISTING, "url": "https://example.org/p/9", "name": "Dr. Jos\u00e9 X"}, ensure_ascii=False).encode("latin-1")
+    path.write_bytes(good + b"\n" + bad + b"\n" + json.dumps(SEARCH).encode() + b"\n")
+    result = import_listings(engine, path)
+    assert [(e.line, "UTF-8" in str(e)) for e in result.errors] == [(2, True)]
+    assert counts(engine)[0] == 1 and counts(engine)[3] == 1
+
+
+def test_nul_characters_are_dropped_not_fatal(engine, tmp_path):
+    result = import_listings(engine, write_jsonl(tmp_path / "nul.jsonl", [{**LISTING, "name": "Dr. Jane\u0000 Doe"}]))
+    assert result.errors == []
+    with Session(engine) as s:
+        assert s.exec(select(Listing.name)).one() == "Dr. Jane Doe"
+
+
+def test_the_same_instant_in_another_offset_is_the_same_week(engine, tmp_path):
+    late_evening = {**LISTING, "crawled_at": "2026-11-22T23:30:00-05:00"}  # Monday 04:30 UTC: ISO week 48
+    import_listings(engine, write_jsonl(tmp_path / "tz.jsonl", [late_evening]))
+    with Session(engine) as s:
+        assert s.exec(select(Snapshot.week)).one() == "2026-W48"
+
+
+def test_an_ok_search_whose_listing_was_not_stored_is_not_a_clean_search(engine, tmp_path):
+    lost = {**SEARCH, "results": ["https://www.healthgrades.com/physician/dr-never-stored-q1w2e"]}
+    import_listings(engine, write_jsonl(tmp_path / "lost.jsonl", [lost]))
+    with Session(engine) as s:
+        search = s.exec(select(Search)).one()
+    assert search.status == "error" and "could not be stored" in search.reason
+
+
+def test_a_response_posted_later_is_recorded_on_the_review(engine, tmp_path):
+    import_listings(engine, write_jsonl(tmp_path / "w1.jsonl", [LISTING]))
+    answered = [dict(r) for r in LISTING["reviews"]]
+    answered[0]["response"] = "Thank you, please call our patient relations office."
+    week2 = {**LISTING, "reviews": answered, "crawled_at": "2026-11-23T09:00:00+00:00"}
+    import_listings(engine, write_jsonl(tmp_path / "w2.jsonl", [week2]))
+    with Session(engine) as s:
+        review = s.exec(select(Review).where(Review.review_key == "c1")).one()
+    assert review.response.startswith("Thank you") and review.first_seen.isoformat().startswith("2026-11-16")
