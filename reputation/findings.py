@@ -35,6 +35,7 @@ class Frames:
     searches: pd.DataFrame  # the latest search per npi x source
     snapshots: pd.DataFrame
     reviews: pd.DataFrame
+    undecided: set[tuple[str, str]]  # (source, url) of listings no match decision covers yet
 
 
 def load_frames(engine: Engine) -> Frames:
@@ -59,6 +60,10 @@ def load_frames(engine: Engine) -> Frames:
         searches = pd.DataFrame(
             [s.model_dump() for s in session.exec(select(Search))], columns=list(Search.model_fields)
         )
+        undecided = set(session.exec(
+            select(Listing.source, Listing.url).join(Match, Match.listing_id == Listing.id, isouter=True)
+            .where(Match.id == None)  # noqa: E711
+        ).all())
         ids = [int(i) for i in listings["id"]] if len(listings) else []
         snapshots = pd.DataFrame(
             [s.model_dump() for s in session.exec(select(Snapshot).where(Snapshot.listing_id.in_(ids)))],
@@ -71,32 +76,43 @@ def load_frames(engine: Engine) -> Frames:
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]]
     if len(searches):
-        searches = searches.sort_values("crawled_at").groupby(["npi", "source"], as_index=False).last()
-    return Frames(physicians, locations, listings, searches, snapshots, reviews)
+        searches = searches.sort_values("crawled_at").drop_duplicates(["npi", "source"], keep="last")
+    return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided)
 
 
-def current_findings(frames: Frames, ignore: set[str]) -> list[dict]:
-    """Every finding the stored data shows now (before comparing with the findings already kept).
+def current_findings(frames: Frames, ignore: set[str]) -> tuple[list[dict], set[tuple]]:
+    """Every finding the stored data shows now, and the keys it cannot judge this time.
 
-    ``ignore``: known call-center numbers, never an outdated phone."""
+    ``ignore``: known call-center numbers, never an outdated phone. A held key (npi, source, kind) is
+    neither confirmed nor resolved: the evidence for it is uncertain (a blocked search, a match waiting
+    for review, a rating the parser did not read, a physician no longer on the roster).
+    """
     found: list[dict] = []
-    found += _missing_listings(frames)
+    held: set[tuple] = set()
+    found += _missing_listings(frames, held)
     matched = frames.listings[frames.listings["match_status"] == "matched"]
     found += _outdated_contacts(matched, frames.locations, ignore)
     found += _duplicates(matched)
-    found += _rating_drops(matched, frames.snapshots)
+    found += _rating_drops(matched, frames.snapshots, held)
     found += _negative_reviews(matched, frames.reviews)
-    return found
+    in_review = frames.listings[frames.listings["match_status"] == "review"]
+    for npi, source in set(zip(in_review["npi"], in_review["source"])):
+        held.update((npi, source, kind) for kind in KINDS)
+    return found, held
 
 
-def _missing_listings(frames: Frames) -> list[dict]:
+def _missing_listings(frames: Frames, held: set[tuple]) -> list[dict]:
     if frames.searches.empty:
         return []
     active = set(frames.physicians.loc[frames.physicians["active"], "npi"])
     listed = set(zip(frames.listings["npi"], frames.listings["source"]))
     out = []
     for search in frames.searches.itertuples():
-        if search.status != "ok" or search.npi not in active or (search.npi, search.source) in listed:
+        key = (search.npi, search.source, "missing_listing")
+        if search.status != "ok" or any((search.source, url) in frames.undecided for url in search.results or []):
+            held.add(key)  # not searched, or its results not matched yet: unknown, not missing
+            continue
+        if search.npi not in active or (search.npi, search.source) in listed:
             continue
         shown = f"no listing found (searched for {search.query})" if search.query else "no listing found"
         if search.results:
@@ -167,22 +183,24 @@ def _duplicates(listings: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _rating_drops(listings: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]:
-    if snapshots.empty:
+def _rating_drops(listings: pd.DataFrame, snapshots: pd.DataFrame, held: set[tuple]) -> list[dict]:
+    if snapshots.empty or listings.empty:
         return []
-    rated = snapshots.dropna(subset=["rating"]).merge(
-        listings[["id", "npi", "source", "url", "last_seen"]], left_on="listing_id", right_on="id"
-    )
+    joined = snapshots.merge(listings[["id", "npi", "source", "url", "last_seen"]], left_on="listing_id", right_on="id")
     drops: dict[tuple, dict] = {}
-    for listing_id, group in rated.groupby("listing_id"):
+    for _, group in joined.groupby("listing_id"):
         group = group.sort_values("crawled_at")
         latest = group.iloc[-1]
-        window = group[group["crawled_at"] >= latest["crawled_at"] - RATING_WINDOW]
-        if len(window) < 2 or (latest["review_count"] or 0) < MIN_REVIEWS:
+        key = (latest["npi"], latest["source"])
+        if pd.isna(latest["rating"]) or pd.isna(latest["review_count"]):
+            # The latest crawl read no rating: a broken parser or a changed page, never a drop or a recovery.
+            held.add((*key, "rating_drop"))
+            continue
+        window = group[(group["crawled_at"] >= latest["crawled_at"] - RATING_WINDOW)].dropna(subset=["rating"])
+        if len(window) < 2 or latest["review_count"] < MIN_REVIEWS:
             continue
         start = window.iloc[0]
         change = float(latest["rating"]) - float(start["rating"])
-        key = (latest["npi"], latest["source"])
         if change <= -RATING_DROP and (key not in drops or change < drops[key]["change"]):
             drops[key] = {
                 **_finding(latest["npi"], latest["source"], "rating_drop", latest["url"],
@@ -194,9 +212,8 @@ def _rating_drops(listings: pd.DataFrame, snapshots: pd.DataFrame) -> list[dict]
 
 
 def new_negative_reviews(listings: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
-    """Reviews of NEGATIVE_AT_OR_BELOW stars without a response that are new: first seen in the last
-    weeks, after the listing's first crawl (what was there on the first crawl is history, not news,
-    unless it is dated recently)."""
+    """Reviews of NEGATIVE_AT_OR_BELOW stars still without a response, that arrived after the listing's
+    first crawl (what was there on the first crawl is history, not news, unless it is dated recently)."""
     if reviews.empty or listings.empty:
         return reviews.iloc[0:0]
     joined = reviews.merge(
@@ -208,7 +225,6 @@ def new_negative_reviews(listings: pd.DataFrame, reviews: pd.DataFrame) -> pd.Da
     new = joined[
         (joined["rating"] <= NEGATIVE_AT_OR_BELOW)
         & joined["response"].isna()
-        & (joined["first_seen"] >= joined["last_seen"] - NEW_REVIEW_WINDOW)
         & ((joined["first_seen"] > joined["first_seen_listing"]) | joined.apply(_dated_recently, axis=1))
     ]
     return new.sort_values(["first_seen", "date"], ascending=False)
@@ -264,10 +280,9 @@ class FindingsSummary:
 def refresh_findings(engine: Engine) -> FindingsSummary:
     """Bring the kept findings in line with the data: open new ones, update, resolve fixed ones."""
     frames = load_frames(engine)
-    current = {(f["npi"], f["source"], f["kind"]): f for f in current_findings(frames, known_phones(engine))}
-    unknown = set()
-    if not frames.searches.empty:
-        unknown = {(s.npi, s.source) for s in frames.searches.itertuples() if s.status != "ok"}
+    found, held = current_findings(frames, known_phones(engine))
+    current = {(f["npi"], f["source"], f["kind"]): f for f in found}
+    inactive = set(frames.physicians.loc[~frames.physicians["active"].astype(bool), "npi"])
     summary = FindingsSummary()
     with Session(engine) as session:
         kept = {(f.npi, f.source, f.kind): f for f in session.exec(select(Finding)).all()}
@@ -279,7 +294,7 @@ def refresh_findings(engine: Engine) -> FindingsSummary:
                                     first_seen=new["seen"], last_seen=new["seen"]))
                 summary.opened += 1
                 continue
-            if finding.status == "resolved" and new["seen"] > (finding.resolved_at or finding.last_seen):
+            if finding.status == "resolved" and new["seen"] >= (finding.resolved_at or finding.last_seen):
                 finding.status, finding.resolved_at, finding.first_seen = "open", None, new["seen"]
                 summary.opened += 1
             elif finding.status == "open":
@@ -293,8 +308,8 @@ def refresh_findings(engine: Engine) -> FindingsSummary:
         for key, finding in kept.items():
             if finding.status != "open" or key in current:
                 continue
-            if finding.kind == "missing_listing" and key[:2] in unknown:
-                continue  # the source could not be searched: neither confirmed nor fixed
+            if key in held or key[0] in inactive:
+                continue  # nothing says it was fixed: the evidence is uncertain, or the physician left the roster
             finding.status, finding.resolved_at = "resolved", latest.get(key[:2], finding.last_seen)
             session.add(finding)
             summary.resolved += 1
@@ -318,8 +333,11 @@ def _latest_crawl(frames: Frames) -> dict[tuple, datetime]:
 def open_findings(engine: Engine) -> list[dict]:
     """The open findings, for ``repmon flags`` and exports: one dict per finding."""
     with Session(engine) as session:
+        # A physician who left the roster keeps their findings in history, off the to-do list.
         rows = session.exec(
-            select(Finding).where(Finding.status == "open").order_by(Finding.kind, Finding.npi, Finding.source)
+            select(Finding).join(Physician, Physician.npi == Finding.npi)
+            .where(Finding.status == "open", Physician.active == True)  # noqa: E712
+            .order_by(Finding.kind, Finding.npi, Finding.source)
         ).all()
         return [
             {"npi": f.npi, "source": f.source, "kind": f.kind, "url": f.url, "shown": f.shown,

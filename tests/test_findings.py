@@ -116,3 +116,69 @@ def test_a_known_phone_added_once_is_never_flagged_in_later_runs(jane):
     add_known_phones(jane, ["(800) 555-0100"], label="sponsor")
     found = crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["800.555.0100", "404-555-0101"], addresses=[GOOD_ADDR], at=week(1)))
     assert found == set()
+
+
+def test_a_missing_review_count_neither_crashes_nor_makes_a_drop(jane):
+    for n, (rating, count) in enumerate([(4.6, 20), (4.5, 20), (4.2, None)], start=1):
+        found = crawl_week(jane, n, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[GOOD_ADDR],
+                                            rating=rating, review_count=count, at=week(n)))
+    assert ("healthgrades", "rating_drop") not in found
+
+
+def test_a_drop_is_held_not_resolved_while_the_parser_reads_no_rating(jane):
+    base = dict(phones=["404-555-0101"], addresses=[GOOD_ADDR], review_count=40)
+    for n, rating in enumerate([4.6, 4.1, None, None], start=1):
+        found = crawl_week(jane, n, listing(URL, "Dr. Jane Doe", rating=rating, at=week(n), **base))
+    assert ("healthgrades", "rating_drop") in found
+    with Session(jane) as s:
+        drop = s.exec(select(Finding).where(Finding.kind == "rating_drop")).one()
+    assert drop.status == "open" and drop.last_seen == week(2)
+
+
+def test_a_match_sent_to_review_neither_confirms_nor_resolves_a_finding(jane):
+    from reputation.models import Listing, Match
+
+    crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0999", "404-555-0101"], addresses=[GOOD_ADDR], at=week(1)))
+    store(jane, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0999"], addresses=[GOOD_ADDR], at=week(2)))
+    with Session(jane) as s:
+        m = s.exec(select(Match)).one()
+        m.status, m.method = "review", "person"
+        s.add(m)
+        s.commit()
+    assert kinds(jane) == {("healthgrades", "outdated_phone")}
+    with Session(jane) as s:
+        assert s.exec(select(Finding)).one().last_seen == week(1)
+
+
+def test_findings_before_matching_do_not_call_a_found_listing_missing(jane):
+    store(jane, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[GOOD_ADDR]), search(JANE, results=[URL]))
+    assert kinds(jane) == set()  # nothing matched yet: unknown, not missing
+    match_listings(jane)
+    assert kinds(jane) == set()
+    with Session(jane) as s:
+        assert s.exec(select(Finding)).all() == []
+
+
+def test_a_physician_removed_from_the_roster_leaves_the_to_do_list_without_being_called_fixed(jane):
+    from reputation.models import Physician
+
+    crawl_week(jane, 1, search(JANE, at=week(1)))
+    with Session(jane) as s:
+        p = s.exec(select(Physician)).one()
+        p.active = False
+        s.add(p)
+        s.commit()
+    assert kinds(jane) == set()
+    with Session(jane) as s:
+        assert s.exec(select(Finding)).one().status == "open"  # kept as it was, not "resolved"
+
+
+def test_an_unanswered_negative_review_stays_open_until_answered(jane):
+    base = dict(phones=["404-555-0101"], addresses=[GOOD_ADDR], rating=4.0, review_count=10)
+    bad = {"review_id": "r2", "date": "2026-11-08", "rating": 1, "text": "rude", "author": "B"}
+    crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", at=week(1), **base))
+    for n in range(2, 8):
+        found = crawl_week(jane, n, listing(URL, "Dr. Jane Doe", reviews=[bad], at=week(n), **base))
+    assert ("healthgrades", "negative_review") in found
+    answered = {**bad, "response": "Thank you for your feedback."}
+    assert crawl_week(jane, 8, listing(URL, "Dr. Jane Doe", reviews=[answered], at=week(8), **base)) == set()
