@@ -181,7 +181,7 @@ def flags(
 
     Example: repmon flags --format json
     """
-    from reputation.exports import neutralize
+    from reputation.exports import write_csv
     from reputation.findings import open_findings, refresh_findings
 
     eng = engine()
@@ -190,12 +190,7 @@ def flags(
     if format is FlagFormat.json:
         sys.stdout.write(json.dumps(rows, indent=1) + "\n")
     elif format is FlagFormat.csv:
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["npi", "source", "kind", "url", "shown", "expected", "first_seen", "last_seen", "status"])
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: neutralize(v) for k, v in row.items()})
+        write_csv(rows, sys.stdout)
     else:
         table = Table(title=f"{len(rows)} open finding(s)", show_lines=True)
         for column in ("kind", "npi", "source", "since"):

@@ -20,10 +20,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from crawlers.pipelines import PROGRESS_PREFIX
 from reputation.models import CrawlRun, Listing, Location, Match, Physician, Search
 from reputation.records import iso_week
 
-PROGRESS_PREFIX = "REPMON-PROGRESS "
 
 
 def available_sources() -> list[str]:

@@ -83,9 +83,13 @@ def write_rows(rows: list[dict], fmt: str, out: Path) -> None:
             json.dump(rows, handle, indent=1, default=str)
             handle.write("\n")
         else:
-            columns = list(rows[0]) if rows else []
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({k: neutralize(json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in row.items()})
+            write_csv(rows, handle)
     tmp.replace(out)
+
+
+def write_csv(rows: list[dict], handle) -> None:
+    """CSV with every text cell neutralized against formula injection."""
+    writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else [])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: neutralize(json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in row.items()})

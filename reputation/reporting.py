@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from reputation.findings import (
+    KINDS,
     format_address,
     format_phone,
     load_frames,
@@ -21,6 +22,7 @@ from reputation.findings import (
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Location, Match, Physician, Review, Search, Snapshot
 from reputation.normalize import normalize_phone
+from reputation.records import iso_week
 
 TREND_WEEKS = 12
 
@@ -172,7 +174,6 @@ class ReportData:
         avg_before = self._weighted(matched[matched["week"] == self.previous_week]) if has_before else None
         cov_now, cov_before = self._coverage_share(self.coverage_now), self._coverage_share(self.coverage_before)
         new_reviews = self._new_reviews(self.week)
-        kinds = ["missing_listing", "outdated_phone", "outdated_address", "duplicate_listing", "rating_drop", "negative_review"]
         fixes: dict[str, list] = defaultdict(list)
         for f in sorted(open_now, key=lambda f: (f.source, f.kind, f.npi)):
             if f.kind in ("outdated_phone", "outdated_address"):
@@ -192,7 +193,7 @@ class ReportData:
             "findings_by_kind": [
                 {"kind": k, "count": sum(f.kind == k for f in open_now),
                  "change": (sum(f.kind == k for f in open_now) - sum(f.kind == k for f in before)) if has_before else None}
-                for k in kinds
+                for k in KINDS
             ],
             "sources": self.sources,
             "departments": sorted({p.department for p in self.active if p.department}),
@@ -213,7 +214,7 @@ class ReportData:
         """Reviews first seen in ``week`` on listings crawled before (a first crawl brings history)."""
         if week is None or self.reviews.empty:
             return 0
-        first_weeks = self.reviews["first_seen"].map(lambda d: "%d-W%02d" % d.isocalendar()[:2])
+        first_weeks = self.reviews["first_seen"].map(iso_week)
         return int(((first_weeks == week) & (self.reviews["first_seen"] > self.reviews["listing_first_seen"])).sum())
 
     def _movers(self, matched: pd.DataFrame, limit: int = 10) -> list[dict]:

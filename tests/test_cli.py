@@ -116,3 +116,14 @@ def test_weekly_crawls_matches_and_writes_the_reports(sqlite_url, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "site" / "index.html").exists()
     assert len(list((tmp_path / "site" / "physicians").glob("*.html"))) == len({r["npi"] for r in rows})
+
+
+def test_csv_exports_neutralize_formulas_in_scraped_text(sqlite_url, tmp_path):
+    hostile = {**RECORDS[0], "name": '=HYPERLINK("http://evil.example","Dr. Jane Doe")'}
+    jsonl = tmp_path / "hostile.jsonl"
+    jsonl.write_text(json.dumps(hostile) + "\n")
+    assert run(sqlite_url, "listings", "import", str(jsonl)).exit_code == 0
+    out = tmp_path / "matches.csv"
+    assert run(sqlite_url, "export", "matches", "--format", "csv", "--out", str(out)).exit_code == 0
+    row = next(csv.DictReader(out.open()))
+    assert row["name"].startswith("'=HYPERLINK")
