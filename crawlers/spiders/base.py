@@ -231,15 +231,16 @@ class RosterSpider(scrapy.Spider):
         yield from self._next(state)
 
     def _on_profile(self, response, state: TargetState):
+        # A challenge page may come with any status, 404 included: it is a block, never a gone listing.
+        blocked = block_reason(response)
+        if blocked:
+            yield self._finish(state, "blocked", blocked)
+            return
         if response.status in GONE_STATUSES:
             # Record the URL we asked for (a known URL), not where a redirect may have ended.
             state.gone.append(response.meta.get("redirect_urls", [response.url])[0])
             self._inc("gone")
             yield from self._next(state)
-            return
-        blocked = block_reason(response)
-        if blocked:
-            yield self._finish(state, "blocked", blocked)
             return
         try:
             listing = self.parse_profile(response)
@@ -249,6 +250,11 @@ class RosterSpider(scrapy.Spider):
         if listing is None:
             yield self._finish(state, "error", f"profile page not recognised (no name found) at {response.url}")
             return
+        asked = response.meta.get("redirect_urls", [listing["url"]])[0]
+        if asked != listing["url"]:
+            # The profile moved: the old address is no listing any more, or it would count as a duplicate.
+            state.gone.append(asked)
+            self._inc("moved")
         if self.fetch_reviews:
             state.listing, state.review_page = listing, 1
             request = self.reviews_request(
