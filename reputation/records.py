@@ -24,7 +24,9 @@ def _no_nul(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
-class _Record(BaseModel):
+class _Clean(BaseModel):
+    """Scraped text: surrounding whitespace and NUL characters dropped, unknown keys ignored."""
+
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
     @field_validator("*", mode="before")
@@ -32,6 +34,8 @@ class _Record(BaseModel):
     def _strip_nul(cls, value):
         return _no_nul(value)
 
+
+class _Record(_Clean):
     source: Annotated[str, Field(pattern=SOURCE_KEY, max_length=40)]
     crawled_at: datetime
 
@@ -43,26 +47,14 @@ class _Record(BaseModel):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip_nul(cls, value):
-        return _no_nul(value)
+class AddressIn(_Clean):
     street: str | None = None
     city: str | None = None
     state: str | None = None
     zip: str | None = None
 
 
-class ReviewIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strip_nul(cls, value):
-        return _no_nul(value)
+class ReviewIn(_Clean):
     review_id: str | None = None
     date: str | None = None
     rating: Annotated[float, Field(ge=0, le=5)] | None = None

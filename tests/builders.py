@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from reputation.models import Location, Physician
+from reputation.normalize import npi_check_digit
 from reputation.store import store_records
 
 WEEK1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -17,16 +18,8 @@ def week(n: int) -> datetime:
 
 
 def npi_with_check_digit(first9: str) -> str:
-    """A valid NPI: Luhn check digit over the prefix 80840 + the first nine digits."""
-    digits = [int(d) for d in "80840" + first9]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return first9 + str((10 - total % 10) % 10)
+    """A valid NPI from its first nine digits."""
+    return first9 + npi_check_digit(first9)
 
 
 def add_physician(engine, npi, first, last, *, specialty="Cardiology", department="Heart", locations=(), other_names=(), middle=None):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reputation.sandbox.world import ROSTER_COLUMNS, SCRIPT_REVIEW, SPONSOR_PHONE, World, format_phone, is_valid_npi
+from reputation.normalize import is_valid_npi
+from reputation.sandbox.world import ROSTER_COLUMNS, SCRIPT_REVIEW, SPONSOR_PHONE, World, format_phone
 
 SAMPLE_ROSTER = Path(__file__).resolve().parents[1] / "reputation" / "sandbox" / "data" / "sample_roster.csv"
 

@@ -37,6 +37,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from reputation.normalize import npi_check_digit
+
 DEFAULT_SEED = 7
 DEFAULT_SIZE = 50
 DEFAULT_START = date(2026, 11, 2)  # a Monday; initial reviews are dated before it
@@ -183,21 +185,6 @@ class HealthgradesListing:
 def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def npi_check_digit(first9: str) -> str:
-    """The NPI check digit: Luhn over the prefix 80840 followed by the first nine digits."""
-    total = 0
-    for i, char in enumerate(reversed("80840" + first9)):
-        digit = int(char)
-        if i % 2 == 0:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return str((10 - total % 10) % 10)
-
-
-def is_valid_npi(npi: str) -> bool:
-    return len(npi) == 10 and npi.isdigit() and npi_check_digit(npi[:9]) == npi[9]
 
 
 def format_phone(phone: str) -> str:

@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from reputation.normalize import npi_check_digit
+
 TITLE = "Northwind Health"
 GENERATED_AT = "2026-11-21 09:00 UTC"
 WEEKS = ["2026-W44", "2026-W45", "2026-W46", "2026-W47"]
@@ -79,19 +81,6 @@ BAD_REVIEWS = [
     "Felt dismissed. I had to ask three times before anyone would order the test.",
 ]
 AUTHORS = ["Verified patient", "M. R.", "Anonymous", "Kathy L.", "John D.", "A reviewer", "S. P."]
-
-
-def npi_check_digit(first9: str) -> str:
-    """The NPI Luhn check digit (computed over the '80840' prefix + 9 digits)."""
-    digits = [int(c) for c in "80840" + first9]
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        if position % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
 
 
 def _npi(rng: random.Random) -> str:
