@@ -75,9 +75,13 @@ def load_frames(engine: Engine) -> Frames:
         )
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]]
-    if len(searches):
-        searches = searches.sort_values("crawled_at").drop_duplicates(["npi", "source"], keep="last")
+    searches = latest_searches(searches)
     return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided)
+
+
+def latest_searches(searches: pd.DataFrame) -> pd.DataFrame:
+    """The latest search per (npi, source), each a whole row (never fields mixed from several)."""
+    return searches.sort_values("crawled_at").drop_duplicates(["npi", "source"], keep="last")
 
 
 def current_findings(frames: Frames, ignore: set[str]) -> tuple[list[dict], set[tuple]]:
@@ -121,7 +125,7 @@ def _missing_listings(frames: Frames, held: set[tuple]) -> list[dict]:
     return out
 
 
-def _roster_contacts(locations: pd.DataFrame) -> dict[int, dict]:
+def roster_contacts(locations: pd.DataFrame) -> dict[int, dict]:
     contacts: dict[int, dict] = {}
     for loc in locations.itertuples():
         entry = contacts.setdefault(loc.physician_id, {"phones": set(), "addresses": [], "phone_text": [], "address_text": []})
@@ -136,7 +140,7 @@ def _roster_contacts(locations: pd.DataFrame) -> dict[int, dict]:
     return contacts
 
 
-def _address_known(address: dict, roster: list[tuple]) -> bool:
+def address_known(address: dict, roster: list[tuple]) -> bool:
     street = address_key(address.get("street"), None, None, None) if address.get("street") else None
     zip5 = normalize_zip(address.get("zip"))
     city = normalize_city(address.get("city"))
@@ -150,7 +154,7 @@ def _address_known(address: dict, roster: list[tuple]) -> bool:
 
 
 def _outdated_contacts(listings: pd.DataFrame, locations: pd.DataFrame, ignore: set[str]) -> list[dict]:
-    contacts = _roster_contacts(locations)
+    contacts = roster_contacts(locations)
     phones: dict[tuple, dict] = {}
     addresses: dict[tuple, dict] = {}
     for listing in listings.sort_values("url").itertuples():
@@ -166,7 +170,7 @@ def _outdated_contacts(listings: pd.DataFrame, locations: pd.DataFrame, ignore: 
         if wrong_phones and key not in phones:
             phones[key] = _finding(listing.npi, listing.source, "outdated_phone", listing.url,
                                    ", ".join(wrong_phones), ", ".join(roster["phone_text"]) or "(no phone on the roster)", listing.last_seen)
-        wrong_addresses = [format_address(a) for a in listing.addresses or [] if not _address_known(a, roster["addresses"])]
+        wrong_addresses = [format_address(a) for a in listing.addresses or [] if not address_known(a, roster["addresses"])]
         if wrong_addresses and key not in addresses:
             addresses[key] = _finding(listing.npi, listing.source, "outdated_address", listing.url,
                                       "; ".join(wrong_addresses), "; ".join(roster["address_text"]), listing.last_seen)

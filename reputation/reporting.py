@@ -12,12 +12,13 @@ from sqlmodel import Session, select
 
 from reputation.findings import (
     KINDS,
+    address_known,
     format_address,
     format_phone,
+    latest_searches,
     load_frames,
     new_negative_reviews,
-    _address_known,
-    _roster_contacts,
+    roster_contacts,
 )
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Location, Match, Physician, Review, Search, Snapshot
@@ -77,7 +78,7 @@ class ReportData:
         self.previous_week = weeks[-2] if len(weeks) > 1 else None
         self.sources = sorted(set(self.searches["source"]) | set(frames.listings["source"]))
         self.active = sorted((p for p in self.physicians.values() if p.active), key=lambda p: (p.last_name, p.first_name, p.npi))
-        self.contacts = _roster_contacts(frames.locations)
+        self.contacts = roster_contacts(frames.locations)
         self.ignore = known_phones(engine)
         self.coverage_now = self._coverage(self.week)
         self.coverage_before = self._coverage(self.previous_week)
@@ -90,18 +91,18 @@ class ReportData:
             return states
         snaps = self.all_snapshots[(self.all_snapshots["week"] <= week) & self.all_snapshots["physician_id"].notna()]
         seen_listings = snaps[snaps["week"] == snaps.groupby("listing_id")["week"].transform("max")]
-        searches = self.searches[self.searches["week"] <= week].sort_values("crawled_at").groupby(["npi", "source"]).last()
+        searches = latest_searches(self.searches[self.searches["week"] <= week])
         current_ids = set(self.frames.listings["id"])
         for p in self.active:
             for source in self.sources:
                 states[(p.npi, source)] = {"state": "not_crawled", "note": "not crawled yet", "url": None, "rating": None}
-        for (npi, source), s in searches.iterrows():
-            if (npi, source) not in states:
+        for s in searches.itertuples():
+            if (s.npi, s.source) not in states:
                 continue
-            if s["status"] == "ok":
-                states[(npi, source)] = {"state": "missing", "note": "searched, no listing found", "url": None, "rating": None}
+            if s.status == "ok":
+                states[(s.npi, s.source)] = {"state": "missing", "note": "searched, no listing found", "url": None, "rating": None}
             else:
-                states[(npi, source)] = {"state": "unknown", "note": f"{s['status']}: {s['reason'] or ''}".strip(), "url": None, "rating": None}
+                states[(s.npi, s.source)] = {"state": "unknown", "note": f"{s.status}: {_text(s.reason) or ''}".strip(), "url": None, "rating": None}
         listings = self.frames.listings.set_index("id")
         for row in seen_listings.itertuples():
             p = self.by_id.get(int(row.physician_id))
@@ -281,7 +282,7 @@ class ReportData:
                 "phones": [format_phone(x) if x else "" for x in phones],
                 "addresses": [format_address(a) for a in l.addresses or []],
                 "phone_ok": None if not phones else all((x in roster["phones"] or x in self.ignore) for x in phones if x),
-                "address_ok": None if not l.addresses else all(_address_known(a, roster["addresses"]) for a in l.addresses),
+                "address_ok": None if not l.addresses else all(address_known(a, roster["addresses"]) for a in l.addresses),
                 "first_seen": pd.Timestamp(l.first_seen).date().isoformat(),
                 "last_seen": pd.Timestamp(l.last_seen).date().isoformat(),
             })
