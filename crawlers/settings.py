@@ -43,14 +43,32 @@ HTTPCACHE_EXPIRATION_SECS = 24 * 3600
 # Where each source lives. With REPMON_SANDBOX_URL set (e.g. "http://127.0.0.1:8123") every source is
 # served by the bundled sandbox instead, at f"{REPMON_SANDBOX_URL}/{source}".
 SOURCE_BASE_URLS = {
-    "healthgrades": "https://www.healthgrades.com",
     "nppes": "https://npiregistry.cms.hhs.gov",
+    "google": "https://places.googleapis.com",
+    "yelp": "https://api.yelp.com",
+    "healthgrades": "https://www.healthgrades.com",
+    "sharecare": "https://providers.sharecare.com",
+    "vitals": "https://www.vitals.com",
+    "webmd": "https://doctor.webmd.com",
+    "zocdoc": "https://www.zocdoc.com",
+    "ratemds": "https://www.ratemds.com",
+    "usnews": "https://health.usnews.com",
 }
+# The official APIs need keys of your own (Google Places API (New); Yelp Fusion). Without a key the
+# source's searches are recorded as errors naming the missing key, never as "no listing".
+GOOGLE_PLACES_API_KEY = os.environ.get("REPMON_GOOGLE_API_KEY") or None
+YELP_API_KEY = os.environ.get("REPMON_YELP_API_KEY") or None
+# The health system's own find-a-doctor site: a start URL or a sitemap.xml (source "website").
+WEBSITE_START_URL = os.environ.get("REPMON_WEBSITE_URL") or None
 REPMON_SANDBOX_URL = None
 
 # How many pages of reviews to follow per listing: the newest reviews matter most, and each page is a
 # request to a site that did not ask to be crawled.
 REVIEW_PAGES_MAX = 3
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.SandboxSlotMiddleware": 50,
+}
 
 # Stamping (crawl time, run id) first; storing last, after any cleaning pipeline in between.
 ITEM_PIPELINES = {

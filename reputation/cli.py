@@ -152,6 +152,33 @@ def listings_import(
         raise typer.Exit(1)
 
 
+# -- parse ----------------------------------------------------------------------------------------------
+@app.command()
+def parse(
+    source: Annotated[str, typer.Argument(help="Source key of the spider to use, e.g. healthgrades.")],
+    file: Annotated[Path, typer.Argument(help="A page saved from the site (HTML or JSON).")],
+    url: Annotated[Optional[str], typer.Option(help="The address the page was saved from (default: the file's).")] = None,
+) -> None:
+    """Print, as JSON lines, the records SOURCE's spider makes of a saved page: check a spider against
+    today's site by saving a profile or search page in the browser and parsing it here.
+
+    Example: repmon parse healthgrades ~/Downloads/dr-jane-doe.html --url https://www.healthgrades.com/physician/dr-jane-doe-x1y2z
+    """
+    from reputation.parse import parse_saved_page
+
+    try:
+        records = parse_saved_page(source, file, url)
+    except (OSError, ValueError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2)
+    if not records:
+        err.print(f"{file}: the {source} spider recognises no profile, search results or reviews on this page",
+                          highlight=False)
+        raise typer.Exit(1)
+    for record in records:
+        typer.echo(json.dumps(record, ensure_ascii=False, default=str))
+
+
 # -- match ----------------------------------------------------------------------------------------------
 @app.command()
 def match() -> None:

@@ -161,5 +161,5 @@ def test_unknown_modes_and_sources_are_refused(server):
     with pytest.raises(ValueError):
         server.set_mode("healthgrades", "flaky")
     with pytest.raises(ValueError):
-        server.set_mode("vitals", "ok")
+        server.set_mode("nosuchsite", "ok")
     assert set(MODES) >= {"ok", "block", "challenge200", "429", "503", "outage", "broken"}

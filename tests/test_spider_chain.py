@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 from crawlers.settings import SOURCE_BASE_URLS
 from crawlers.spiders.base import MAX_CANDIDATES, TargetState
 from crawlers.spiders.healthgrades import HealthgradesSpider
-from reputation.sandbox.server import comments_json, profile_page, search_page
+from reputation.sandbox.sites.healthgrades import comments_json, profile_page, search_page
 from reputation.sandbox.world import World
 
 BASE = "https://www.healthgrades.com"

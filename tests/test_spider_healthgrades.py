@@ -19,7 +19,7 @@ from crawlers.spiders.healthgrades import (
     pwid_of,
     search_terms,
 )
-from reputation.sandbox.server import profile_page, search_page
+from reputation.sandbox.sites.healthgrades import profile_page, search_page
 from reputation.sandbox.world import World
 from test_spider_base import FILES, SHARED, file_response, needs_shared
 

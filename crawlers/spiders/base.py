@@ -75,6 +75,21 @@ class TargetState:
     finished: bool = False
 
 
+def reviews_record(source: str, url: str, page: ReviewsPage, rating: float | None = None,
+                   review_count: int | None = None) -> dict:
+    """What a page of reviews alone says (``repmon parse`` output; not stored by a crawl)."""
+    return {"kind": "reviews", "source": source, "url": url, "rating": rating, "review_count": review_count,
+            "total": page.total, "reviews": page.reviews}
+
+
+def _quietly(parse, response):
+    """``parse(response)``, or None when it is not implemented or fails on this kind of page."""
+    try:
+        return parse(response)
+    except Exception:
+        return None
+
+
 def load_targets(path: str | Path) -> list[dict]:
     """Targets from a JSON list or a JSON-lines file; each needs npi, first_name and last_name."""
     content = Path(path).read_text(encoding="utf-8-sig").strip()
@@ -150,6 +165,40 @@ class RosterSpider(scrapy.Spider):
 
     def parse_reviews(self, response) -> ReviewsPage:
         raise NotImplementedError
+
+    # ----- a saved page (repmon parse) ------------------------------------------------------------
+
+    @classmethod
+    def for_parsing(cls) -> RosterSpider:
+        """This spider without targets or a crawler: enough to run its pure parse functions."""
+        spider = cls.__new__(cls)
+        scrapy.Spider.__init__(spider, name=cls.name)
+        return spider
+
+    def parse_saved(self, response) -> list[dict]:
+        """The records this spider makes of one saved page, whatever kind of page it is.
+
+        A profile gives its listing (with the reviews the page itself shows); a search page gives the
+        listings it carries and a search record (``npi`` empty) with the result URLs; a page of reviews
+        gives a ``{"kind": "reviews"}`` record. An unrecognised page gives nothing. Sources with other
+        kinds of pages (an API answer, older embedded JSON) override this.
+        """
+        listing = _quietly(self.parse_profile, response)
+        if listing:
+            page = _quietly(self.parse_reviews, response)
+            if page and page.recognised:
+                known = {r.get("review_id") for r in listing["reviews"]}
+                listing["reviews"] += [r for r in page.reviews if not r.get("review_id") or r["review_id"] not in known]
+            return [listing]
+        outcome = _quietly(self.parse_search, response)
+        if outcome and not outcome.error:
+            results = [l["url"] for l in outcome.listings] + outcome.profile_urls
+            record = search_record(source=self.name, npi="", query="", status="ok", results=list(dict.fromkeys(results)))
+            return [*outcome.listings, record]
+        page = _quietly(self.parse_reviews, response)
+        if page and page.recognised and page.reviews:
+            return [reviews_record(self.name, response.url, page)]
+        return []
 
     # ----- the chain ----------------------------------------------------------------------------
 

@@ -1,15 +1,9 @@
-"""The sandbox sites: a local HTTP server playing Healthgrades and the NPI Registry from a ``World``.
+"""The sandbox sites: a local HTTP server playing the review sites and directories from a ``World``.
 
 Every source lives under its own path, so ``REPMON_SANDBOX_URL=http://127.0.0.1:PORT`` turns a
-source's base URL into ``http://127.0.0.1:PORT/{source}``:
-
-- ``/robots.txt`` (and ``/{source}/robots.txt``): allows everything but ``/{source}/admin`` (and, in
-  mode "robots", the whole source);
-- ``GET /healthgrades/usearch?what=NAME&where=CITY, ST``: search results page;
-- ``GET /healthgrades/physician/dr-first-last-PWID``: profile page (404 once the listing is gone);
-- ``POST /healthgrades/api4/providerprofile/comments`` ``{"pwid", "currentPage", "perPage"}``: reviews JSON;
-- ``GET /nppes/api/?version=2.1&number=NPI``: the NPI Registry API answer (``result_count: 0`` for an
-  unknown NPI, ``{"Errors": [...]}`` for a malformed one or no criteria); ``/nppes/provider-view/NPI``.
+source's base URL into ``http://127.0.0.1:PORT/{source}``. What each source serves there is its module in
+``reputation.sandbox.sites`` (``sites/healthgrades.py``, ``sites/nppes.py``, ...); ``/robots.txt`` (and
+``/{source}/robots.txt``) allows everything but ``/{source}/admin`` (and, in mode "robots", the whole source).
 
 Control, for tests and for a sandbox started separately (``repmon sandbox``):
 ``server.set_mode(source, mode)`` or ``POST /_control/mode?source=S&mode=M``; ``POST /_control/advance``
@@ -25,13 +19,13 @@ import json
 import re
 import threading
 from collections import Counter
-from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from reputation.sandbox.world import HealthgradesListing, World
+from reputation.sandbox import sites
+from reputation.sandbox.world import World
 
-SOURCES = ("healthgrades", "nppes")
+SOURCES = sites.site_keys()
 MODES = ("ok", "block", "challenge200", "429", "503", "outage", "broken", "robots")
 
 CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
@@ -44,11 +38,6 @@ CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment
 <script>(function(){window._cf_chl_opt={cType:'managed'};var a=document.createElement('script');
 a.src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1';document.head.appendChild(a);})();</script>
 </body></html>"""
-
-
-def e(value) -> str:
-    """HTML-escape world text: review texts are untrusted, as on the real sites."""
-    return escape("" if value is None else str(value), quote=True)
 
 
 class SandboxServer:
@@ -172,10 +161,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(429, "<h1>Too Many Requests</h1>")
         if mode == "503":
             return self._send(503, "<h1>Service Unavailable</h1>")
+        request = sites.Request(
+            method=method, path=rest, query=query, body=body, prefix=f"/{source}", broken=mode == "broken",
+            origin=f"http://{self.headers.get('Host') or self.sandbox.url.split('//', 1)[1]}",
+            headers={k.lower(): v for k, v in self.headers.items()},
+        )
         with self.sandbox._lock:  # the world must not advance halfway through a page
-            if source == "healthgrades":
-                return self._healthgrades(method, rest, query, body, broken=mode == "broken")
-            return self._nppes(rest, query, broken=mode == "broken")
+            reply = sites.handler(source)(self.sandbox.world, request)
+        return self._send(reply.status, reply.body, reply.content_type, reply.headers)
 
     def _control(self, method: str, path: str, query: dict) -> None:
         sandbox = self.sandbox
@@ -193,59 +186,6 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, {"week": sandbox.advance()})
         return self._json(404, {"error": f"no control {path}"})
 
-    # ----- Healthgrades -----------------------------------------------------------------------------
-
-    def _healthgrades(self, method: str, rest: str, query: dict, body: bytes, *, broken: bool) -> None:
-        world = self.sandbox.world
-        if method == "GET" and rest == "usearch":
-            what, where = query.get("what", ""), query.get("where", "")
-            return self._send(200, search_page(world.healthgrades_search(what, where), what, where, broken=broken))
-        match = re.fullmatch(r"physician/[a-z0-9-]*?-([a-z0-9]{5,7})(?:/[a-z-]*)?", rest)
-        if method == "GET" and match:
-            listing = world.healthgrades_listing(match.group(1))
-            if listing is None:
-                return self._send(404, "<html><head><title>Page not found | Healthgrades</title></head>"
-                                       "<body><h1>We can't find that page</h1></body></html>")
-            return self._send(200, profile_page(listing, broken=broken))
-        if method == "POST" and rest == "api4/providerprofile/comments":
-            try:
-                request = json.loads(body or b"{}")
-                page, per_page = max(1, int(request.get("currentPage", 1))), min(50, max(1, int(request.get("perPage", 10))))
-            except (ValueError, TypeError, AttributeError):
-                return self._json(400, {"error": "bad request"})
-            listing = world.healthgrades_listing(str(request.get("pwid", "")))
-            if listing is None:
-                return self._json(404, {"error": "provider not found"})
-            return self._json(200, comments_json(listing, page, per_page, broken=broken))
-        if method == "GET" and rest == "":
-            return self._send(200, "<html><head><title>Healthgrades (sandbox)</title></head><body>Find a doctor</body></html>")
-        return self._send(404, "<h1>Not found</h1>")
-
-    # ----- NPPES ------------------------------------------------------------------------------------
-
-    def _nppes(self, rest: str, query: dict, *, broken: bool) -> None:
-        world = self.sandbox.world
-        if rest == "api/":
-            number = query.get("number", "").strip()
-            if not number:
-                return self._json(200, {"Errors": [{"description": "No valid search criteria provided",
-                                                    "field": "generic", "number": "04"}]})
-            if not re.fullmatch(r"\d{10}", number):
-                return self._json(200, {"Errors": [{"description": "Field number requires number of 10 digits",
-                                                    "field": "number", "number": "02"}]})
-            result = world.nppes_result(number)
-            results = [result] if result else []
-            if broken:  # a changed API: same data under other names
-                return self._json(200, {"count": len(results), "providers": results})
-            return self._json(200, {"result_count": len(results), "results": results})
-        match = re.fullmatch(r"provider-view/(\d{10})", rest)
-        if match and world.nppes_result(match.group(1)):
-            result = world.nppes_result(match.group(1))
-            name = f"{result['basic']['first_name']} {result['basic']['last_name']}"
-            return self._send(200, f"<html><head><title>NPI {e(result['number'])} | NPPES</title></head>"
-                                   f"<body><h1>{e(name)}</h1></body></html>")
-        return self._send(404, "<h1>Not found</h1>")
-
     # ----- answering --------------------------------------------------------------------------------
 
     def _json(self, status: int, data) -> None:
@@ -260,95 +200,3 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(payload)
-
-
-# ----- Healthgrades pages, in the markup the spider parses (or, broken, in one it does not) --------
-
-PREFIX = "/healthgrades"
-
-
-def _qa(name: str, broken: bool) -> str:
-    # The "broken" site renamed its test hooks: the markup change a real redesign brings.
-    return f'data-testid="{name.lower()}-v2"' if broken else f'data-qa-target="{name}"'
-
-
-def _page(title: str, main: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title></head>'
-            f'<body><header class="h-3b1d">Healthgrades</header><main class="m-9c2a">{main}</main></body></html>')
-
-
-def _ratings(listing: HealthgradesListing, broken: bool) -> str:
-    score = f'<span {_qa("rating-score", broken)}>{listing.rating}</span> ' if listing.rating is not None else ""
-    return f'{score}<span {_qa("rating-count", broken)}>{listing.rating_count} ratings</span>'
-
-
-def search_page(listings: list[HealthgradesListing], what: str, where: str, *, broken: bool = False) -> str:
-    cards = []
-    for l in listings:
-        office = l.offices[0]
-        cards.append(
-            f'<li class="c-1f8e" {_qa("provider-card", broken)}>'
-            f'<h3><a class="c-77a0" {_qa("provider-name-link", broken)} href="{PREFIX}/{e(l.path)}">{e(l.display_name)}</a></h3>'
-            f'<p {_qa("provider-specialty", broken)}>{e(l.specialty)}</p><div>{_ratings(l, broken)}</div>'
-            f'<address {_qa("location-info-address", broken)}>{e(office.street)}, {e(office.city)}, '
-            f'{e(office.state)} {e(office.zip)}</address></li>'
-        )
-    if cards:
-        body = f'<h1>{len(cards)} results for {e(what)} near {e(where)}</h1><ul class="r-0a4c">{"".join(cards)}</ul>'
-    elif broken:
-        body = f'<h1>0 providers for {e(what)}</h1>'
-    else:
-        body = (f'<div {_qa("no-results", broken)}><h1>No results found</h1>'
-                f'<p>We couldn\'t find any matches for "{e(what)}" near {e(where)}.</p></div>')
-    return _page(f"{what} near {where} | Find a Doctor | Healthgrades", body)
-
-
-def profile_page(listing: HealthgradesListing, *, broken: bool = False) -> str:
-    offices = []
-    for office in listing.offices:
-        digits = re.sub(r"\D", "", office.phone)
-        sponsor = (f'<span {_qa("sponsor-phone-label", broken)}>Phone number provided by Northwind Health</span>'
-                   if office.sponsored else "")
-        offices.append(
-            f'<div class="o-2c1f"><h3 {_qa("office-practice-name", broken)}>{e(office.practice_name)}</h3>'
-            f'<address><span {_qa("practice-address-street", broken)}>{e(office.street)}</span><br>'
-            f'<span {_qa("practice-address-city", broken)}>{e(office.city)}</span>, '
-            f'<span {_qa("practice-address-state", broken)}>{e(office.state)}</span> '
-            f'<span {_qa("practice-address-postalCode", broken)}>{e(office.zip)}</span></address>'
-            f'<a {_qa("visit-open-phone", broken)} href="tel:+1{digits[-10:]}">{e(office.phone)}</a>{sponsor}</div>'
-        )
-    reviews = "".join(
-        f'<div class="v-5e0b" {_qa("comment", broken)}><span {_qa("comment-rating", broken)}>{r.rating}</span>'
-        f'<p {_qa("comment-text", broken)}>{e(r.text)}</p><span {_qa("comment-author", broken)}>{e(r.author)}</span> '
-        f'<time datetime="{r.date.isoformat()}">{r.date.strftime("%b %d, %Y")}</time></div>'
-        for r in listing.newest_reviews()[:3]
-    )
-    accepting = "Accepting new patients" if listing.accepting_new_patients else "Not accepting new patients"
-    main = (
-        f'<h1 class="n-41d2" {_qa("ProviderDisplayName", broken)}>{e(listing.display_name)}</h1>'
-        f'<p {_qa("provider-specialty", broken)}>{e(listing.specialty)}</p>'
-        f'<div class="s-8d1e">{_ratings(listing, broken)}</div>'
-        f'<p {_qa("accepting-new-patients", broken)}>{accepting}</p>'
-        f'<section {_qa("office-locations", broken)}><h2>Locations</h2>{"".join(offices)}</section>'
-        f'<section {_qa("reviews", broken)}><h2>Patient reviews</h2>{reviews}</section>'
-    )
-    return _page(f"{listing.display_name} | {listing.specialty} | Healthgrades", main)
-
-
-def comments_json(listing: HealthgradesListing, page: int, per_page: int, *, broken: bool = False) -> dict:
-    reviews = listing.newest_reviews()
-    chunk = reviews[(page - 1) * per_page: page * per_page]
-    results = [
-        {
-            "commentId": r.review_id,
-            "overallScore": float(r.rating),
-            "displayName": r.author,
-            "submittedDate": r.date.strftime("%b %d, %Y"),
-            "commentText": r.text,
-            "providerResponse": {"commentText": r.response, "isFromProvider": r.response is not None},
-        }
-        for r in chunk
-    ]
-    if broken:
-        return {"data": {"items": results, "total": len(reviews)}}
-    return {"results": results, "totalCount": len(reviews), "currentPage": page, "perPage": per_page}

@@ -100,6 +100,15 @@ REVIEW_TEXT = {
         "Rude staff, long wait, and my questions went unanswered.",
         "Terrible experience: the appointment was cancelled twice without notice."],
 }
+# The sites the sandbox plays, beside the NPI Registry. Sharecare syndicates Healthgrades: same listings.
+SITE_SOURCES = ("healthgrades", "sharecare", "vitals", "webmd", "zocdoc", "ratemds", "usnews", "google", "yelp",
+                "website")
+# How each site writes a physician's name: {f}irst, {m}iddle initial, {l}ast, {c}redentials.
+NAME_STYLES = {
+    "vitals": "Dr. {f} {l}, {c}", "webmd": "Dr. {f} {l}, {c}", "zocdoc": "Dr. {f} {l}, {c}",
+    "ratemds": "Dr. {f} {l}", "usnews": "Dr. {f} {m}{l}, {c}", "google": "{f} {l}, {c}", "yelp": "{f} {l}, {c}",
+    "website": "{f} {m}{l}, {c}",
+}
 RESPONSE_TEXT = "Thank you for your feedback. Please call our patient experience team so we can make this right."
 
 
@@ -154,9 +163,12 @@ class Office:
 
 
 @dataclass
-class HealthgradesListing:
-    pwid: str
-    npi: str | None  # the roster physician it belongs to; None for the namesake
+class SiteListing:
+    """One profile on one site (Healthgrades, Vitals, Google...). ``npi`` is None for the namesake."""
+
+    source: str
+    source_id: str  # the site's own id: Healthgrades pwid, Vitals id, Google place id, ...
+    npi: str | None
     first_name: str
     last_name: str
     display_name: str
@@ -167,6 +179,9 @@ class HealthgradesListing:
     rating_count: int = 0
     reviews: list[Review] = field(default_factory=list)
     gone: bool = False
+    middle_name: str = ""
+    credentials: str = "MD"
+    extra: dict = field(default_factory=dict)  # per-site bits a renderer needs (a Yelp alias, ...)
 
     def newest_reviews(self) -> list[Review]:
         """Reviews as the site lists them: newest first."""
@@ -177,9 +192,16 @@ class HealthgradesListing:
         return round(self.rating_sum / self.rating_count, 1) if self.rating_count else None
 
     @property
+    def pwid(self) -> str:
+        return self.source_id
+
+    @property
     def path(self) -> str:
-        """The profile path below the site root: physician/dr-first-last-pwid."""
-        return f"physician/dr-{slug(self.first_name)}-{slug(self.last_name)}-{self.pwid}"
+        """The Healthgrades profile path below the site root: physician/dr-first-last-pwid."""
+        return f"physician/dr-{slug(self.first_name)}-{slug(self.last_name)}-{self.source_id}"
+
+
+HealthgradesListing = SiteListing  # the name the first sandbox used
 
 
 def slug(text: str) -> str:
@@ -206,7 +228,10 @@ class World:
         self._used_pwids: set[str] = set()
         self._phone_counter = 0
         self.physicians: list[Physician] = []
-        self.healthgrades: dict[str, HealthgradesListing] = {}  # pwid -> listing
+        # source -> source_id -> listing, for every site in SITE_SOURCES ("sharecare" shows Healthgrades')
+        self.sites: dict[str, dict[str, SiteListing]] = {source: {} for source in SITE_SOURCES}
+        self.healthgrades = self.sites["healthgrades"]  # pwid -> listing
+        self._used_ids: set[str] = set()
         self.discrepancies: dict[str, list[str]] = {}
         self.namesake_npi: str | None = None
         self._quality: dict[str, float] = {}  # pwid -> the mean a listing's new ratings drift around
@@ -244,21 +269,32 @@ class World:
             for p in self.roster
         ]
 
-    def listings_of(self, npi: str) -> list[HealthgradesListing]:
-        """The Healthgrades listings of a roster physician that are currently up."""
-        return [l for l in self.healthgrades.values() if l.npi == npi and not l.gone]
+    def listings_of(self, npi: str, source: str = "healthgrades") -> list[SiteListing]:
+        """The listings of a physician on ``source`` that are currently up."""
+        return [l for l in self.sites[_site(source)].values() if l.npi == npi and not l.gone]
 
-    def healthgrades_listing(self, pwid: str) -> HealthgradesListing | None:
-        listing = self.healthgrades.get(pwid.lower())
+    def site_listings(self, source: str) -> list[SiteListing]:
+        """Every listing of ``source`` that is currently up, in a stable order."""
+        return [l for l in self.sites[_site(source)].values() if not l.gone]
+
+    def site_listing(self, source: str, source_id: str) -> SiteListing | None:
+        """The listing with the site's id ``source_id`` (case-insensitive), unless it is gone."""
+        listing = self._by_site_id.get((_site(source), source_id.lower()))
         return None if listing is None or listing.gone else listing
 
-    def healthgrades_search(self, what: str, where: str = "") -> list[HealthgradesListing]:
-        """Listings whose first and last names both occur in ``what``, those near ``where`` first."""
+    def healthgrades_listing(self, pwid: str) -> SiteListing | None:
+        return self.site_listing("healthgrades", pwid)
+
+    def healthgrades_search(self, what: str, where: str = "") -> list[SiteListing]:
+        return self.site_search("healthgrades", what, where)
+
+    def site_search(self, source: str, what: str, where: str = "") -> list[SiteListing]:
+        """Listings of ``source`` whose first and last names both occur in ``what``, those near ``where`` first."""
         words = set(re.findall(r"[a-z0-9]+", slug(what).replace("-", " ")))
         place = where.lower()
         found = [
-            l for l in self.healthgrades.values()
-            if not l.gone and set(slug(l.first_name).split("-")) <= words and set(slug(l.last_name).split("-")) <= words
+            l for l in self.site_listings(source)
+            if set(slug(l.first_name).split("-")) <= words and set(slug(l.last_name).split("-")) <= words
         ]
 
         def nearness(listing):
@@ -363,6 +399,10 @@ class World:
         self._apply_discrepancies(roles)
         self.discrepancies = {role: sorted(npis) for role, npis in roles.items() if npis}
         self._by_npi = {p.npi: p for p in self.physicians}
+        for source in SITE_SOURCES:
+            if source not in ("healthgrades", "sharecare"):
+                self._generate_site(source, skip=set(roles["no_listing"]) if source != "website" else set())
+        self._by_site_id = {(source, l.source_id.lower()): l for source, ls in self.sites.items() for l in ls.values()}
 
     def _sites(self) -> list[Location]:
         """Practice sites: each department has a few, in Oregon and Washington cities."""
@@ -405,8 +445,9 @@ class World:
     def _add_listing(self, p: Physician, *, display_name: str | None = None, offices: list[Office] | None = None,
                      ratings: int | None = None, quality: float | None = None, npi: str | None = "") -> HealthgradesListing:
         rng = self.rng
-        listing = HealthgradesListing(
-            pwid=self._new_pwid(), npi=p.npi if npi == "" else npi, first_name=p.first_name, last_name=p.last_name,
+        listing = SiteListing(
+            source="healthgrades", source_id=self._new_pwid(), npi=p.npi if npi == "" else npi,
+            first_name=p.first_name, last_name=p.last_name, middle_name=p.middle_name, credentials=p.credentials,
             display_name=display_name or f"Dr. {p.first_name} {p.last_name}, {p.credentials}",
             specialty=p.hg_specialty,
             offices=offices or [Office(l.practice_name, _hg_street(l.street), l.city, l.state, l.zip, format_phone(l.phone))
@@ -472,6 +513,56 @@ class World:
             if not self.listings_of(npi)[0].rating_count:
                 self._rate(rng, self.listings_of(npi)[0], 5, self.start - timedelta(days=40), comment_odds=1.0)
 
+    def _generate_site(self, source: str, skip: set[str]) -> None:
+        """``source``'s listings: one per physician with a Healthgrades listing (the namesake too), showing
+        the roster's current data; the health system's own site ("website") lists every roster physician,
+        without ratings. Drawn from a generator of the source's own, so adding a site changes no other."""
+        rng = random.Random(f"{self.seed}:site:{source}")
+        people = [p for p in self.physicians if p.npi not in skip and (p.on_roster or source != "website")]
+        for p in people:
+            if source != "website" and not any(l.npi == p.npi or (p.npi == self.namesake_npi and l.npi is None)
+                                               for l in self.healthgrades.values()):
+                continue  # the sites list who Healthgrades lists
+            middle = f"{p.middle_name}. " if p.middle_name else ""
+            listing = SiteListing(
+                source=source, source_id=self._new_site_id(source, rng, p), npi=p.npi if p.on_roster else None,
+                first_name=p.first_name, last_name=p.last_name, middle_name=p.middle_name, credentials=p.credentials,
+                display_name=NAME_STYLES[source].format(f=p.first_name, m=middle, l=p.last_name, c=p.credentials),
+                specialty=p.hg_specialty,
+                offices=[Office(l.practice_name, l.street, l.city, l.state, l.zip, format_phone(l.phone))
+                         for l in p.locations],
+                accepting_new_patients=rng.random() < 0.7,
+            )
+            if source == "yelp":
+                listing.extra["alias"] = f"{slug(p.first_name)}-{slug(p.last_name)}-{slug(p.credentials)}-{slug(p.locations[0].city)}"
+            self.sites[source][listing.source_id] = listing
+            if source != "website":
+                quality = rng.uniform(3.4, 4.9)
+                for _ in range(rng.choice((0, 1, 3, 6, 9, 14, 22, 35))):
+                    day = self.start - timedelta(days=rng.randrange(1, 900))
+                    self._rate(rng, listing, self._draw_rating(rng, quality), day, comment_odds=0.5)
+
+    def _new_site_id(self, source: str, rng: random.Random, p: Physician) -> str:
+        alphabet = "abcdefghjkmnpqrstvwxyz23456789"
+        while True:
+            if source == "vitals":
+                new = "".join(rng.choice(alphabet) for _ in range(6))
+            elif source == "webmd":
+                new = _uuid(rng).replace("-", "")
+            elif source in ("zocdoc", "ratemds", "usnews"):
+                new = str(rng.randrange(100000, 9999999))
+            elif source == "google":
+                new = "ChIJ" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+                                       for _ in range(23))
+            elif source == "yelp":
+                new = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+                              for _ in range(22))
+            else:  # website: the find-a-doctor page's slug
+                new = f"{slug(p.first_name)}-{slug(p.last_name)}-{p.npi[-4:]}"
+            if (source, new.lower()) not in self._used_ids:
+                self._used_ids.add((source, new.lower()))
+                return new
+
     def _rate(self, rng: random.Random, listing: HealthgradesListing, rating: int, day: date, *,
               comment_odds: float, text: str | None = None) -> None:
         listing.rating_sum += rating
@@ -513,6 +604,12 @@ class World:
     def _old_phone(self, area: str) -> str:
         # Old and foreign numbers come from 555-2000..9999, never a site's number.
         return f"{area}-555-{self.rng.randrange(2000, 10000):04d}"
+
+
+def _site(source: str) -> str:
+    if source not in SITE_SOURCES:
+        raise ValueError(f"the sandbox has no site {source!r}; sites: {', '.join(SITE_SOURCES)}")
+    return "healthgrades" if source == "sharecare" else source
 
 
 def _hg_street(street: str) -> str:
