@@ -124,6 +124,11 @@ def print_crawl_summary(run) -> None:
                       str(s["disallowed"]), str(s["profiles"]), missing)
     console.print(table)
     for source, s in run.summary.get("sources", {}).items():
+        if s.get("broken_fields"):
+            what = "everything" if "all" in s["broken_fields"] else ", ".join(s["broken_fields"])
+            console.print(f"  {source}: the parser looks broken ({what}): {s.get('broken_reason')}. Findings will not "
+                          f"treat what it could not read as changes; check it with `repmon parse {source} PAGE`.",
+                          style="bold red", highlight=False)
         for reason in s.get("reasons", []):
             console.print(f"  {source}: {reason}", highlight=False)
     if run.status != "finished":

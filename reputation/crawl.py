@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from crawlers.pipelines import PROGRESS_PREFIX
+from reputation.coverage import record_coverage
 from reputation.models import CrawlRun, Listing, Location, Match, Physician, Search
 from reputation.records import iso_week
 
@@ -133,6 +134,10 @@ def run_crawl(
     }
     if options.sandbox_url:
         settings["REPMON_SANDBOX_URL"] = options.sandbox_url
+        # The sandbox's APIs take any key, and its own find-a-doctor site is the "website" source.
+        for key in ("GOOGLE_PLACES_API_KEY", "YELP_API_KEY"):
+            settings.setdefault(key, "sandbox-key")
+        settings.setdefault("WEBSITE_START_URL", f"{options.sandbox_url.rstrip('/')}/website/sitemap.xml")
     if options.delay is not None:
         settings["DOWNLOAD_DELAY"] = options.delay
         if options.delay == 0:
@@ -155,7 +160,11 @@ def run_crawl(
             run = session.get(CrawlRun, run.id)
             run.finished_at = datetime.now(UTC)
             run.status = status
-            run.summary = {"log": str(log_path), "sources": summarize(engine, run.id, options.sources)}
+            summary = summarize(engine, run.id, options.sources)
+            for source, coverage in record_coverage(engine, week, options.sources, run.id).items():
+                summary[source]["broken_fields"] = coverage.broken_fields
+                summary[source]["broken_reason"] = coverage.reason
+            run.summary = {"log": str(log_path), "sources": summary}
             session.add(run)
             session.commit()
             session.refresh(run)

@@ -1,53 +1,86 @@
-"""Linking listings to roster physicians.
+"""Linking listings to roster physicians: matched, needs review, or unmatched, always with the evidence.
 
-An NPI shown on the listing decides. Otherwise physicians sharing the listing's last name are scored on
-first name, phone, address and specialty; every decision stores its evidence (which fields agreed and how
-much each weighed) so a person can see why. A decision recorded by a person (``method == "person"``) is
-never overwritten by a re-match.
+An NPI shown on the listing decides. Otherwise candidate physicians are found by blocking (same last-name
+key and a compatible first initial, or a shared phone) and every candidate pair is scored the Fellegi-Sunter
+way: each field comparison adds its weight in bits (log2 of how much likelier that outcome is for the same
+physician than for two different ones), with term-frequency weights for names (a shared "Smith" says less
+than a shared "Fernandez-Vicioso"). The listing goes to its best candidate only when the evidence is strong
+*and* clearly better than the runner-up's; a listing therefore has at most one physician.
+
+Two patterns override the sum, because precision comes first (a stranger's one-star reviews in our report
+are worse than a question to a person):
+
+- a namesake: the listing shows a phone that is none of ours and an address in another city/metro area
+  (three-digit ZIP) than all of ours -> unmatched, whatever the names say;
+- a physician who may have moved (another phone, an old address in one of our cities), or a clear
+  first-name or last-name disagreement -> at most "review".
+
+A person's decision (``repmon match confirm`` / ``reject``; ``Match.method == "person"``) is never
+overwritten by a re-match, and a re-crawl keeps it because the listing row (source + URL) is kept.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
-from rapidfuzz import fuzz
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import JaroWinkler
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from reputation.models import Listing, Location, Match, Physician
 from reputation.normalize import (
-    address_key,
-    normalize_city,
+    UNIT_DESIGNATORS,
+    _nameparser_words,
+    is_valid_npi,
     name_key,
     nickname_variants,
+    normalize_city,
+    normalize_credentials,
     normalize_phone,
     normalize_state,
+    normalize_street,
     normalize_zip,
     parse_person_name,
+    specialty_code,
+    specialty_family,
 )
 
-MATCHED = 0.8  # at or above: matched automatically
-REVIEW = 0.6  # at or above (and below MATCHED): a person should look
-AMBIGUOUS_MARGIN = 0.1  # two physicians this close: never decide automatically
+# Decision thresholds on the total weight (bits) of the best candidate.
+MATCHED_BITS = 12.0  # at or above (and clear of the runner-up, and no contradiction): matched automatically
+REVIEW_BITS = 6.0  # at or above: a person should look
+MARGIN_BITS = 4.0  # the best must be 2**4 = 16 times likelier than the runner-up to be decided automatically
+# The stored score is the match probability under a prior that puts MATCHED_BITS at 0.99.
+PRIOR_BITS = -(MATCHED_BITS - math.log2(99))
 
-
-@dataclass
-class Candidate:
-    """A roster physician in the comparable form the scorer uses."""
-
-    physician_id: int
-    npi: str
-    last_keys: set[str]
-    first: str
-    nicknames: set[str]  # the first name's nickname forms, both ways (Robert ~ Bob)
-    phones: set[str]
-    streets: set[tuple[str, str]]  # (street key, zip5)
-    zips: set[str]
-    cities: set[tuple[str, str]]  # (city key, state)
-    states: set[str]
-    specialty: str
+# Weights in bits. Names: the exact-agreement weight depends on how common the name is on the roster.
+LAST_EXACT_RANGE, FIRST_EXACT_RANGE = (6.0, 13.0), (3.0, 9.0)
+LAST_PRIOR_SHARE, FIRST_PRIOR_SHARE = 1 / 3000, 1 / 300  # a name's share before the roster is counted
+PRIOR_COUNT = 1000  # how many roster physicians the prior share is worth
+W = {
+    "last_name": {"part": 5.0, "similar": 3.0, "differs": -8.0},
+    "first_name": {"nickname": 4.0, "goes by middle name": 3.0, "prefix": 3.0, "similar": 2.5, "initial": 1.5,
+                   "missing": 0.0, "differs": -10.0},
+    "middle_name": {"agrees": 1.5, "differs": -3.0},
+    "suffix": {"differs": -4.0},
+    "credentials": {"differ": -2.0},
+    "specialty": {"same": 2.0, "related": 1.0, "differs": -1.5},
+    "phone": {"differs": -2.0},
+    "address": {"street": 6.0, "zip": 4.0, "city": 3.0, "metro": 1.5, "state": 0.0, "another state": -3.0},
+}
+PHONE_AGREES = 10.0  # less log2(k) when k roster physicians share the number (a practice's main line)
+ADDRESS_LEVELS = ["another state", "state", "metro", "city", "zip", "street"]  # worst to best
+LAST_LEVELS = ["differs", "similar", "part", "exact"]
+PHYSICIAN_CREDENTIALS = {"MD", "DO", "MBBS", "MBCHB", "MBBCH", "BMBS"}
+NURSE_PRACTITIONER = {"NP", "APRN", "APN", "ARNP", "CRNP", "FNP", "FNP-C", "FNP-BC", "ANP", "ANP-C", "ANP-BC",
+                      "AGNP", "AGNP-C", "AGNP-BC", "AGACNP", "AGACNP-BC", "ACNP", "ACNP-BC", "PNP", "PNP-BC", "CPNP",
+                      "CPNP-PC", "CPNP-AC", "WHNP", "WHNP-BC", "PMHNP", "PMHNP-BC", "NNP", "NNP-BC", "DNP"}
+PHYSICIAN_ASSISTANT = {"PA", "PA-C", "RPA-C"}
 
 
 @dataclass
@@ -60,161 +93,457 @@ class MatchSummary:
     statuses: dict[str, int] = field(default_factory=dict)
 
 
-def _candidate(physician: Physician, locations: list[Location]) -> Candidate:
-    last_keys = {name_key(physician.last_name)}
-    for other in physician.other_names or []:
-        parsed = parse_person_name(other) if isinstance(other, str) else {"last": other.get("last_name")}
-        if parsed.get("last"):
-            last_keys.add(name_key(parsed["last"]))
-    first = name_key(physician.first_name)
-    return Candidate(
-        physician_id=physician.id,
-        npi=physician.npi,
-        last_keys={k for k in last_keys if k},
-        first=first,
-        nicknames={name_key(n) for n in nickname_variants(physician.first_name)} - {first},
-        phones={p for p in (normalize_phone(l.phone) for l in locations) if p},
-        streets={
-            (address_key(l.street, None, None, None), normalize_zip(l.zip) or "")
-            for l in locations if l.street
-        },
-        zips={z for z in (normalize_zip(l.zip) for l in locations) if z},
-        cities={(normalize_city(l.city), normalize_state(l.state) or "") for l in locations if l.city},
-        states={s for s in (normalize_state(l.state) for l in locations) if s},
-        specialty=(physician.specialty or ""),
-    )
+class MatchError(LookupError):
+    """A person's decision names a listing or physician that is not there."""
 
 
-def _blocking_keys(last: str) -> set[str]:
+# -- preparing both sides -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=200_000)
+def _street_key(street: str | None) -> str:
+    """The street line without its unit: "12 MAIN ST STE 4" and "12 Main Street" agree."""
+    words = normalize_street(street).split()
+    units = set(UNIT_DESIGNATORS.values())
+    cut = next((i for i, w in enumerate(words) if w in units and i > 0), len(words))
+    return " ".join(words[:cut])
+
+
+_city = lru_cache(maxsize=100_000)(normalize_city)
+_PARTICLES = None
+
+
+def _compact(text: str | None) -> str:
+    return name_key(text).replace(" ", "")
+
+
+def last_name_keys(last: str | None) -> list[tuple[str, int]]:
+    """(key, kind) for a last name: kind 0 the whole name (spaces and hyphens removed), kind 2 each part
+    of a multi-part one without particles ("Smith-Jones" -> SMITHJONES, SMITH, JONES; "de la Cruz" -> CRUZ)."""
+    global _PARTICLES
+    if _PARTICLES is None:
+        _PARTICLES = {w.upper() for w in _nameparser_words()}
     key = name_key(last)
-    parts = {p for p in key.replace("-", " ").split() if len(p) > 1}
-    return {key, key.replace(" ", "").replace("-", "")} | parts
+    if not key:
+        return []
+    keys = [(key.replace(" ", ""), 0)]
+    parts = [p for p in key.split() if len(p) > 1 and p not in _PARTICLES]
+    if len(key.split()) > 1:
+        keys += [(p, 2) for p in parts if p != keys[0][0]]
+    return keys
 
 
-def score(listing: Listing, candidate: Candidate) -> tuple[float, dict]:
-    """How strongly the listing's fields agree with the physician's, with the evidence."""
-    parsed = parse_person_name(listing.name)
-    evidence: dict[str, dict] = {}
-    total = 0.0
-
-    def note(field: str, weight: float, why: str) -> None:
-        nonlocal total
-        total += weight
-        evidence[field] = {"weight": round(weight, 2), "why": why}
-
-    last = name_key(parsed.get("last") or "")
-    if last in candidate.last_keys:
-        note("last_name", 0.30, f"same last name ({last})")
-    else:
-        note("last_name", 0.20, f"last name part agrees ({last})")
-
-    first = name_key(parsed.get("first") or "")
-    if not first:
-        note("first_name", 0.0, "listing shows no first name")
-    elif first == candidate.first:
-        note("first_name", 0.25, f"same first name ({first})")
-    elif first in candidate.nicknames:
-        note("first_name", 0.20, f"nickname of {candidate.first} ({first})")
-    elif len(first) == 1 and first == candidate.first[:1]:
-        note("first_name", 0.10, f"initial agrees ({first})")
-    else:
-        note("first_name", -0.30, f"first name differs ({first})")
-
-    phones = {p for p in (normalize_phone(x) for x in listing.phones or []) if p}
-    if phones & candidate.phones:
-        note("phone", 0.30, f"phone agrees ({sorted(phones & candidate.phones)[0]})")
-    elif phones:
-        note("phone", 0.0, "phone differs")
-
-    addresses = listing.addresses or []
-    if addresses:
-        streets = {(address_key(a.get("street"), None, None, None), normalize_zip(a.get("zip")) or "") for a in addresses if a.get("street")}
-        zips = {z for z in (normalize_zip(a.get("zip")) for a in addresses) if z}
-        cities = {(normalize_city(a.get("city")), normalize_state(a.get("state")) or "") for a in addresses if a.get("city")}
-        states = {s for s in (normalize_state(a.get("state")) for a in addresses) if s}
-        if streets & candidate.streets:
-            note("address", 0.25, "street address agrees")
-        elif zips & candidate.zips:
-            note("address", 0.15, f"ZIP agrees ({sorted(zips & candidate.zips)[0]})")
-        elif cities & candidate.cities:
-            note("address", 0.10, "city agrees")
-        elif states & candidate.states:
-            note("address", -0.10, "same state, another city")
-        elif states:
-            note("address", -0.20, "another state")
-
-    if listing.specialty and candidate.specialty:
-        similarity = fuzz.token_set_ratio(listing.specialty.lower(), candidate.specialty.lower())
-        if similarity >= 80:
-            note("specialty", 0.10, "specialty agrees")
-        elif similarity < 50:
-            note("specialty", -0.05, "specialty differs")
-    return round(max(0.0, min(1.0, total)), 3), evidence
+def _credential_classes(text: str | None) -> frozenset[str]:
+    classes = set()
+    for token in (normalize_credentials(text) or "").upper().replace(" ", "").split(","):
+        if token in PHYSICIAN_CREDENTIALS:
+            classes.add("physician")
+        elif token in NURSE_PRACTITIONER:
+            classes.add("nurse practitioner")
+        elif token in PHYSICIAN_ASSISTANT:
+            classes.add("physician assistant")
+        elif token in {"DC", "DPM", "OD", "DDS", "DMD", "PSYD", "LCSW", "DPT", "PT", "CRNA", "CNM"}:
+            classes.add(token)
+    return frozenset(classes)
 
 
-def decide(listing: Listing, candidates: list[Candidate], by_npi: dict[str, Candidate]) -> tuple[int | None, float, str, str, dict]:
-    """(physician_id, score, status, method, evidence) for one listing."""
-    if listing.npi:
-        chosen = by_npi.get(listing.npi)
-        if chosen:
-            return chosen.physician_id, 1.0, "matched", "npi", {"npi": {"weight": 1.0, "why": f"listing shows NPI {listing.npi}"}}
-        return None, 0.0, "unmatched", "npi", {"npi": {"weight": 0.0, "why": f"NPI {listing.npi} shown on the listing is not on the roster"}}
-    if not candidates:
-        return None, 0.0, "unmatched", "score", {"name": {"weight": 0.0, "why": "no roster physician with this last name"}}
-    scored = sorted(((score(listing, c), c) for c in candidates), key=lambda x: -x[0][0])
-    (best_score, evidence), best = scored[0]
-    runner_up = scored[1][0][0] if len(scored) > 1 else 0.0
-    if best_score >= MATCHED and best_score - runner_up >= AMBIGUOUS_MARGIN:
-        status = "matched"
-    elif best_score >= REVIEW:
-        status = "review"
-        if best_score - runner_up < AMBIGUOUS_MARGIN:
-            evidence = {**evidence, "ambiguous": {"weight": 0.0, "why": f"another physician scores {runner_up:.2f}"}}
-    else:
-        return None, best_score, "unmatched", "score", {**evidence, "closest": {"weight": 0.0, "why": f"closest roster physician NPI {best.npi}"}}
-    return best.physician_id, best_score, status, "score", evidence
+@dataclass
+class _Side:
+    """One side (roster or listings) in columns: one row per physician/listing, plus exploded tables."""
+
+    people: pd.DataFrame  # idx, first, middle, suffix, creds, specialty, last (display)...
+    names: pd.DataFrame  # idx, key, kind (0 whole last name, 1 other name on record, 2 part)
+    initials: pd.DataFrame  # idx, init
+    phones: pd.DataFrame  # idx, phone
+    addresses: pd.DataFrame  # idx, street, zip, zip3, city, state
+
+
+def _roster_side(physicians: list, locations: list) -> _Side:
+    people, names, initials = [], [], []
+    for i, p in enumerate(physicians):
+        first, middle = _compact(p.first_name), _compact(p.middle_name)
+        firsts = {first} | {v.replace(" ", "") for v in nickname_variants(p.first_name)}
+        keys = last_name_keys(p.last_name)
+        for other in p.other_names or []:
+            other = {"last_name": other} if isinstance(other, str) else other
+            keys += [(k, 1 if kind == 0 else 2) for k, kind in last_name_keys(other.get("last_name"))]
+            if other.get("first_name"):
+                firsts |= {_compact(other["first_name"])} | {v.replace(" ", "") for v in nickname_variants(other["first_name"])}
+        people.append({
+            "idx": i, "id": p.id, "npi": p.npi, "first": first, "middle": middle[:1],
+            "middle_full": middle, "firsts": frozenset(f for f in firsts if f), "suffix": _compact(p.suffix),
+            "creds": _credential_classes(p.credentials), "specialty": specialty_code(p.specialty),
+            "last": _compact(p.last_name), "display": " ".join(filter(None, [p.first_name, p.last_name])),
+        })
+        names += [(i, k, kind) for k, kind in dict.fromkeys(keys)]
+        initials += [(i, f[:1]) for f in {f[:1] for f in firsts | {middle} if f}]
+    people = pd.DataFrame(people, columns=["idx", "id", "npi", "first", "middle", "middle_full", "firsts", "suffix",
+                                           "creds", "specialty", "last", "display"])
+    position = dict(zip(people["id"], people["idx"]))
+    phones, addresses = [], []
+    for loc in locations:
+        i = position.get(loc.physician_id)
+        if i is None:
+            continue
+        phone = normalize_phone(loc.phone)
+        if phone:
+            phones.append((i, phone))
+        addresses.append(_address_row(i, loc.street, loc.city, loc.state, loc.zip))
+    return _Side(people, _frame(names, ["idx", "key", "kind"]), _frame(initials, ["idx", "init"]),
+                 _frame(phones, ["idx", "phone"]).drop_duplicates(),
+                 _frame(addresses, ["idx", "street", "zip", "zip3", "city", "state"]).drop_duplicates())
+
+
+def _listing_side(listings: list) -> _Side:
+    people, names, initials, phones, addresses = [], [], [], [], []
+    for i, l in enumerate(listings):
+        parsed = parse_person_name(l.name)
+        first, middle = _compact(parsed["first"]), _compact(parsed["middle"])
+        people.append({
+            "idx": i, "id": l.id, "npi": l.npi, "first": first, "middle": middle[:1], "middle_full": middle,
+            "suffix": _compact(parsed["suffix"]), "creds": _credential_classes(parsed["credentials"]),
+            "specialty": specialty_code(l.specialty), "last": _compact(parsed["last"]),
+        })
+        names += [(i, k, kind) for k, kind in last_name_keys(parsed["last"])]
+        inits = {first[:1]} | ({middle[:1]} if len(first) == 1 and middle else set())
+        initials += [(i, c) for c in inits if c]
+        for phone in dict.fromkeys(normalize_phone(p) for p in l.phones or []):
+            if phone:
+                phones.append((i, phone))
+        for a in l.addresses or []:
+            if isinstance(a, dict):
+                addresses.append(_address_row(i, a.get("street"), a.get("city"), a.get("state"), a.get("zip")))
+    return _Side(pd.DataFrame(people, columns=["idx", "id", "npi", "first", "middle", "middle_full", "suffix", "creds",
+                                               "specialty", "last"]),
+                 _frame(names, ["idx", "key", "kind"]), _frame(initials, ["idx", "init"]),
+                 _frame(phones, ["idx", "phone"]),
+                 _frame(addresses, ["idx", "street", "zip", "zip3", "city", "state"]).drop_duplicates())
+
+
+def _address_row(i: int, street, city, state, zip_) -> tuple:
+    zip5 = normalize_zip(zip_) or ""
+    return (i, _street_key(street), zip5, zip5[:3], _city(city), normalize_state(state) or "")
+
+
+def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns)
+
+
+# -- candidate pairs --------------------------------------------------------------------------------------
+
+
+def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
+    """(l, r, last_level) for every listing x physician worth scoring.
+
+    Blocks: a last-name key (whole, part, or a name on record) with a compatible first initial (the
+    physician's first name, its nicknames, middle name and other first names give the initials); or a
+    shared phone with a compatible initial (a changed last name nobody recorded).
+    """
+    r_names = roster.names.merge(roster.initials, on="idx")
+    l_names = listings.names.merge(listings.initials, on="idx", how="left")
+    with_init = l_names[l_names["init"].notna()]
+    by_name = with_init.merge(r_names, on=["key", "init"], suffixes=("_l", "_r"))
+    no_init = l_names[l_names["init"].isna()].drop(columns="init")
+    by_name = pd.concat([by_name, no_init.merge(roster.names, on="key", suffixes=("_l", "_r"))], ignore_index=True)
+    # Whole name against whole name (or a name on record) is exact; anything with a part is a part.
+    by_name["level"] = np.where((by_name["kind_l"] == 0) & (by_name["kind_r"] <= 1), 3, 2)
+    by_name["alias"] = (by_name["level"] == 3) & (by_name["kind_r"] == 1)
+    by_name = by_name.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r", "level", "alias"]]
+
+    l_phones = listings.phones.merge(listings.initials, on="idx")
+    r_phones = roster.phones.merge(roster.initials, on="idx")
+    by_phone = l_phones.merge(r_phones, on=["phone", "init"], suffixes=("_l", "_r"))
+    by_phone = by_phone.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r"]].assign(level=-1, alias=False)
+
+    pairs = pd.concat([by_name, by_phone], ignore_index=True)
+    pairs = pairs.sort_values(["level", "alias"], ascending=[False, True]).drop_duplicates(["l", "r"])
+    unscored = pairs["level"] < 0
+    if unscored.any():
+        a = listings.people["last"].to_numpy()[pairs.loc[unscored, "l"].to_numpy()]
+        b = roster.people["last"].to_numpy()[pairs.loc[unscored, "r"].to_numpy()]
+        similar = [bool(x and y and JaroWinkler.normalized_similarity(x, y) >= 0.92) for x, y in zip(a, b)]
+        pairs.loc[unscored, "level"] = np.where(similar, 1, 0)
+    return pairs.reset_index(drop=True)
+
+
+# -- scoring ----------------------------------------------------------------------------------------------
+
+
+def _tf_weight(counts: pd.Series, share: float, bounds: tuple[float, float], total: int) -> pd.Series:
+    """log2(m/u) with u the name's share on the roster, smoothed towards ``share`` (m taken as 0.95)."""
+    u = (counts + PRIOR_COUNT * share) / (total + PRIOR_COUNT)
+    return np.log2(0.95 / u).clip(*bounds)
+
+
+def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataFrame:
+    """Each field's comparison level and weight per pair, the total in bits and the cap (0 none, 1 review
+    at most, 2 unmatched)."""
+    R, L = roster.people, listings.people
+    l, r = pairs["l"].to_numpy(), pairs["r"].to_numpy()
+    out = pairs.copy()
+    n = len(out)
+
+    # Last name: term-frequency weight of the physician's last name for an exact agreement.
+    last_w = _tf_weight(R["last"].map(R["last"].value_counts()), LAST_PRIOR_SHARE, LAST_EXACT_RANGE, len(R)).to_numpy()
+    level = out["level"].to_numpy()
+    out["last_name"] = np.array(LAST_LEVELS, dtype=object)[level]
+    out["w_last_name"] = np.select([level == 3, level == 2, level == 1], [last_w[r], W["last_name"]["part"],
+                                   W["last_name"]["similar"]], W["last_name"]["differs"])
+
+    # First name.
+    first_w = _tf_weight(R["first"].map(R["first"].value_counts()), FIRST_PRIOR_SHARE, FIRST_EXACT_RANGE, len(R)).to_numpy()
+    lf, rf = L["first"].to_numpy()[l], R["first"].to_numpy()[r]
+    first_level = _first_levels(lf, rf, R["firsts"].to_numpy()[r], R["middle_full"].to_numpy()[r])
+    out["first_name"] = first_level
+    out["w_first_name"] = np.where(first_level == "exact", first_w[r],
+                                   pd.Series(first_level).map(W["first_name"]).fillna(0.0).to_numpy())
+
+    # Middle initial, suffix, credentials.
+    lm, rm = L["middle"].to_numpy()[l], R["middle"].to_numpy()[r]
+    both = (lm != "") & (rm != "") & (first_level != "goes by middle name")
+    out["middle_name"] = np.where(both, np.where(lm == rm, "agrees", "differs"), "")
+    out["w_middle_name"] = np.where(both, np.where(lm == rm, W["middle_name"]["agrees"], W["middle_name"]["differs"]), 0.0)
+    ls, rs = L["suffix"].to_numpy()[l], R["suffix"].to_numpy()[r]
+    suffix_differs = (ls != "") & (rs != "") & (ls != rs)
+    out["suffix"] = np.where(suffix_differs, "differs", "")
+    out["w_suffix"] = np.where(suffix_differs, W["suffix"]["differs"], 0.0)
+    lc, rc = L["creds"].to_numpy()[l], R["creds"].to_numpy()[r]
+    creds_differ = np.fromiter((bool(a) and bool(b) and not (a & b) for a, b in zip(lc, rc)), bool, n)
+    out["credentials"] = np.where(creds_differ, "differ", "")
+    out["w_credentials"] = np.where(creds_differ, W["credentials"]["differ"], 0.0)
+
+    # Specialty: the same NUCC code, the same classification, or another.
+    lsp, rsp = L["specialty"].to_numpy()[l], R["specialty"].to_numpy()[r]
+    known = pd.notna(lsp) & pd.notna(rsp)
+    same = known & (lsp == rsp)
+    related = known & ~same & (pd.Series(lsp).str[:4].to_numpy() == pd.Series(rsp).str[:4].to_numpy())
+    out["specialty"] = np.select([same, related, known], ["same", "related", "differs"], "")
+    out["w_specialty"] = np.select([same, related, known], [W["specialty"]["same"], W["specialty"]["related"],
+                                                           W["specialty"]["differs"]], 0.0)
+
+    # Phone: any of the listing's phones among the physician's; weaker for a number many of them share.
+    out["pair"] = np.arange(n)
+    sharing = roster.phones.groupby("phone")["idx"].nunique()
+    ph = out[["pair", "l", "r"]].merge(listings.phones, left_on="l", right_on="idx").merge(
+        roster.phones, left_on=["r", "phone"], right_on=["idx", "phone"], how="left", indicator=True)
+    agree = ph[ph["_merge"] == "both"].drop_duplicates("pair")
+    has_phone = np.isin(out["pair"], ph["pair"])
+    phone_ok = np.zeros(n, bool)
+    phone_ok[agree["pair"].to_numpy()] = True
+    out["phone_value"] = pd.Series(agree["phone"].to_numpy(), index=agree["pair"].to_numpy()).reindex(range(n)).to_numpy()
+    phone_w = PHONE_AGREES - np.log2(agree["phone"].map(sharing).to_numpy().astype(float))
+    w_phone = np.zeros(n)
+    w_phone[agree["pair"].to_numpy()] = np.maximum(phone_w, 4.0)
+    out["phone"] = np.select([phone_ok, has_phone], ["agrees", "differs"], "")
+    out["w_phone"] = np.where(phone_ok, w_phone, np.where(has_phone, W["phone"]["differs"], 0.0))
+
+    # Address: the best agreement between any listing address and any roster location.
+    ad = out[["pair", "l", "r"]].merge(listings.addresses, left_on="l", right_on="idx").merge(
+        roster.addresses, left_on="r", right_on="idx", suffixes=("_l", "_r"))
+    zip_same = (ad["zip_l"] != "") & (ad["zip_l"] == ad["zip_r"])
+    city_same = (ad["city_l"] != "") & (ad["city_l"] == ad["city_r"]) & (ad["state_l"] == ad["state_r"])
+    street_same = (ad["street_l"] != "") & (ad["street_l"] == ad["street_r"]) & (zip_same | city_same)
+    metro = (ad["zip3_l"] != "") & (ad["zip3_l"] == ad["zip3_r"])
+    state_same = (ad["state_l"] != "") & (ad["state_l"] == ad["state_r"])
+    state_known = (ad["state_l"] != "") & (ad["state_r"] != "")
+    ad["rank"] = np.select([street_same, zip_same, city_same, metro, state_same, state_known], [5, 4, 3, 2, 1, 0], -1)
+    best = ad.sort_values("rank", ascending=False).drop_duplicates("pair")
+    best = best[best["rank"] >= 0]
+    rank = np.full(n, -1)
+    rank[best["pair"].to_numpy()] = best["rank"].to_numpy()
+    has_address = np.isin(out["pair"], ad["pair"])
+    out["address_rank"] = rank
+    out["address"] = np.where(rank >= 0, np.array(ADDRESS_LEVELS, dtype=object)[np.maximum(rank, 0)], "")
+    out["w_address"] = pd.Series(out["address"]).map(W["address"]).fillna(0.0).to_numpy()
+    shown = best.set_index("pair")[["street_l", "city_l", "state_l", "zip_l"]].reindex(range(n))
+    out["address_value"] = (shown["street_l"].fillna("") + ", " + shown["city_l"].fillna("") + " "
+                            + shown["state_l"].fillna("") + " " + shown["zip_l"].fillna("")).to_numpy()
+
+    weights = [c for c in out.columns if c.startswith("w_")]
+    out["bits"] = out[weights].sum(axis=1)
+    # The overriding patterns (see the module docstring).
+    phone_differs = has_phone & ~phone_ok
+    namesake = phone_differs & has_address & (rank <= 1)
+    moved = phone_differs & has_address & ((rank == 2) | (rank == 3))
+    names_disagree = (first_level == "differs") | (level == 0)
+    out["cap"] = np.select([namesake, moved | names_disagree], [2, 1], 0)
+    return out
+
+
+def _first_levels(lf: np.ndarray, rf: np.ndarray, firsts: np.ndarray, middles: np.ndarray) -> np.ndarray:
+    """exact, nickname, goes by middle name, prefix, initial, similar, missing or differs, per pair."""
+    levels = np.full(len(lf), "differs", dtype=object)
+    levels[lf == rf] = "exact"
+    levels[lf == ""] = "missing"
+    todo = np.flatnonzero(levels == "differs")
+    cache: dict[tuple, str] = {}
+    for i in todo:
+        key = (lf[i], rf[i], middles[i], firsts[i])
+        level = cache.get(key)
+        if level is None:
+            level = cache[key] = _first_level(*key)
+        levels[i] = level
+    return levels
+
+
+def _first_level(listing: str, roster: str, middle: str, variants: frozenset) -> str:
+    if listing in variants:
+        return "nickname"
+    if middle and listing == middle:
+        return "goes by middle name"
+    if len(listing) == 1 or len(roster) == 1:
+        return "initial" if listing[:1] == roster[:1] else "differs"
+    if len(listing) >= 3 and len(roster) >= 3 and (listing.startswith(roster) or roster.startswith(listing)):
+        return "prefix"  # Stacy ~ Stacyann, Dipak ~ Dipakkumar
+    if min(len(listing), len(roster)) >= 4 and JaroWinkler.normalized_similarity(listing, roster) >= 0.9:
+        return "similar"  # a typo: Wiiliam
+    return "differs"
+
+
+def decide(scored: pd.DataFrame) -> pd.DataFrame:
+    """One row per listing with candidates: the best pair, its runner-up's weight and the status."""
+    ordered = scored.sort_values(["l", "bits"], ascending=[True, False])
+    best = ordered.drop_duplicates("l").set_index("l")
+    runner = ordered[ordered.duplicated("l")].drop_duplicates("l").set_index("l")
+    best["runner_bits"] = runner["bits"].reindex(best.index)
+    best["runner_r"] = runner["r"].reindex(best.index)
+    margin = best["bits"] - best["runner_bits"].fillna(-np.inf)
+    clear = margin >= MARGIN_BITS
+    best["status"] = np.select(
+        [(best["bits"] >= MATCHED_BITS) & clear & (best["cap"] == 0), (best["bits"] >= REVIEW_BITS) & (best["cap"] <= 1)],
+        ["matched", "review"], "unmatched")
+    best["ambiguous"] = (best["bits"] >= REVIEW_BITS) & ~clear
+    return best
+
+
+# -- evidence ---------------------------------------------------------------------------------------------
+
+FIELDS = ["last_name", "first_name", "middle_name", "suffix", "credentials", "specialty", "phone", "address"]
+
+
+def _why(name: str, level: str, row, roster_row, listing_row) -> str:
+    if name == "last_name":
+        return {"exact": f"{'a name on record' if row.alias else 'same last name'} ({listing_row.last})",
+                "part": f"part of the last name agrees ({listing_row.last} ~ {roster_row.last})",
+                "similar": f"last name similar ({listing_row.last} ~ {roster_row.last})",
+                }.get(level, f"last name differs ({listing_row.last or '-'} vs {roster_row.last})")
+    if name == "first_name":
+        return f"first name {level} ({listing_row.first or '-'} ~ {roster_row.first})"
+    if name == "phone":
+        return f"phone agrees ({row.phone_value})" if level == "agrees" else "the listing's phones are none of ours"
+    if name == "address":
+        return {"street": "same street address", "zip": "same ZIP", "city": "same city", "metro": "same area (3-digit ZIP)",
+                "state": "same state, another area", "another state": "another state"}[level] + f" ({row.address_value.strip(', ')})"
+    if name == "specialty":
+        return f"specialty {level} ({listing_row.specialty or '?'} ~ {roster_row.specialty or '?'})"
+    return f"{name.replace('_', ' ')} {level}"
+
+
+def _evidence(row, roster: pd.DataFrame, listings: pd.DataFrame) -> dict:
+    roster_row, listing_row = roster.iloc[int(row.r)], listings.iloc[int(row.Index)]
+    fields = {}
+    for name in FIELDS:
+        level = getattr(row, name)
+        if level:
+            fields[name] = {"level": level, "weight": round(float(getattr(row, f"w_{name}")), 2),
+                            "why": _why(name, level, row, roster_row, listing_row)}
+    evidence = {"bits": round(float(row.bits), 2), "fields": fields}
+    notes = []
+    if row.cap == 2:
+        notes.append("another phone and another area than all of the physician's: a namesake")
+    elif row.cap == 1 and row.phone == "differs" and row.address_rank in (2, 3):
+        notes.append("another phone and an address in the same area but not the same ZIP: moved? a person should look")
+    elif row.cap == 1:
+        notes.append("the names disagree: a person should look")
+    if not math.isnan(row.runner_bits):
+        runner = roster.iloc[int(row.runner_r)]
+        evidence["runner_up"] = {"npi": runner.npi, "bits": round(float(row.runner_bits), 2)}
+        if row.ambiguous:
+            notes.append(f"NPI {runner.npi} scores almost as well ({row.runner_bits:.1f} bits)")
+    agreeing = [f["why"] for f in fields.values() if f["weight"] > 0]
+    against = [f["why"] for f in fields.values() if f["weight"] < 0]
+    verdict = {"matched": "matched", "review": "needs review", "unmatched": f"closest is NPI {roster_row.npi}, not matched"}[row.status]
+    evidence["summary"] = f"{verdict}: " + "; ".join(
+        agreeing + [f"against: {w}" for w in against] + notes) + f" ({row.bits:.1f} bits)"
+    return evidence
+
+
+# -- matching over the database -----------------------------------------------------------------------------
+
+
+def compute_matches(physicians: list, locations: list, listings: list) -> list[dict]:
+    """The decision for each listing: {listing_id, physician_id, score, status, method, evidence}."""
+    roster, side = _roster_side(physicians, locations), _listing_side(listings)
+    decisions: dict[int, dict] = {}
+    by_npi = dict(zip(roster.people["npi"], roster.people["id"]))
+    for row in side.people.itertuples():
+        if row.npi and is_valid_npi(row.npi):
+            physician_id = by_npi.get(row.npi)
+            why = f"the listing shows NPI {row.npi}" + ("" if physician_id else ", not on the roster")
+            decisions[row.idx] = {
+                "listing_id": int(row.id), "physician_id": int(physician_id) if physician_id else None,
+                "score": 1.0 if physician_id else 0.0, "status": "matched" if physician_id else "unmatched",
+                "method": "npi", "evidence": {"summary": why, "fields": {"npi": {"level": "agrees" if physician_id else "not on roster", "weight": None, "why": why}}},
+            }
+    todo = side.people[~side.people["idx"].isin(list(decisions))]
+    if len(roster.people) and len(todo):
+        pairs = candidate_pairs(roster, side)
+        pairs = pairs[pairs["l"].isin(todo["idx"])]
+        if len(pairs):
+            best = decide(score_pairs(pairs.reset_index(drop=True), roster, side))
+            for row in best.itertuples():
+                evidence = _evidence(row, roster.people, side.people)
+                keep = row.status != "unmatched"
+                decisions[row.Index] = {
+                    "listing_id": int(side.people["id"].iat[row.Index]),
+                    "physician_id": int(roster.people["id"].iat[int(row.r)]) if keep else None,
+                    "score": round(1 / (1 + 2 ** -(float(row.bits) + PRIOR_BITS)), 4),
+                    "status": row.status, "method": "score", "evidence": evidence,
+                }
+    for row in todo.itertuples():
+        if row.idx not in decisions:
+            why = "no roster physician with this name or phone"
+            decisions[row.idx] = {"listing_id": int(row.id), "physician_id": None, "score": 0.0, "status": "unmatched",
+                                  "method": "score", "evidence": {"summary": why, "fields": {}}}
+    return list(decisions.values())
 
 
 def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSummary:
-    """Match every listing; store a decision per listing; return counts."""
+    """Match every listing not decided by a person; store a decision per listing; return counts."""
     now = now or datetime.now(UTC)
     summary = MatchSummary()
-    with Session(engine) as session:
-        locations: dict[int, list[Location]] = defaultdict(list)
-        for location in session.exec(select(Location)).all():
-            locations[location.physician_id].append(location)
-        candidates = [_candidate(p, locations[p.id]) for p in session.exec(select(Physician)).all()]
-        by_npi = {c.npi: c for c in candidates}
-        block: dict[str, list[Candidate]] = defaultdict(list)
-        for c in candidates:
-            for key in set().union(*(_blocking_keys(k) for k in c.last_keys)) if c.last_keys else set():
-                block[key].append(c)
-        existing = {m.listing_id: m for m in session.exec(select(Match)).all()}
-        for listing in session.exec(select(Listing)).all():
-            current = existing.get(listing.id)
-            if current is not None and current.method == "person":
-                summary.by_person += 1
-                _count(summary, current.status)
-                continue
-            last = parse_person_name(listing.name).get("last") or ""
-            seen: dict[int, Candidate] = {}
-            for key in _blocking_keys(last):
-                for c in block.get(key, []):
-                    seen[c.physician_id] = c
-            physician_id, value, status, method, evidence = decide(listing, list(seen.values()), by_npi)
-            _count(summary, status)
-            if current is None:
-                session.add(Match(listing_id=listing.id, physician_id=physician_id, score=value, status=status,
-                                  method=method, evidence=evidence, updated_at=now))
-                summary.changed += 1
-            elif (current.physician_id, current.score, current.status, current.method, current.evidence) != (
-                physician_id, value, status, method, evidence
-            ):
-                current.physician_id, current.score, current.status = physician_id, value, status
-                current.method, current.evidence, current.updated_at = method, evidence, now
-                session.add(current)
-                summary.changed += 1
-        session.commit()
+    with engine.connect() as connection:
+        physicians = connection.execute(select(Physician.__table__)).all()
+        locations = connection.execute(select(Location.__table__)).all()
+        matches = Match.__table__
+        existing = {row.listing_id: row for row in connection.execute(select(matches))}
+        listing_table = Listing.__table__
+        listings = [l for l in connection.execute(select(
+            listing_table.c.id, listing_table.c.name, listing_table.c.specialty, listing_table.c.addresses,
+            listing_table.c.phones, listing_table.c.npi))
+            if not (l.id in existing and existing[l.id].method == "person")]
+    for row in existing.values():
+        if row.method == "person":
+            summary.by_person += 1
+            _count(summary, row.status)
+    new, changed = [], []
+    for decision in compute_matches(physicians, locations, listings):
+        _count(summary, decision["status"])
+        current = existing.get(decision["listing_id"])
+        if current is None:
+            new.append({**decision, "updated_at": now})
+        elif tuple(getattr(current, k) for k in ("physician_id", "score", "status", "method", "evidence")) != tuple(
+                decision[k] for k in ("physician_id", "score", "status", "method", "evidence")):
+            changed.append({**decision, "b_id": current.id, "updated_at": now})
+    with engine.begin() as connection:
+        for start in range(0, len(new), 5000):
+            connection.execute(insert(matches), new[start:start + 5000])
+        if changed:
+            statement = update(matches).where(matches.c.id == bindparam("b_id")).values(
+                {k: bindparam(k) for k in ("physician_id", "score", "status", "method", "evidence", "updated_at")})
+            for start in range(0, len(changed), 5000):
+                connection.execute(statement, [{k: v for k, v in c.items() if k != "listing_id"} for c in changed[start:start + 5000]])
+    summary.changed = len(new) + len(changed)
     return summary
 
 
@@ -222,3 +551,66 @@ def _count(summary: MatchSummary, status: str) -> None:
     summary.statuses[status] = summary.statuses.get(status, 0) + 1
     if status in ("matched", "review", "unmatched"):
         setattr(summary, status, getattr(summary, status) + 1)
+
+
+# -- a person's decisions -----------------------------------------------------------------------------------
+
+
+def review_rows(engine: Engine) -> list[dict]:
+    """The matches waiting for a person, best first: listing, candidate physician, score and evidence."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Listing, Match, Physician)
+            .join(Match, Match.listing_id == Listing.id)
+            .join(Physician, Physician.id == Match.physician_id, isouter=True)
+            .where(Match.status == "review").order_by(Match.score.desc(), Listing.url)
+        ).all()
+        return [{"source": l.source, "url": l.url, "listing_name": l.name, "npi": p.npi if p else "",
+                 "physician": f"{p.first_name} {p.last_name}" if p else "", "score": m.score,
+                 "summary": (m.evidence or {}).get("summary", ""), "evidence": m.evidence}
+                for l, m, p in rows]
+
+
+def _listing_by_url(session, url: str) -> Listing:
+    found = session.exec(select(Listing).where(Listing.url == url)).all()
+    if not found:
+        raise MatchError(f"no listing with the URL {url} (see `repmon export matches` for the URLs)")
+    if len(found) > 1:
+        raise MatchError(f"{len(found)} listings have the URL {url}, on {', '.join(l.source for l in found)}")
+    return found[0]
+
+
+def confirm_match(engine: Engine, url: str, npi: str, *, now: datetime | None = None) -> Match:
+    """A person says the listing at ``url`` is the physician ``npi``: kept by every later match."""
+    return _decide_by_person(engine, url, npi, now)
+
+
+def reject_match(engine: Engine, url: str, *, now: datetime | None = None) -> Match:
+    """A person says the listing at ``url`` is none of our physicians: kept by every later match."""
+    return _decide_by_person(engine, url, None, now)
+
+
+def _decide_by_person(engine: Engine, url: str, npi: str | None, now: datetime | None) -> Match:
+    now = now or datetime.now(UTC)
+    with Session(engine) as session:
+        listing = _listing_by_url(session, url)
+        physician = None
+        if npi is not None:
+            physician = session.exec(select(Physician).where(Physician.npi == npi)).first()
+            if physician is None:
+                raise MatchError(f"NPI {npi} is not on the roster" + ("" if is_valid_npi(npi) else " (and its check digit is wrong)"))
+        match = session.exec(select(Match).where(Match.listing_id == listing.id)).first()
+        if match is None:
+            match = Match(listing_id=listing.id, status="unmatched", method="person", updated_at=now)
+        before = (match.evidence or {}).get("summary")
+        why = (f"confirmed by a person on {now.date().isoformat()}: NPI {npi}" if physician
+               else f"rejected by a person on {now.date().isoformat()}: none of our physicians")
+        match.physician_id = physician.id if physician else None
+        match.status = "matched" if physician else "unmatched"
+        match.method, match.score, match.updated_at = "person", 1.0 if physician else 0.0, now
+        match.evidence = {"summary": why, "fields": {"person": {"level": match.status, "weight": None, "why": why}},
+                          **({"before": before} if before else {})}
+        session.add(match)
+        session.commit()
+        session.refresh(match)
+        return match

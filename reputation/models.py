@@ -155,3 +155,26 @@ class KnownPhone(SQLModel, table=True):
     phone: str = Field(primary_key=True)  # E.164
     label: str | None = None
     added_at: datetime
+
+
+class SourceCoverage(SQLModel, table=True):
+    """How well a source's parser read its pages in one ISO week, and whether it looks broken.
+
+    ``shares``: field -> share of the week's profiles showing it (name, rating, review_count, phone,
+    address). ``broken_fields``: the fields most profiles had the week before and (nearly) none have now,
+    or ``["all"]`` when the spider yielded nothing it used to. Rewritten by every crawl of that week.
+    """
+
+    __table_args__ = (UniqueConstraint("source", "week"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(index=True)
+    week: str
+    run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
+    computed_at: datetime
+    searched: int = 0
+    ok: int = 0
+    not_recognised: int = 0  # searches that ended in "page not recognised" (a parser error)
+    profiles: int = 0
+    shares: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    broken_fields: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: str | None = None

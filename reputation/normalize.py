@@ -11,6 +11,7 @@ import csv
 import re
 import unicodedata
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
@@ -262,19 +263,64 @@ def parse_person_name(display: str | None) -> dict[str, str]:
     "Van Der Berg") and credentials in any spelling; credentials are removed from the name and returned
     normalized (``"MD, FACC"``). Missing parts are empty strings.
     """
-    name, credentials, suffixes = _strip_credentials(display or "")
-    parsed = HumanName(name)
+    return dict(_parse_person_name(display or ""))
+
+
+@lru_cache(maxsize=500_000)  # matching parses every listing's name; sites repeat the same spellings
+def _parse_person_name(display: str) -> tuple[tuple[str, str], ...]:
+    name, credentials, suffixes = _strip_credentials(display)
+    parsed = _plain_name(name) or HumanName(name)
     for piece in re.split(r"[,\s]+", parsed.suffix):
         if not piece:
             continue
         (suffixes if _is_suffix(piece) else credentials).append(piece)
-    return {
-        "first": parsed.first,
-        "middle": parsed.middle,
-        "last": parsed.last,
-        "suffix": " ".join(GENERATIONAL_SUFFIXES[_compact(s)] for s in suffixes),
-        "credentials": normalize_credentials(", ".join(credentials)) or "",
-    }
+    return (
+        ("first", parsed.first),
+        ("middle", parsed.middle),
+        ("last", parsed.last),
+        ("suffix", " ".join(GENERATIONAL_SUFFIXES[_compact(s)] for s in suffixes)),
+        ("credentials", normalize_credentials(", ".join(credentials)) or ""),
+    )
+
+
+@dataclass(frozen=True)
+class _PlainName:
+    first: str
+    middle: str
+    last: str
+    suffix: str = ""
+
+
+_PLAIN_WORD = re.compile(r"^[^\W\d_]+(?:[-'][^\W\d_]+)*\.?$")
+
+
+def _plain_name(name: str) -> _PlainName | None:
+    """The common shape "[Dr.] First [Middle] Last" split without nameparser, which takes ~150 µs a name.
+
+    Only when no word is one nameparser treats specially (a title, a particle like "de", a conjunction, a
+    suffix): then nameparser gives the same split (tests/test_normalize.py checks this on many names).
+    """
+    words = name.split()
+    if words and words[0].lower().rstrip(".") == "dr":
+        words = words[1:]
+    if not 2 <= len(words) <= 3 or "," in name:
+        return None
+    special = _nameparser_words()
+    for word in words:
+        bare = word.lower().rstrip(".")
+        if not _PLAIN_WORD.match(word) or bare in special or (word.endswith(".") and len(bare) > 1):
+            return None
+    return _PlainName(words[0], " ".join(words[1:-1]), words[-1])
+
+
+@lru_cache(maxsize=1)
+def _nameparser_words() -> frozenset[str]:
+    from nameparser.config import CONSTANTS
+
+    return frozenset(
+        w.lower() for group in (CONSTANTS.titles, CONSTANTS.prefixes, CONSTANTS.conjunctions,
+                                CONSTANTS.suffix_acronyms, CONSTANTS.suffix_not_acronyms) for w in group
+    )
 
 
 def _strip_credentials(display: str) -> tuple[str, list[str], list[str]]:
@@ -368,3 +414,93 @@ def npi_check_digit(first_nine: str) -> str:
 def is_valid_npi(text: str | None) -> bool:
     """True for 10 digits whose last one is the right check digit (``1234567893``)."""
     return bool(text) and len(text) == 10 and text.isdigit() and npi_check_digit(text[:9]) == text[9]
+
+
+# -- specialties ------------------------------------------------------------------------------------
+
+_TAXONOMY_CODE = re.compile(r"^\s*([0-9]{3}[0-9A-Z]{6}X)\s*$", re.IGNORECASE)
+# Lay and spelling variants, word by word: "Cardiologist" -> CARDIOLOGY, "Orthopaedic" -> ORTHOPEDIC.
+_SPECIALTY_WORDS = {
+    "ORTHOPAEDIC": "ORTHOPEDIC", "ORTHOPAEDICS": "ORTHOPEDIC", "ORTHOPEDICS": "ORTHOPEDIC",
+    "PAEDIATRICS": "PEDIATRICS", "PEDIATRICIAN": "PEDIATRICS", "SURGEON": "SURGERY", "INTERNIST": "INTERNAL MEDICINE",
+    "OBGYN": "OBSTETRICS GYNECOLOGY", "OB": "OBSTETRICS", "GYN": "GYNECOLOGY", "ENT": "OTOLARYNGOLOGY",
+    "OPTOMETRIST": "OPTOMETRY", "CHIROPRACTOR": "CHIROPRACTIC", "PODIATRIST": "PODIATRY",
+    "PSYCHIATRIST": "PSYCHIATRY", "PHYSIATRIST": "PHYSICAL MEDICINE REHABILITATION", "ANESTHETIST": "ANESTHETIST",
+}
+_SPECIALTY_FILLER = {"AND", "OF", "THE", "DOCTOR", "DR", "PHYSICIAN", "PHYSICIANS", "MD", "DO", "SPECIALIST"}
+
+
+def _specialty_key(text: str | None, *, keep_filler: bool = False) -> str:
+    words = []
+    for word in name_key(str(text or "").replace("&", " and ").replace("/", " ")).split():
+        word = _SPECIALTY_WORDS.get(word, re.sub(r"OLOGIST$", "OLOGY", word))
+        words += word.split()
+    if not keep_filler:
+        words = [w for w in words if w not in _SPECIALTY_FILLER]
+    return " ".join(words)
+
+
+def specialty_code(text: str | None) -> str | None:
+    """The NUCC taxonomy code a specialty names: a code as it is, a NUCC or Medicare specialty name, or the
+    usual lay form. "Cardiologist", "Cardiovascular Disease (Cardiology)" and 207RC0000X all give 207RC0000X.
+
+    >>> specialty_code("Orthopaedic Surgeon")
+    '207X00000X'
+    """
+    if not text or not str(text).strip():
+        return None
+    return _specialty_code(str(text))
+
+
+@lru_cache(maxsize=20_000)
+def _specialty_code(text: str) -> str | None:
+    code = _TAXONOMY_CODE.match(text)
+    if code:
+        return code.group(1).upper()
+    index = _specialty_index()
+    for key in (_specialty_key(text, keep_filler=True), _specialty_key(text)):
+        if key in index:
+            return index[key]
+    from rapidfuzz import fuzz, process  # only the rare spelling no name above knows
+
+    found = process.extractOne(_specialty_key(text), list(index), scorer=fuzz.token_sort_ratio, score_cutoff=90)
+    return index[found[0]] if found else None
+
+
+def specialty_family(code: str | None) -> str | None:
+    """The NUCC classification a code belongs to (its first four characters): 207RC0000X -> 207R
+    (Internal Medicine), so a cardiologist and an internist are related, not the same."""
+    return code[:4] if code else None
+
+
+@lru_cache(maxsize=1)
+def _specialty_index() -> dict[str, str]:
+    """Specialty name key -> NUCC code, from the bundled NUCC code set and the CMS Medicare crosswalk.
+
+    NUCC names come first (a classification's own code before its specializations'); a Medicare name adds
+    the first code it is listed with, its main one (Family Practice -> 207Q00000X Family Medicine).
+    """
+    index: dict[str, str] = {}
+    nucc = files("reputation").joinpath("data/nucc_taxonomy.csv")
+    with nucc.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in sorted(rows, key=lambda r: bool(r["Specialization"])):
+        # The classification alone names its own code, or its first specialization when it has none.
+        for name in (row["Display Name"], f"{row['Classification']} {row['Specialization']}", row["Classification"]):
+            for key in (_specialty_key(name, keep_filler=True), _specialty_key(name)):
+                if key:
+                    index.setdefault(key, row["Code"])
+    crosswalk = files("reputation").joinpath("data/medicare_taxonomy_crosswalk.csv")
+    with crosswalk.open(encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for _, description, code, _ in reader:
+            code = code.strip()
+            if not _TAXONOMY_CODE.match(code):
+                continue
+            name = description.split("/", 1)[-1]
+            for part in (name, re.sub(r"\([^)]*\)", "", name), *re.findall(r"\(([^)]*)\)", name)):
+                key = _specialty_key(part)
+                if len(key) > 4:  # not an acronym alone like "(CRNA)"
+                    index.setdefault(key, code)
+    return index

@@ -8,10 +8,21 @@ Markup (2025–26): CSS classes are hashed, so only ``data-qa-target`` attribute
   ``accepting-new-patients``, and ``office-locations`` holding per office ``office-practice-name``
   (our choice of name for the practice name, the sandbox renders it), ``practice-address-street``,
   ``-city``, ``-state``, ``-postalCode`` and ``visit-open-phone``.
-Embedded schema.org data (JSON-LD or microdata ``Physician``, as in 2015 pages) is preferred when present.
+Embedded data is preferred to the markup, most specific first:
+- 2017–21 pages carry inline JS: ``profile.provider = {...};`` (the provider view model: ``id`` = pwid,
+  ``providerUrl``, ``displayFullName``, ``primaryPracticingSpecialty``, ``practices[].offices[]`` with
+  ``address`` {address1, address2, location {cityName, regionAbbreviation, region.zip}} and
+  ``phoneNumbers[]`` {phoneType, number}, ``acceptsNewPatients``, ``surveyOverallRatingScore``,
+  ``surveyUserCount``) and ``pageState.pes = {...};`` (patient experience: ``model.overall`` actualScore /
+  responseCount, ``model.comments.results[]``); ``repmon parse`` also reads either object saved alone as JSON;
+- schema.org data (JSON-LD or microdata ``Physician``, as in 2015 pages).
 Reviews: ``POST /api4/providerprofile/comments`` with ``{"pwid", "currentPage", "perPage"}`` answering
-``{"results": [comment...], "totalCount": N}``; the 2017 inline ``pageState.pes`` JSON has the same
-comment fields (``parse_pes_json``).
+``{"results": [comment...], "totalCount": N}``; ``pageState.pes`` has the same comment fields.
+
+Phones of the view model: ``phoneType`` 1 is the office phone; other types (2 looks like the fax) are
+used only when an office has no type-1 number.
+The listing ``url`` is the profile URL asked for; for a page read from a file (``repmon parse``) it is the
+page's own canonical URL (view model ``providerUrl``, ``og:url``, ``<link rel=canonical>``), on https.
 
 ``source_id`` is the pwid (the last part of the profile path, lower case, as in the URL).
 Listings carry one key beyond ``crawlers.items``: ``sponsor_phones``, the shown phones the page marks as
@@ -24,16 +35,17 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy.http import JsonRequest
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
+from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, reviews_record
 
 SOURCE = "healthgrades"
+SITE_ROOT = "https://www.healthgrades.com"  # where relative links of a saved page point
 REVIEWS_PER_PAGE = 10
 PROFILE_PATH = re.compile(r"^(.*?/physician/[^/?#]*?-([a-z0-9]{5,7}))(?:[/?#]|$)", re.IGNORECASE)
 SPONSOR_PHONE_2015 = re.compile(r'"SponsorPhone":"([^"]+)"')  # 2015 pages' inline ad-targeting JSON
@@ -72,6 +84,19 @@ class HealthgradesSpider(RosterSpider):
 
     def parse_reviews(self, response) -> ReviewsPage:
         return parse_comments_response(response)
+
+    def parse_saved(self, response) -> list[dict]:
+        """Pages, and the 2017 JSON objects saved alone: a provider view model gives its listing, a
+        ``pageState.pes`` object a reviews record with the rating and the number of ratings."""
+        data = _json_of(response)
+        if is_view_model(data):
+            return [listing_from_view_model(data, response)]
+        if is_pes(data):
+            pes = parse_pes_json(data)
+            url = listing_url(response, (data.get("model") or {}).get("providerUrl"))
+            return [reviews_record(SOURCE, url, parse_comments_json(data), rating=pes["rating"],
+                                   review_count=pes["review_count"])]
+        return super().parse_saved(response)
 
 
 def search_terms(target: dict) -> tuple[str, str]:
@@ -124,31 +149,178 @@ def _visible_text(response) -> str:
 
 def parse_profile_page(response) -> dict | None:
     """The listing on a profile page, or None when no physician name can be found on it."""
+    model = script_json(response.text, "profile.provider")
+    pes = script_json(response.text, "pageState.pes")
     physician = sd.first_object(sd.structured_objects(response), *sd.PHYSICIAN_TYPES) or {}
-    page = _profile_markup(response)
+    # Most specific first: the 2017 view model, then schema.org data, then the markup.
+    layers = [view_model_fields(model) if model else {}, _schema_fields(physician), _profile_markup(response)]
+    if pes:
+        layers.insert(0, {k: v for k, v in parse_pes_json(pes).items() if k != "reviews"})
 
-    name = sd.text(physician.get("name")) or page["name"]
+    def pick(field):
+        return next((layer[field] for layer in layers if layer.get(field) not in (None, "", [])), None)
+
+    name = pick("name")
     if not name:
         return None
-    rating, count = sd.aggregate_rating(physician)
-    url = profile_url(response.url) or response.url
+    url = listing_url(response, (model or {}).get("providerUrl"), *_page_canonicals(response), sd.text(physician.get("url")))
     listing = listing_record(
         source=SOURCE,
         url=url,
-        source_id=pwid_of(url),
+        source_id=pwid_of(url) or _as_pwid((model or {}).get("id")),
         name=name,
-        specialty=_specialty(physician) or page["specialty"],
-        practice_name=_practice_of(physician) or page["practice_name"],
-        addresses=sd.postal_addresses(physician) or page["addresses"],
-        phones=sd.telephones(physician) or page["phones"],
-        npi=sd.npi_of(physician),
-        rating=rating if rating is not None else page["rating"],
-        review_count=count if count is not None else page["review_count"],
-        accepting_new_patients=page["accepting_new_patients"],
+        specialty=pick("specialty"),
+        practice_name=pick("practice_name"),
+        addresses=pick("addresses"),
+        phones=pick("phones"),
+        npi=pick("npi"),
+        rating=pick("rating"),
+        review_count=pick("review_count"),
+        accepting_new_patients=pick("accepting_new_patients"),
+        reviews=parse_comments_json(pes).reviews if pes else [],
     )
     # A hospital sponsor's call-center number is a known, legitimate difference from the practice phone.
-    listing["sponsor_phones"] = page["sponsor_phones"]
+    listing["sponsor_phones"] = layers[-1]["sponsor_phones"]
     return listing
+
+
+def _schema_fields(physician: dict) -> dict:
+    rating, count = sd.aggregate_rating(physician)
+    return {
+        "name": sd.text(physician.get("name")),
+        "specialty": _specialty(physician),
+        "practice_name": _practice_of(physician),
+        "addresses": sd.postal_addresses(physician),
+        "phones": sd.telephones(physician),
+        "npi": sd.npi_of(physician),
+        "rating": rating,
+        "review_count": count,
+    }
+
+
+def listing_url(response, *candidates: str | None) -> str:
+    """The profile URL asked for; for a page read from a file, the page's own canonical profile URL."""
+    if response.url.startswith(("http://", "https://")):
+        return profile_url(response.url) or response.url
+    for candidate in candidates:
+        if candidate:
+            url = profile_url(_https(urljoin(SITE_ROOT + "/", candidate)))
+            if url:
+                return url
+    return response.url
+
+
+def _page_canonicals(response) -> list[str]:
+    return response.xpath('//meta[@property="og:url"]/@content | //link[@rel="canonical"]/@href').getall()
+
+
+def _https(url: str) -> str:
+    # Saved pages name the site as it was (http:// in 2015, //www... in 2017); it is served on https now.
+    return re.sub(r"^http://(www\.)?healthgrades\.com", r"https://\1healthgrades.com", url)
+
+
+def _as_pwid(value) -> str | None:
+    return str(value).lower() if value else None
+
+
+def script_json(text: str, name: str):
+    """The JSON object an inline script assigns to ``name`` (``pageState.pes = {...};``), or None."""
+    match = re.search(re.escape(name) + r"\s*=\s*(?=[{\[])", text)
+    if not match:
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text, match.end())
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# ----- the 2017 provider view model ---------------------------------------------------------------
+
+
+def is_view_model(data) -> bool:
+    return isinstance(data, dict) and bool(data.get("providerUrl")) and any(
+        k in data for k in ("displayFullName", "practices", "primaryPractice"))
+
+
+def view_model_fields(model: dict) -> dict:
+    """The listing fields of a provider view model (``profile.provider``, 2017)."""
+    offices = _view_model_offices(model)
+    addresses, phones = [], []
+    for office in offices:
+        entry = _view_model_address(office.get("address") or {})
+        if any(entry.values()) and entry not in addresses:
+            addresses.append(entry)
+        numbers = [p for p in office.get("phoneNumbers") or [] if isinstance(p, dict) and p.get("number")]
+        main = [p["number"] for p in numbers if p.get("phoneType") == 1] or [p["number"] for p in numbers]
+        phones += [n.strip() for n in main if n.strip() not in phones]
+    specialty = (model.get("primaryPracticingSpecialty") or {}).get("practicingSpecialityName") \
+        or (model.get("primarySpecialty") or {}).get("name") \
+        or next((s.get("name") for s in model.get("specialties") or [] if isinstance(s, dict) and s.get("name")), None)
+    practice = (model.get("primaryPractice") or {}).get("name") \
+        or next((p.get("name") for p in model.get("practices") or [] if isinstance(p, dict) and p.get("name")), None)
+    count = _as_int(model.get("surveyUserCount"))
+    npi = re.sub(r"\D", "", str(model.get("npi") or ""))
+    accepting = model.get("acceptsNewPatients")
+    return {
+        "name": _clean(model.get("displayFullName")) or _clean((model.get("microdata") or {}).get("name"))
+        or _composed_name(model),
+        "specialty": _clean(specialty),
+        "practice_name": _clean(practice),
+        "addresses": addresses,
+        "phones": phones,
+        "npi": npi if len(npi) == 10 else None,
+        "rating": model.get("surveyOverallRatingScore") if count else None,
+        "review_count": count,
+        "accepting_new_patients": accepting if isinstance(accepting, bool) else None,
+    }
+
+
+def listing_from_view_model(model: dict, response) -> dict:
+    fields = view_model_fields(model)
+    url = listing_url(response, model.get("providerUrl"))
+    listing = listing_record(source=SOURCE, url=url, source_id=pwid_of(url) or _as_pwid(model.get("id")), **fields)
+    listing["sponsor_phones"] = []
+    return listing
+
+
+def _view_model_offices(model: dict) -> list[dict]:
+    """The primary office first, then every practice's offices, each once."""
+    offices, seen = [], set()
+    candidates = [model.get("primaryOffice")] + [o for p in model.get("practices") or [] if isinstance(p, dict)
+                                                 for o in p.get("offices") or []]
+    for office in candidates:
+        if not isinstance(office, dict):
+            continue
+        key = office.get("id") or office.get("officeGuid") or json.dumps(office.get("address"), sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            offices.append(office)
+    return offices
+
+
+def _view_model_address(raw: dict) -> dict:
+    location = raw.get("location") or {}
+    region = location.get("region") or location.get("locRegion") or {}
+    zip_code = region.get("zip")
+    if not zip_code:
+        found = re.search(r"\b(\d{5}(?:-\d{4})?)\s*$", location.get("cityStateZipBestMatch") or "")
+        zip_code = found.group(1) if found else None
+    street = " ".join(p.strip() for p in (raw.get("address1"), raw.get("address2")) if p and p.strip())
+    return address(
+        _clean(street),
+        _clean(location.get("cityName")),
+        _clean(location.get("regionAbbreviation") or region.get("regionAbbreviation")),
+        _clean(str(zip_code)) if zip_code else None,
+    )
+
+
+def _composed_name(model: dict) -> str | None:
+    parts = [model.get(k) for k in ("prefix", "firstName", "middleInitialWithPeriod", "lastName", "suffix")]
+    name = _clean(" ".join(p for p in parts if p))
+    if not name or not (model.get("firstName") or model.get("lastName")):
+        return None
+    return f"{name}, {model['degree']}" if model.get("degree") else name
 
 
 def _profile_markup(response) -> dict:
@@ -255,6 +427,20 @@ def _integer(value: str | None) -> int | None:
 # ----- reviews ------------------------------------------------------------------------------------
 
 
+def _json_of(response):
+    """The response body as JSON, or None when it is not JSON (an HTML page)."""
+    if not response.text.lstrip()[:1] in ("{", "["):
+        return None
+    try:
+        return json.loads(response.text)
+    except ValueError:
+        return None
+
+
+def is_pes(data) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("model"), dict) and "overall" in data["model"]
+
+
 def parse_comments_response(response) -> ReviewsPage:
     try:
         data = json.loads(response.text)
@@ -278,9 +464,10 @@ def parse_comments_json(data) -> ReviewsPage:
 def parse_pes_json(data: dict) -> dict:
     """Rating, rating count and reviews from a 2017 ``pageState.pes`` object."""
     overall = (data.get("model") or {}).get("overall") or {}
+    count = _as_int(overall.get("responseCount"))
     return {
-        "rating": overall.get("actualScore"),
-        "review_count": _as_int(overall.get("responseCount")),
+        "rating": overall.get("actualScore") if count else None,
+        "review_count": count,
         "reviews": parse_comments_json(data).reviews,
     }
 

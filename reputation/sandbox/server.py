@@ -43,8 +43,11 @@ a.src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1';document.head.ap
 class SandboxServer:
     """``with SandboxServer(World()) as server: ... server.url ...``"""
 
-    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0, record: bool = False):
         self.world = world
+        # With record=True, every request to a source as (method, path with query, body, headers): the
+        # crawl benchmark replays them with a bare spider.
+        self.recorded: list[tuple[str, str, bytes, dict]] | None = [] if record else None
         self.modes = {source: "ok" for source in SOURCES}
         self._counts: Counter = Counter()
         self._lock = threading.RLock()
@@ -149,6 +152,10 @@ class _Handler(BaseHTTPRequestHandler):
         if source not in SOURCES:
             return self._send(404, "<h1>Not found</h1>")
         self.sandbox._count(source)
+        if self.sandbox.recorded is not None:
+            with self.sandbox._lock:
+                self.sandbox.recorded.append((method, self.path, body, {k: v for k, v in self.headers.items()
+                                                                        if k.lower().startswith(("x-", "authorization", "content-type"))}))
         mode = self.sandbox.modes[source]
         if mode == "outage":
             self.close_connection = True  # hang up without a word, like a dead backend behind a proxy
