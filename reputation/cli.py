@@ -69,7 +69,7 @@ def roster_import(
 # -- crawl ----------------------------------------------------------------------------------------------
 @app.command()
 def crawl(
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: all.")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: every source configured.")] = None,
     sandbox: Annotated[Optional[str], typer.Option(help="Crawl a running repmon sandbox at this URL instead of the real sites.")] = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Search again physicians already searched successfully this week.")] = False,
@@ -86,8 +86,16 @@ def crawl(
 def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):
     from reputation.crawl import CrawlOptions, available_sources, run_crawl
 
+    from reputation.crawl import unconfigured
+
     known = available_sources()
-    sources = sources or known
+    if not sources:  # every source; those still needing a key or address of yours are skipped, with a note
+        sources = list(known)
+        if not sandbox_url:
+            for source, env in unconfigured(sources).items():
+                sources.remove(source)
+                if not quiet:
+                    err.print(f"{source}: skipped, set {env} to crawl it", highlight=False)
     unknown = [s for s in sources if s not in known]
     if unknown:
         err.print(f"Unknown source(s): {', '.join(unknown)}. Available: {', '.join(known)}", highlight=False)
@@ -380,7 +388,7 @@ def export(
 # -- weekly ---------------------------------------------------------------------------------------------
 @app.command()
 def weekly(
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: all.")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: every source configured.")] = None,
     out: OutOption = Path("reports-out"),
     title: TitleOption = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,

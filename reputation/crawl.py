@@ -35,6 +35,23 @@ def available_sources() -> list[str]:
     return sorted(SpiderLoader.from_settings(get_project_settings()).list())
 
 
+# Sources that need configuration of the user's own: the Scrapy setting and the environment variable.
+NEEDS_SETTING = {
+    "google": ("GOOGLE_PLACES_API_KEY", "REPMON_GOOGLE_API_KEY"),
+    "yelp": ("YELP_API_KEY", "REPMON_YELP_API_KEY"),
+    "website": ("WEBSITE_START_URL", "REPMON_WEBSITE_URL"),
+}
+
+
+def unconfigured(sources: list[str]) -> dict[str, str]:
+    """Source -> the environment variable it still needs (its API key, the site's address)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    return {source: env for source, (name, env) in NEEDS_SETTING.items() if source in sources and not settings.get(name)}
+
+
 @dataclass
 class CrawlOptions:
     sources: list[str]
