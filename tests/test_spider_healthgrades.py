@@ -17,6 +17,7 @@ from crawlers.spiders.healthgrades import (
     parse_search_page,
     profile_url,
     pwid_of,
+    script_json,
     search_terms,
 )
 from reputation.sandbox.sites.healthgrades import profile_page, search_page
@@ -196,3 +197,90 @@ def test_reviews_are_requested_by_pwid_and_page():
 
 class _SpiderStub:
     base_url = "https://www.healthgrades.com"
+
+
+# ----- 2017 pages: inline JS (profile.provider, pageState.pes) ----------------------------------------
+
+INLINE_EXPECTED = json.loads((HG / "profile-2017-inline.expected.json").read_text())
+INLINE = parse_profile_page(file_response(HG / "profile-2017-inline.html", INLINE_EXPECTED["url"]))
+
+
+@pytest.mark.parametrize("field", list(INLINE_EXPECTED["listing"]))
+def test_2017_inline_profile_field(field):
+    assert INLINE[field] == INLINE_EXPECTED["listing"][field]
+
+
+def test_inline_json_is_read_from_the_script_assignment():
+    text = 'var x; pageState.pes = {"model": {"a": "};"}};\r\n\r\npageState.facilityLocations = [];'
+    assert script_json(text, "pageState.pes") == {"model": {"a": "};"}}
+    assert script_json(text, "profile.provider") is None
+    assert script_json("profile.provider = {broken", "profile.provider") is None
+
+
+def test_repmon_parse_of_a_saved_page_takes_the_canonical_url(tmp_path):
+    from typer.testing import CliRunner
+
+    from reputation.cli import app
+
+    saved = tmp_path / "saved.html"
+    saved.write_bytes((HG / "profile-2017-inline.html").read_bytes())
+    done = CliRunner().invoke(app, ["parse", "healthgrades", str(saved)])
+    assert done.exit_code == 0, done.output
+    [record] = [json.loads(line) for line in done.output.splitlines() if line.strip()]
+    assert record == INLINE_EXPECTED["listing"]
+
+
+# ----- the real 2017 JSON objects, as `repmon parse` reads them ---------------------------------------
+
+
+def _parse_saved(path):
+    from reputation.parse import parse_saved_page
+
+    return parse_saved_page("healthgrades", path)
+
+
+@needs_shared
+def test_real_2015_page_from_a_file_gets_its_canonical_url_and_pwid():
+    [listing] = _parse_saved(SHARED / "fixtures/real/healthgrades/profile-patient-ratings-2015.html")
+    assert listing["url"] == "https://www.healthgrades.com/physician/dr-vinay-aggarwal-3xm3y"
+    assert listing["source_id"] == "3xm3y"
+    assert (listing["name"], listing["rating"], listing["review_count"]) == ("Dr. Vinay Aggarwal, MD", 4.2, 5)
+
+
+@pytest.fixture(scope="module")
+def view_model_2017():
+    [listing] = _parse_saved(SHARED / "fixtures/real/healthgrades/provider-viewmodel-2017.json")
+    return listing
+
+
+@needs_shared
+@pytest.mark.parametrize("field, expected", [
+    ("kind", "listing"),
+    ("url", "https://www.healthgrades.com/physician/dr-john-prue-y6nqq"),
+    ("source_id", "y6nqq"),
+    ("name", "Dr. John Prue, MD"),
+    ("specialty", "Obstetrics & Gynecology"),
+    ("practice_name", "Gateway OBGYN Associates PC"),
+    ("addresses", [{"street": "78 Cromwell Ave Ste 1", "city": "Staten Island", "state": "NY", "zip": "10304"}]),
+    ("phones", ["(718) 987-9175"]),  # phoneType 1; the type-2 number is not the office phone
+    ("accepting_new_patients", True),
+    ("rating", 4.0),
+    ("review_count", 9),
+    ("npi", None),  # the 2017 view model does not show it
+])
+def test_real_2017_view_model(view_model_2017, field, expected):
+    assert view_model_2017[field] == expected
+
+
+@needs_shared
+def test_real_2017_pes_json_is_a_reviews_record_with_rating_and_count():
+    [record] = _parse_saved(SHARED / "fixtures/real/healthgrades/provider-pes-reviews-2017.json")
+    assert record["kind"] == "reviews"
+    assert record["url"] == "https://www.healthgrades.com/physician/dr-luke-oh-yn6rl"
+    assert (record["rating"], record["review_count"], record["total"]) == (4.9, 64, 18)
+    assert len(record["reviews"]) == 18 and record["reviews"][0]["author"] == "Denise R"
+
+
+@needs_shared
+def test_a_json_fragment_that_is_neither_gives_nothing():
+    assert _parse_saved(SHARED / "fixtures/real/healthgrades/provider-malpractices-2017.json") == []
