@@ -1,0 +1,343 @@
+"""WebMD Care (doctor.webmd.com): search by name near the practice city, then profiles and their reviews tab.
+
+The site sits behind Cloudflare: a challenge page is a block (the base class checks every response).
+
+Search: ``GET /results?q=FIRST+LAST&city=CITY&state=ST&entity=provider&pagenumber=1``. ``q`` is the name
+as typed in the site's search box, ``city``/``state`` the practice place (the site geocodes them),
+``entity=provider`` keeps practices and hospitals out, ``pagenumber`` pages the results (10 a page; one
+page is enough for a name near a city, and the base class keeps at most ``MAX_CANDIDATES`` anyway). The
+results page carries the map's data as a JS assignment ``mapboxlocations = {GeoJSON FeatureCollection};``:
+one ``Feature`` per provider-location, ``properties`` holding ``providerid``, ``name``, ``specialty``,
+``locationname``, ``address``, ``city``, ``state``, ``zipcode``, ``phone`` and ``profileurl``. The feature
+list is what the parser reads; the result cards (``a.prov-name``) are the fallback. A page without results
+says so (``.no-results``, "No results found"); a page with neither results nor that notice is an error.
+
+Profile: ``/doctor/{first}-{last}-{uuid}-overview`` (uuid with dashes, as the site writes it):
+``h1.provider-full-name``, ``span.prov-specialty-name``, ``.accepting-new-patients``, the overall rating
+``.overall-rating .avg-rating`` and ``.overall-rating .ratings-count`` ("12 Ratings"), the NPI in
+``.prov-npi``, and per location (``.location-line``) ``.prov-location-name`` (practice), ``.location-street``,
+``.location-city``, ``.location-state``, ``.location-zipcode`` and the phone ``.loc-co-tpphn``. A schema.org
+``Physician`` (JSON-LD or microdata), when a page has one, wins over the markup field by field.
+
+Reviews: the profile's reviews tab ``/doctor/{first}-{last}-{uuid}-reviews?pagenumber=N``, newest first,
+10 a page: ``.reviews-list`` holding ``.review-card[data-review-id]`` with ``.review-stars[data-rating]``,
+``.review-date`` (MM/DD/YYYY), ``.review-author``, ``.review-text`` and ``.provider-response .response-text``;
+``.reviews-total-count`` is the number of written reviews. The overview shows the newest three in the same
+markup. ``review_count`` is the number of ratings behind the score (more than the written reviews).
+
+``source_id`` is the provider uuid as 32 lower-case hex digits without dashes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+import scrapy
+
+from crawlers import structured as sd
+from crawlers.items import address, listing_record, review
+from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, reviews_record
+
+SOURCE = "webmd"
+UUID = r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"
+PROFILE_PATH = re.compile(rf"^(.*?/doctor/(?:[a-z0-9-]*?-)?({UUID}))(?:-([a-z]+))?/?(?:[?#]|$)", re.IGNORECASE)
+MAPBOX = re.compile(r"\bmapboxlocations\s*=\s*")
+NO_RESULTS_TEXT = re.compile(
+    r"no (?:results|matches|doctors|providers)(?: were)? found|(?:couldn't|could not) find any", re.I
+)
+NPI_TEXT = re.compile(r"\bNPI\b\D{0,20}(\d{10})\b")
+
+
+class WebmdSpider(RosterSpider):
+    name = "webmd"
+    fetch_reviews = True
+
+    def search_query(self, target: dict) -> str:
+        params = search_params(target)
+        where = ", ".join(p for p in (params.get("city"), params.get("state")) if p)
+        return f"{params['q']} near {where}" if where else params["q"]
+
+    def search_request(self, state, **kwargs) -> scrapy.Request:
+        return scrapy.Request(f"{self.base_url}/results?{urlencode(search_params(state.target))}", **kwargs)
+
+    def parse_search(self, response) -> SearchOutcome:
+        return parse_search_page(response)
+
+    def parse_profile(self, response) -> dict | None:
+        return parse_profile_page(response)
+
+    def reviews_request(self, listing: dict, page: int, **kwargs) -> scrapy.Request | None:
+        if listing.get("review_count") == 0:
+            return None  # nobody rated this physician: the tab is empty
+        url = reviews_url(listing["url"], page)
+        return scrapy.Request(url, **kwargs) if url else None
+
+    def parse_reviews(self, response) -> ReviewsPage:
+        return parse_reviews_page(response)
+
+    def parse_saved(self, response) -> list[dict]:
+        # The reviews tab repeats the profile's header (name, rating) but not its locations: it is a page
+        # of reviews, not a listing.
+        if page_kind(response) == "reviews":
+            page = parse_reviews_page(response)
+            if not page.recognised:
+                return []
+            header = _rating_summary(response)
+            return [reviews_record(SOURCE, canonical_url(response) or response.url, page, *header)]
+        return super().parse_saved(response)
+
+
+def search_params(target: dict, page: int = 1) -> dict:
+    """The query of a name search near the target's first practice place."""
+    name = " ".join(p for p in (target.get("first_name"), target.get("last_name")) if p)
+    params = {"q": name}
+    if target.get("city"):
+        params["city"] = target["city"]
+    if target.get("state"):
+        params["state"] = target["state"]
+    params["entity"] = "provider"
+    params["pagenumber"] = str(page)
+    return params
+
+
+def provider_id(url: str) -> str | None:
+    """The provider uuid of a profile URL, 32 lower-case hex digits (the listing's ``source_id``)."""
+    match = PROFILE_PATH.match(url or "")
+    return match.group(2).replace("-", "").lower() if match else None
+
+
+def profile_url(url: str) -> str | None:
+    """The canonical overview URL of any profile tab URL (no query or fragment), or None."""
+    match = PROFILE_PATH.match(url or "")
+    if not match:
+        return None
+    parts = urlsplit(match.group(1))
+    return urlunsplit((parts.scheme, parts.netloc, f"{parts.path}-overview", "", ""))
+
+
+def reviews_url(url: str, page: int) -> str | None:
+    overview = profile_url(url)
+    if not overview:
+        return None
+    return f"{overview[: -len('-overview')]}-reviews?{urlencode({'pagenumber': page})}"
+
+
+def canonical_url(response) -> str | None:
+    """The page's own address: ``<link rel=canonical>``, else og:url."""
+    for css in ('link[rel="canonical"]::attr(href)', 'meta[property="og:url"]::attr(content)'):
+        value = (response.css(css).get() or "").strip()
+        if value:
+            return response.urljoin(value)
+    return None
+
+
+def page_base(response) -> str:
+    """What relative links on the page are relative to: its address, or for a saved file its canonical URL."""
+    if response.url.startswith(("http://", "https://")):
+        return response.url
+    canonical = canonical_url(response)
+    return canonical if canonical and canonical.startswith(("http://", "https://")) else response.url
+
+
+def page_kind(response) -> str | None:
+    """"overview", "reviews" (or another tab) for a profile page, from its canonical or own URL."""
+    for url in (canonical_url(response), response.url):
+        match = PROFILE_PATH.match(url or "")
+        if match:
+            return (match.group(3) or "overview").lower()
+    return None
+
+
+# ----- search -------------------------------------------------------------------------------------
+
+
+def mapbox_locations(text: str) -> dict | None:
+    """The ``mapboxlocations = {...}`` FeatureCollection of a results page, or None if there is none."""
+    for match in MAPBOX.finditer(text):
+        start = text.find("{", match.end(), match.end() + 10)
+        if start < 0:
+            continue
+        try:
+            value, _ = json.JSONDecoder().raw_decode(text, start)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and isinstance(value.get("features"), list):
+            return value
+    return None
+
+
+def parse_search_page(response) -> SearchOutcome:
+    collection = mapbox_locations(response.text)
+    base = page_base(response)
+    if collection is not None:
+        urls = []
+        for feature in collection["features"]:
+            props = (feature or {}).get("properties") if isinstance(feature, dict) else None
+            link = (props or {}).get("profileurl") or (props or {}).get("profileUrl")
+            url = profile_url(urljoin(base, str(link))) if link else None
+            if url:
+                urls.append(url)
+        urls = list(dict.fromkeys(urls))
+        if urls:
+            return SearchOutcome(profile_urls=urls)
+        if collection["features"]:
+            return SearchOutcome(
+                error=f"search page not recognised (map features without profile links) at {response.url}"
+            )
+    hrefs = response.css("a.prov-name::attr(href)").getall()
+    urls = list(dict.fromkeys(u for u in (profile_url(urljoin(base, h)) for h in hrefs) if u))
+    if urls:
+        return SearchOutcome(profile_urls=urls)
+    if response.css(".no-results") or NO_RESULTS_TEXT.search(_visible_text(response)):
+        return SearchOutcome()
+    return SearchOutcome(error=f"search page not recognised (no mapboxlocations, no result cards, no 'no results' "
+                               f"notice) at {response.url}")
+
+
+def _visible_text(response) -> str:
+    return " ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+
+
+# ----- profile ------------------------------------------------------------------------------------
+
+
+def parse_profile_page(response) -> dict | None:
+    """The listing on a profile page (any tab), or None when no physician name can be found on it."""
+    physician = sd.first_object(sd.structured_objects(response), *sd.PHYSICIAN_TYPES) or {}
+    name = sd.text(physician.get("name")) or _first_text(response, "h1.provider-full-name")
+    if not name:
+        return None
+    url = profile_url(canonical_url(response) or "") or profile_url(response.url) or response.url
+    offices = _offices(response)
+    rating, count = sd.aggregate_rating(physician)
+    page_rating, page_count = _rating_summary(response)
+    specialty = sd.text(physician.get("medicalSpecialty"))
+    if specialty and specialty.startswith("http"):
+        specialty = None
+    return listing_record(
+        source=SOURCE,
+        url=url,
+        source_id=provider_id(url),
+        name=name,
+        specialty=specialty or _first_text(response, "span.prov-specialty-name"),
+        practice_name=next((o["practice_name"] for o in offices if o["practice_name"]), None),
+        addresses=sd.postal_addresses(physician) or [o["address"] for o in offices if any(o["address"].values())],
+        phones=sd.telephones(physician) or list(dict.fromkeys(o["phone"] for o in offices if o["phone"])),
+        npi=sd.npi_of(physician) or _npi(response),
+        rating=rating if rating is not None else page_rating,
+        review_count=count if count is not None else page_count,
+        accepting_new_patients=_accepting(response),
+    )
+
+
+def _offices(response) -> list[dict]:
+    offices = []
+    for city in response.css(".location-city"):
+        # The location block: the outermost ancestor holding only this one city.
+        block = city.xpath('./ancestor::*[contains(concat(" ", normalize-space(@class), " "), " location-line ")][1]')
+        if not block:  # another wrapper: the outermost ancestor holding only this one city
+            block = city.xpath(
+                './ancestor::*[count(.//*[contains(concat(" ", normalize-space(@class), " "), " location-city ")]) = 1]'
+                '[not(self::body) and not(self::html)][last()]'
+            ) or city.xpath("./..")
+        block = block[0]
+        phone = _first_text(block, ".loc-co-tpphn")
+        if not phone:
+            href = block.css(".loc-co-tpphn::attr(href)").get() or ""
+            phone = href[4:] if href.startswith("tel:") else None
+        offices.append({
+            "practice_name": _first_text(block, ".prov-location-name"),
+            "address": address(
+                _first_text(block, ".location-street"),
+                _clean(" ".join(city.css("::text").getall())),
+                _first_text(block, ".location-state"),
+                _first_text(block, ".location-zipcode"),
+            ),
+            "phone": phone,
+        })
+    return offices
+
+
+def _rating_summary(response) -> tuple[float | None, int | None]:
+    """(overall rating, number of ratings) from the profile header; (None, 0) when nobody rated."""
+    summary = response.css(".overall-rating")
+    if not summary:
+        return None, None
+    return _number(_first_text(summary[0], ".avg-rating")), _integer(_first_text(summary[0], ".ratings-count"))
+
+
+def _npi(response) -> str | None:
+    value = re.sub(r"\D", "", " ".join(response.css(".prov-npi ::text").getall()))
+    if len(value) == 10:
+        return value
+    match = NPI_TEXT.search(_visible_text(response))
+    return match.group(1) if match else None
+
+
+def _accepting(response) -> bool | None:
+    text = _clean(" ".join(response.css(".accepting-new-patients ::text").getall()))
+    if not text:
+        return None
+    return not re.search(r"\bnot\b", text, re.I)
+
+
+def _first_text(selector, css: str) -> str | None:
+    for element in selector.css(css):
+        value = _clean(" ".join(element.css("::text").getall()))
+        if value:
+            return value
+    return None
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    cleaned = " ".join(value.split()).strip(" ,")
+    return cleaned or None
+
+
+def _number(value: str | None) -> float | None:
+    match = re.search(r"\d+(?:\.\d+)?", value or "")
+    return float(match.group()) if match else None
+
+
+def _integer(value: str | None) -> int | None:
+    match = re.search(r"\d[\d,]*", value or "")
+    return int(match.group().replace(",", "")) if match else None
+
+
+# ----- reviews ------------------------------------------------------------------------------------
+
+
+def parse_reviews_page(response) -> ReviewsPage:
+    """The reviews a profile tab shows; not recognised when the page has no reviews list."""
+    lists = response.css(".reviews-list")
+    if not lists:
+        return ReviewsPage([], recognised=False)
+    reviews = []
+    for card in lists.css(".review-card"):
+        stars = card.css(".review-stars::attr(data-rating)").get()
+        reviews.append(review(
+            review_id=(card.attrib.get("data-review-id") or "").strip() or None,
+            date=iso_date(_first_text(card, ".review-date")),
+            rating=_number(stars),
+            text=_clean(" ".join(card.css(".review-text ::text").getall())),
+            author=_first_text(card, ".review-author"),
+            response=_clean(" ".join(card.css(".provider-response .response-text ::text").getall())),
+        ))
+    return ReviewsPage(reviews, total=_integer(_first_text(response, ".reviews-total-count")))
+
+
+def iso_date(value: str | None) -> str | None:
+    """'11/03/2026' → '2026-11-03'; an unknown format is kept as the site wrote it."""
+    if not value:
+        return None
+    for pattern in ("%m/%d/%Y", "%b %d, %Y", "%B %d, %Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value.strip(), pattern).date().isoformat()
+        except ValueError:
+            pass
+    return value
