@@ -25,7 +25,8 @@ BLOCK_TITLES = {
 BLOCK_MARKERS = {
     "cf-chl": "Cloudflare challenge",
     "cf_chl_opt": "Cloudflare challenge",
-    "/cdn-cgi/challenge-platform/": "Cloudflare challenge",
+    # Not the bare "/cdn-cgi/challenge-platform/": Cloudflare injects .../scripts/jsd/main.js into ordinary pages.
+    "/cdn-cgi/challenge-platform/h/": "Cloudflare challenge",
     "px-captcha": "PerimeterX captcha",
     "_incapsula_resource": "Incapsula block",
     "captcha-delivery.com": "DataDome captcha",

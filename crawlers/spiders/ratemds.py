@@ -1,0 +1,295 @@
+"""RateMDs: search by name near the practice city, then profiles and their reviews (JSON pages).
+
+- search ``/best-doctors/?text=NAME&location=CITY, ST&page=N`` (our choice: the ``best-doctors`` listing
+  takes ``specialty``, ``location`` and ``page``, and its ``text`` parameter narrows it to a name; one
+  request per physician). The results are embedded as ``window.DATA = {...}`` with ``results[]``
+  (``id``, ``full_name``, ``specialty_name``, ``url``, ``rating`` {``average``, ``count``},
+  ``location``), ``count``, ``total_pages``, ``current_page``; an empty ``results`` list is a genuine
+  "no results";
+- profile ``/doctor-ratings/{id}/Dr-First-Last-City-ST.html`` (the numeric id is RateMDs' own and our
+  ``source_id``): a JSON-LD ``Physician`` with ``aggregateRating`` (``ratingValue``, ``ratingCount``,
+  ``bestRating``; normalised to 5 stars when ``bestRating`` is another scale), ``address`` (one or
+  several ``PostalAddress``), ``telephone``, ``medicalSpecialty``; and ``window.DATA = {"doctor": {...}}``
+  (``id``, ``full_name``, ``specialty_name``, ``rating``, ``is_accepting_new_patients``, ``locations[]`` of
+  ``name``, ``address``, ``city`` {``name``, ``province_abbr``}, ``postal_code``, ``phone_number``), which
+  fills what the JSON-LD lacks (practice name, accepting new patients, a rating count of 0) or stands in
+  for it;
+- reviews ``{profile}?json=true&page=N``: JSON ``{"results": [...], "count", "total_pages",
+  "current_page"}``, 10 a page, newest first; a review has ``id``, ``created``, ``comment``, ``average``
+  (of its staff/punctuality/helpfulness/knowledge ratings) and ``doctor_response``.
+
+``review_count`` is the number of ratings behind the score. Cloudflare fronts the site: challenge pages
+are told apart by the base class (``crawlers.blocking``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+import scrapy
+
+from crawlers import structured as sd
+from crawlers.items import address, listing_record, review
+from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
+
+SOURCE = "ratemds"
+REVIEWS_PER_PAGE = 10
+PROFILE_PATH = re.compile(r"^(.*?/doctor-ratings/[^/?#]+(?:/[^/?#]+)?)/?(?:[?#]|$)")
+PROFILE_ID = re.compile(r"/doctor-ratings/(\d+)(?:[/?#]|$)")
+WINDOW_DATA = re.compile(r"window\.DATA\s*=\s*")
+
+
+class RatemdsSpider(RosterSpider):
+    name = "ratemds"
+    fetch_reviews = True
+
+    def search_query(self, target: dict) -> str:
+        what, where = search_terms(target)
+        return f"{what} near {where}" if where else what
+
+    def search_request(self, state, **kwargs) -> scrapy.Request:
+        what, where = search_terms(state.target)
+        params = {"text": what, "location": where} if where else {"text": what}
+        return scrapy.Request(f"{self.base_url}/best-doctors/?{urlencode(params)}", **kwargs)
+
+    def parse_search(self, response) -> SearchOutcome:
+        return parse_search_page(response)
+
+    def parse_profile(self, response) -> dict | None:
+        return parse_profile_page(response)
+
+    def reviews_request(self, listing: dict, page: int, **kwargs) -> scrapy.Request | None:
+        if listing.get("review_count") == 0:
+            return None  # nobody rated this physician: no reviews to ask for
+        return scrapy.Request(reviews_url(listing["url"], page), **kwargs)
+
+    def parse_reviews(self, response) -> ReviewsPage:
+        return parse_reviews_response(response)
+
+
+def search_terms(target: dict) -> tuple[str, str]:
+    what = " ".join(p for p in (target.get("first_name"), target.get("last_name")) if p)
+    city, state = target.get("city"), target.get("state")
+    where = f"{city}, {state}" if city and state else (city or state or "")
+    return what, where
+
+
+def profile_url(url: str) -> str | None:
+    """The canonical profile URL (no query or fragment), or None if ``url`` is not a profile's."""
+    match = PROFILE_PATH.match(url)
+    if not match:
+        return None
+    parts = urlsplit(match.group(1))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def profile_id(url: str) -> str | None:
+    match = PROFILE_ID.search(url)
+    return match.group(1) if match else None
+
+
+def reviews_url(profile: str, page: int) -> str:
+    return f"{profile_url(profile) or profile}?{urlencode({'json': 'true', 'page': page})}"
+
+
+def window_data(response) -> dict | None:
+    """The ``window.DATA = {...}`` object a page embeds, or None."""
+    for script in response.xpath("//script[not(@src)]/text()").getall():
+        match = WINDOW_DATA.search(script)
+        if not match:
+            continue
+        try:
+            data, _ = json.JSONDecoder().raw_decode(script, match.end())
+        except ValueError:
+            continue
+        if isinstance(data, dict):
+            return data
+    return None
+
+
+# ----- search -------------------------------------------------------------------------------------
+
+
+def parse_search_page(response) -> SearchOutcome:
+    data = window_data(response) or {}
+    results = data.get("results")
+    if not isinstance(results, list):
+        return SearchOutcome(error=f"search page not recognised (no window.DATA results) at {response.url}")
+    urls = [profile_url(_absolute(response, r.get("url"))) for r in results if isinstance(r, dict)]
+    urls = list(dict.fromkeys(u for u in urls if u))
+    if results and not urls:
+        return SearchOutcome(error=f"search results without profile links at {response.url}")
+    return SearchOutcome(profile_urls=urls)
+
+
+# ----- profile ------------------------------------------------------------------------------------
+
+
+def parse_profile_page(response) -> dict | None:
+    """The listing on a profile page, or None when neither JSON-LD nor ``window.DATA`` shows a doctor."""
+    physician = sd.first_object(sd.structured_objects(response), *sd.PHYSICIAN_TYPES) or {}
+    doctor = (window_data(response) or {}).get("doctor")
+    doctor = _doctor_fields(doctor) if isinstance(doctor, dict) else {}
+    name = sd.text(physician.get("name")) or doctor.get("name")
+    if not name:
+        return None
+    rating, count = _rating_of(physician)
+    url = profile_url(response.url) or _canonical_from_page(response, physician, doctor) or _strip_query(response.url)
+    specialty = sd.text(physician.get("medicalSpecialty"))
+    return listing_record(
+        source=SOURCE,
+        url=url,
+        source_id=profile_id(url) or doctor.get("id"),
+        name=name,
+        specialty=(None if specialty and specialty.startswith("http") else specialty) or doctor.get("specialty"),
+        practice_name=doctor.get("practice_name"),
+        # The JSON-LD often shows the primary office only; window.DATA lists every office.
+        addresses=_union(sd.postal_addresses(physician), doctor.get("addresses")),
+        phones=_union(sd.telephones(physician), doctor.get("phones")),
+        rating=rating if rating is not None else doctor.get("rating"),
+        review_count=count if count is not None else doctor.get("review_count"),
+        accepting_new_patients=doctor.get("accepting_new_patients"),
+    )
+
+
+def _union(first: list | None, second: list | None) -> list:
+    merged: list = []
+    for value in [*(first or []), *(second or [])]:
+        if value not in merged:
+            merged.append(value)
+    return merged
+
+
+def _rating_of(physician: dict) -> tuple[float | None, int | None]:
+    """(rating on 5 stars, count) of the JSON-LD ``aggregateRating``."""
+    rating, count = sd.aggregate_rating(physician)
+    block = physician.get("aggregateRating")
+    best = sd.number(block.get("bestRating")) if isinstance(block, dict) else None
+    return to_five_stars(rating, best), count
+
+
+def to_five_stars(value: float | None, best: float | None) -> float | None:
+    """A rating on a ``best``-point scale as stars out of 5 (RateMDs' usual scale is already 5)."""
+    if value is None:
+        return None
+    if best and best != 5:
+        return round(value * 5 / best, 2)
+    return value
+
+
+def _doctor_fields(doctor: dict) -> dict:
+    offices = []
+    for location in doctor.get("locations") or []:
+        if not isinstance(location, dict):
+            continue
+        city = location.get("city") if isinstance(location.get("city"), dict) else {}
+        offices.append({
+            "practice_name": _text(location.get("name")),
+            "address": address(_text(location.get("address")), _text(city.get("name")),
+                               _text(city.get("province_abbr")), _text(location.get("postal_code"))),
+            "phone": _text(location.get("phone_number")),
+        })
+    rating = doctor.get("rating") if isinstance(doctor.get("rating"), dict) else {}
+    accepting = doctor.get("is_accepting_new_patients")
+    return {
+        "id": _text(doctor.get("id")),
+        "name": _text(doctor.get("full_name")),
+        "url": _text(doctor.get("url")),
+        "specialty": _text(doctor.get("specialty_name")),
+        "rating": to_five_stars(_number(rating.get("average")), _number(rating.get("best"))),
+        "review_count": _integer(rating.get("count")),
+        "accepting_new_patients": accepting if isinstance(accepting, bool) else None,
+        "practice_name": next((o["practice_name"] for o in offices if o["practice_name"]), None),
+        "addresses": [o["address"] for o in offices if any(o["address"].values())],
+        "phones": list(dict.fromkeys(o["phone"] for o in offices if o["phone"])),
+    }
+
+
+def _canonical_from_page(response, physician: dict, doctor: dict) -> str | None:
+    """A saved page's own profile URL: JSON-LD ``url``, ``<link rel=canonical>``, og:url, ``window.DATA``."""
+    candidates = [
+        sd.text(physician.get("url")),
+        response.xpath('//link[@rel="canonical"]/@href').get(),
+        response.xpath('//meta[@property="og:url"]/@content').get(),
+        doctor.get("url"),
+    ]
+    for candidate in candidates:
+        url = profile_url(_absolute(response, candidate)) if candidate else None
+        if url:
+            return url
+    return None
+
+
+def _absolute(response, href) -> str:
+    """``href`` made absolute; on a saved file (a file:// URL) relative to the real site, not the disk."""
+    base = response.url if response.url.startswith("http") else "https://www.ratemds.com/"
+    return urljoin(base, str(href or "").strip())
+
+
+def _strip_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+# ----- reviews ------------------------------------------------------------------------------------
+
+
+def parse_reviews_response(response) -> ReviewsPage:
+    """A ``?json=true&page=N`` answer; anything else (an HTML page, another shape) is not recognised."""
+    try:
+        data = json.loads(response.text)
+    except ValueError:
+        return ReviewsPage([], recognised=False)
+    return parse_reviews_json(data)
+
+
+def parse_reviews_json(data) -> ReviewsPage:
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, list):
+        return ReviewsPage([], recognised=False)
+    return ReviewsPage([_review(r) for r in results if isinstance(r, dict)], total=_integer(data.get("count")))
+
+
+def _review(item: dict) -> dict:
+    answer = item.get("doctor_response")
+    if isinstance(answer, dict):
+        answer = answer.get("comment")
+    created = _text(item.get("created"))
+    return review(
+        review_id=_text(item.get("id")),
+        date=created[:10] if created and re.match(r"\d{4}-\d{2}-\d{2}", created) else created,
+        rating=_number(item.get("average")),
+        text=item.get("comment"),
+        author=_text(item.get("author")),
+        response=answer or None,
+    )
+
+
+# ----- small helpers ------------------------------------------------------------------------------
+
+
+def _text(value) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    cleaned = " ".join(str(value).split())
+    return cleaned or None
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    match = re.search(r"\d+(?:\.\d+)?", str(value))
+    return float(match.group()) if match else None
+
+
+def _integer(value) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    match = re.search(r"\d[\d,]*", str(value))
+    return int(match.group().replace(",", "")) if match else None
