@@ -60,6 +60,9 @@ GOOGLE_PLACES_API_KEY = os.environ.get("REPMON_GOOGLE_API_KEY") or None
 YELP_API_KEY = os.environ.get("REPMON_YELP_API_KEY") or None
 # The health system's own find-a-doctor site: a start URL or a sitemap.xml (source "website").
 WEBSITE_START_URL = os.environ.get("REPMON_WEBSITE_URL") or None
+WEBSITE_MAX_PAGES = 5000  # pages read per crawl of the site, at most
+WEBSITE_PATH_PREFIX = None  # following links from a start page: stay below this path (default: the whole host)
+WEBSITE_URL_PATTERN = None  # reading a sitemap: only URLs matching this regular expression
 REPMON_SANDBOX_URL = None
 
 # How many pages of reviews to follow per listing: the newest reviews matter most, and each page is a

@@ -1,22 +1,41 @@
-"""NPPES NPI Registry: the official record of each roster physician, by NPI, from the public API v2.1.
+"""NPPES NPI Registry: the official record of each roster physician, from the public API v2.1.
 
-``GET {base}/api/?version=2.1&number=NPI``. One result becomes one listing at ``{base}/provider-view/NPI``
-(the registry's page for the NPI). ``result_count: 0`` is an ok search without results; an
-``{"Errors": [...]}`` answer is an error with the registry's own description. The API is the revisit:
-a known provider-view URL is checked by asking the API again, so known URLs are not fetched.
+By number first: ``GET {base}/api/?version=2.1&number=NPI``. The registry by NPI is authoritative for a
+roster physician, so when it knows the number under the target's last name that one answer is the search.
+By name and state only when the number does not lead to the physician:
+- the registry does not know the NPI (``result_count: 0``; a typo in the roster, most likely), or the NPI
+  is not ten digits at all (the registry would only answer an error);
+- the registry knows the NPI under a name sharing no word with the target's last name (a typo that hits
+  another provider's NPI).
+Then ``GET {base}/api/?version=2.1&first_name=&last_name=&state=&use_first_name_alias=True&limit=200``
+(the state of the target's practice; the alias flag makes "Bob" find "Robert" and the other way round),
+``skip`` paging on while a page comes back full, up to the API's ~1,200 results. Every result becomes a
+listing and the search's results (after the NPI's own listing, if any): the namesakes and a second
+enumeration of the same person are all candidates, and the matcher decides. The search record's
+``query`` names both searches when the second was made.
+
+One result becomes one listing at ``{base}/provider-view/NPI`` (the registry's page for the NPI).
+``result_count: 0`` is an ok search without results; an ``{"Errors": [...]}`` answer is an error with the
+registry's own description. The API is the revisit: a known provider-view URL is checked by asking the
+API again, so known URLs are not fetched.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from urllib.parse import urlencode
 
 import scrapy
 
+from crawlers.blocking import block_reason
 from crawlers.items import address, listing_record
-from crawlers.spiders.base import RosterSpider, SearchOutcome
+from crawlers.spiders.base import RosterSpider, SearchOutcome, TargetState
 
 SOURCE = "nppes"
+NAME_LIMIT = 200  # the API's largest page
+NAME_SKIP_MAX = 1000  # the API refuses to skip further
 
 
 class NppesSpider(RosterSpider):
@@ -27,12 +46,83 @@ class NppesSpider(RosterSpider):
     def search_query(self, target: dict) -> str:
         return f"number={target['npi']}"
 
-    def search_request(self, state, **kwargs) -> scrapy.Request:
+    def search_request(self, state: TargetState, **kwargs) -> scrapy.Request:
+        if not re.fullmatch(r"\d{10}", state.target["npi"]):
+            state.query = name_query(state.target)
+            return self._name_request(state, 0, errback=kwargs["errback"])
         query = urlencode({"version": "2.1", "number": state.target["npi"]})
-        return scrapy.Request(f"{self.base_url}/api/?{query}", **kwargs)
+        return scrapy.Request(f"{self.base_url}/api/?{query}", **{**kwargs, "callback": self._on_number_answer})
 
     def parse_search(self, response) -> SearchOutcome:
         return parse_api_response(response)
+
+    def _on_number_answer(self, response, state: TargetState):
+        outcome = None if block_reason(response) else parse_api_response(response)
+        if outcome is None or outcome.error or not needs_name_search(state.target, outcome):
+            yield from self._on_search(response, state)  # the base class's ordinary ending
+            return
+        for listing in outcome.listings:  # the NPI's own record, under another name: still a candidate
+            state.results.append(listing["url"])
+            yield self._count_listing(listing)
+        state.query = f"{state.query}, then {name_query(state.target)}"
+        self._inc("name_searches")
+        yield self._name_request(state, 0, errback=self._on_failure)
+
+    def _name_request(self, state: TargetState, skip: int, errback) -> scrapy.Request:
+        query = name_search_params(state.target, skip)
+        return scrapy.Request(f"{self.base_url}/api/?{urlencode(query)}", callback=self._on_name_answer,
+                              errback=errback, dont_filter=True, cb_kwargs={"state": state, "skip": skip})
+
+    def _on_name_answer(self, response, state: TargetState, skip: int):
+        blocked = block_reason(response)
+        if blocked:
+            yield self._finish(state, "blocked", blocked)
+            return
+        outcome = parse_api_response(response)
+        if outcome.error:
+            yield self._finish(state, "error", outcome.error)
+            return
+        for listing in outcome.listings:
+            if listing["url"] not in state.results:
+                state.results.append(listing["url"])
+                yield self._count_listing(listing)
+        if len(outcome.listings) >= NAME_LIMIT:
+            if skip + NAME_LIMIT <= NAME_SKIP_MAX:
+                yield self._name_request(state, skip + NAME_LIMIT, errback=self._on_failure)
+                return
+            self._inc("name_results_capped")
+        yield from self._next(state)  # searched, nothing queued: the ok search record
+
+
+def name_query(target: dict) -> str:
+    """The name search as the search record's query names it."""
+    params = name_search_params(target, 0)
+    return "&".join(f"{k}={params[k]}" for k in ("first_name", "last_name", "state") if k in params)
+
+
+def name_search_params(target: dict, skip: int) -> dict:
+    params = {"version": "2.1", "first_name": (target.get("first_name") or "").strip(),
+              "last_name": (target.get("last_name") or "").strip()}
+    if target.get("state"):
+        params["state"] = str(target["state"]).strip().upper()
+    params |= {"use_first_name_alias": "True", "limit": NAME_LIMIT}
+    if skip:
+        params["skip"] = skip
+    return params
+
+
+def needs_name_search(target: dict, outcome: SearchOutcome) -> bool:
+    """Whether the answer by number misses the target: no result, or none sharing a word of the target's last
+    name (so "Hiza-Ross" on the roster and "HIZA" in the registry are the same person; "Smith" is not)."""
+    last = name_words(target.get("last_name"))
+    if not last:
+        return False
+    return not any(last & name_words(listing["name"].split(",", 1)[0]) for listing in outcome.listings)
+
+
+def name_words(value: str | None) -> set[str]:
+    ascii_text = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().lower()
+    return set(re.findall(r"[a-z0-9]+", ascii_text))
 
 
 def parse_api_response(response) -> SearchOutcome:
