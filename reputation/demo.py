@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from reputation.crawl import CrawlOptions, run_crawl
+from reputation.crawl import CrawlOptions, available_sources, run_crawl
 from reputation.db import get_engine
 from reputation.findings import refresh_findings
 from reputation.known_phones import add_known_phones
@@ -18,7 +18,6 @@ from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.world import SPONSOR_PHONE, World
 
 SAMPLE_ROSTER = Path(__file__).parent / "sandbox" / "data" / "sample_roster.csv"
-DEMO_SOURCES = ["healthgrades", "nppes"]
 DEMO_TITLE = "Northwind Health (demo)"
 
 
@@ -44,17 +43,19 @@ def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed:
     shutil.copyfile(SAMPLE_ROSTER, roster)
     result = import_roster(engine, roster)
     console.print(f"Imported the sample roster: {getattr(result, 'physicians_added', '?')} physicians ({roster})", highlight=False)
+    sources = available_sources()  # the sandbox plays every source, its APIs and find-a-doctor site included
     with SandboxServer(world) as server:
         for week in range(weeks):
             if week:
                 world.advance()
             crawl_time = first_crawl + timedelta(weeks=week)
-            run = run_crawl(engine, CrawlOptions(sources=DEMO_SOURCES, crawl_time=crawl_time, sandbox_url=server.url, delay=0))
+            run = run_crawl(engine, CrawlOptions(sources=sources, crawl_time=crawl_time, sandbox_url=server.url, delay=0))
             matched = match_listings(engine, now=crawl_time)
             findings = refresh_findings(engine)
-            found = {s: v["found"] for s, v in run.summary.get("sources", {}).items()}
+            per_source = run.summary.get("sources", {}).values()
             console.print(
-                f"Week {week + 1} ({crawl_time.date()}): crawl {run.status}, found {found}, "
+                f"Week {week + 1} ({crawl_time.date()}): crawl of {len(sources)} sources {run.status}, "
+                f"{sum(v['searched'] for v in per_source)} searches, {sum(v['found'] for v in per_source)} found, "
                 f"matched {matched.matched}, review {matched.review}, open findings {sum(findings.open_by_kind.values())}",
                 highlight=False,
             )
