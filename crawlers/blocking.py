@@ -41,6 +41,9 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 def block_reason(response) -> str | None:
     """Why ``response`` is a block or challenge page rather than content, or None if it is content."""
     body = response.body or b""
+    content_type = (response.headers.get(b"Content-Type") or b"").lower() if hasattr(response, "headers") else b""
+    if b"json" in content_type or body.lstrip()[:1] in (b"{", b"["):
+        return None  # an API answer: challenge pages are HTML, and review texts may say anything
     head = body[:200_000].lower()
     title_match = _TITLE.search(head)
     title = title_match.group(1).decode("utf-8", "replace").strip() if title_match else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Request
+from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError
 from twisted.python.failure import Failure
@@ -87,3 +87,10 @@ def test_network_failures_are_errors_with_a_plain_reason(exc, words):
     status, reason = failure_status(failed(exc))
     assert status == "error"
     assert reason == f"{words} for {URL}"
+
+
+def test_an_api_answer_mentioning_a_captcha_is_content_not_a_block():
+    body = b'{"reviews": [{"text": {"text": "The portal made me solve a captcha twice. Just a moment... cf-chl"}}]}'
+    response = TextResponse(url="https://places.googleapis.com/v1/places/x", body=body, encoding="utf-8",
+                            headers={"Content-Type": "application/json"})
+    assert block_reason(response) is None
