@@ -31,6 +31,19 @@ def run_id(value) -> int | None:
     return int(value)
 
 
+_ENGINES: dict = {}
+
+
+def _engine(url: str):
+    """One engine (and one schema check) per database for all the spiders of a process."""
+    if url not in _ENGINES:
+        # Imported here, not at module level: the crawler package must not need the database to load.
+        from reputation.db import get_engine
+
+        _ENGINES[url] = get_engine(url)
+    return _ENGINES[url]
+
+
 class StampPipeline:
     """Sets ``crawled_at`` (REPMON_CRAWL_TIME or now, UTC) and ``run_id`` (REPMON_RUN_ID) on every record."""
 
@@ -78,10 +91,7 @@ class DatabasePipeline:
         return cls(url, run_id(crawler.settings.get("REPMON_RUN_ID")), crawler.stats)
 
     def open_spider(self, spider=None):
-        # Imported here, not at module level: the crawler package must not need the database to load.
-        from reputation.db import get_engine
-
-        self.engine = get_engine(self.db_url)
+        self.engine = _engine(self.db_url)
 
     def process_item(self, item, spider=None):
         record = dict(item)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -30,24 +31,50 @@ class StoreCounts:
 
 
 def store_records(engine: Engine, records: Iterable[dict | Record], *, run_id: int | None = None) -> StoreCounts:
-    """Validate and store a batch of records in one transaction."""
+    """Validate and store a batch of records in one transaction.
+
+    The batch is stored set-wise (one query per kind of row, not per record): what exists is read first,
+    then the listings are written, then their snapshots and reviews, then the searches, which refer to
+    the listings found with them. Records are applied in their order, so a batch holding the same
+    listing twice is stored as if the records came one by one.
+    """
     counts = StoreCounts()
     parsed = [r if isinstance(r, (ListingIn, SearchIn)) else parse_record(r) for r in records]
-    with Session(engine) as session:
-        # Listings first: a search record's results refer to the listings found with it.
-        for record in sorted(parsed, key=lambda r: isinstance(r, SearchIn)):
-            if isinstance(record, ListingIn):
-                _store_listing(session, record, counts)
-            else:
-                _store_search(session, record, run_id, counts)
+    listings_in = [r for r in parsed if isinstance(r, ListingIn)]
+    searches_in = [r for r in parsed if isinstance(r, SearchIn)]
+    with Session(engine) as session, session.no_autoflush:
+        current = _load_listings(session, {(r.source, r.url) for r in listings_in})
+        applied = [(_store_listing(session, current, record, counts), record) for record in listings_in]
+        session.flush()  # the new listings get their ids
+        _store_snapshots(session, applied, counts)
+        _store_reviews(session, applied, counts)
+        _store_searches(session, searches_in, current, run_id, counts)
         session.commit()
     return counts
 
 
-def _store_listing(session: Session, record: ListingIn, counts: StoreCounts) -> None:
-    listing = session.exec(
-        select(Listing).where(Listing.source == record.source, Listing.url == record.url)
-    ).first()
+CHUNK = 500  # values per IN (...) list: well below every database's parameter limit
+
+
+def _chunks(values: list, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _load_listings(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Listing]:
+    found: dict[tuple[str, str], Listing] = {}
+    by_source: dict[str, list[str]] = {}
+    for source, url in keys:
+        by_source.setdefault(source, []).append(url)
+    for source, urls in by_source.items():
+        for chunk in _chunks(sorted(urls)):
+            for listing in session.exec(select(Listing).where(Listing.source == source, Listing.url.in_(chunk))):
+                found[(listing.source, listing.url)] = listing
+    return found
+
+
+def _store_listing(session: Session, current: dict, record: ListingIn, counts: StoreCounts) -> Listing:
+    listing = current.get((record.source, record.url))
     at = record.crawled_at
     fields = {
         "source_id": record.source_id,
@@ -64,7 +91,7 @@ def _store_listing(session: Session, record: ListingIn, counts: StoreCounts) -> 
     if listing is None:
         listing = Listing(source=record.source, url=record.url, first_seen=at, last_seen=at, **fields)
         session.add(listing)
-        session.flush()
+        current[(record.source, record.url)] = listing
         counts.listings_new += 1
     elif at >= listing.last_seen:
         # Only a crawl at least as recent as what we hold may change the listing's current state.
@@ -83,33 +110,48 @@ def _store_listing(session: Session, record: ListingIn, counts: StoreCounts) -> 
     if at < listing.first_seen:
         listing.first_seen = at
         session.add(listing)
+    return listing
 
-    week = iso_week(at)
-    snapshot = session.exec(
-        select(Snapshot).where(Snapshot.listing_id == listing.id, Snapshot.week == week)
-    ).first()
-    if snapshot is None:
-        session.add(
-            Snapshot(
-                listing_id=listing.id, week=week, crawled_at=at,
-                rating=record.rating, review_count=record.review_count,
-            )
-        )
-        counts.snapshots += 1
 
-    if record.reviews:
-        known = {r.review_key: r for r in session.exec(select(Review).where(Review.listing_id == listing.id)).all()}
+def _store_snapshots(session: Session, applied: list[tuple[Listing, ListingIn]], counts: StoreCounts) -> None:
+    """The week's first snapshot of each listing is kept (append-only)."""
+    ids = sorted({listing.id for listing, _ in applied})
+    taken = set()
+    for chunk in _chunks(ids):
+        taken |= set(session.exec(select(Snapshot.listing_id, Snapshot.week).where(Snapshot.listing_id.in_(chunk))).all())
+    rows = []
+    for listing, record in applied:
+        key = (listing.id, iso_week(record.crawled_at))
+        if key not in taken:
+            taken.add(key)
+            rows.append({"listing_id": listing.id, "week": key[1], "crawled_at": record.crawled_at,
+                         "rating": record.rating, "review_count": record.review_count})
+    if rows:
+        session.execute(insert(Snapshot), rows)
+        counts.snapshots += len(rows)
+
+
+def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], counts: StoreCounts) -> None:
+    """New reviews are added; a stored one gains only a later response (or an earlier first sighting)."""
+    ids = sorted({listing.id for listing, record in applied if record.reviews})
+    known: dict[tuple[int, str], Review] = {}
+    for chunk in _chunks(ids):
+        for stored in session.exec(select(Review).where(Review.listing_id.in_(chunk))):
+            known[(stored.listing_id, stored.review_key)] = stored
+    rows: dict[tuple[int, str], dict] = {}
+    for listing, record in applied:
+        at = record.crawled_at
         for review in record.reviews:
-            key = review_key(review.review_id, review.date, review.author, review.text)
+            key = (listing.id, review_key(review.review_id, review.date, review.author, review.text))
             stored = known.get(key)
             if stored is None:
-                stored = Review(
-                    listing_id=listing.id, review_key=key, date=review.date, rating=review.rating,
-                    text=review.text, author=review.author, response=review.response, first_seen=at,
-                )
-                known[key] = stored
-                session.add(stored)
-                counts.reviews += 1
+                row = rows.get(key)
+                if row is None:
+                    rows[key] = {"listing_id": listing.id, "review_key": key[1], "date": review.date,
+                                 "rating": review.rating, "text": review.text, "author": review.author,
+                                 "response": review.response, "first_seen": at}
+                elif at < row["first_seen"]:
+                    row["first_seen"] = at
                 continue
             # Append-only, except what a review gains later: the practice's response (and an earlier
             # first sighting when an older crawl is imported after a newer one).
@@ -119,6 +161,9 @@ def _store_listing(session: Session, record: ListingIn, counts: StoreCounts) -> 
             if at < stored.first_seen:
                 stored.first_seen = at
                 session.add(stored)
+    if rows:
+        session.execute(insert(Review), list(rows.values()))
+        counts.reviews += len(rows)
 
 
 def review_key(review_id: str | None, date: str | None, author: str | None, text: str | None) -> str:
@@ -129,41 +174,67 @@ def review_key(review_id: str | None, date: str | None, author: str | None, text
     return f"sha1:{digest[:24]}"
 
 
-def _store_search(session: Session, record: SearchIn, run_id: int | None, counts: StoreCounts) -> None:
-    week = iso_week(record.crawled_at)
-    if record.status == "ok" and record.results:
-        stored = set(session.exec(select(Listing.url).where(Listing.source == record.source, Listing.url.in_(record.results))).all())
-        lost = [url for url in record.results if url not in stored]
-        if lost:
-            # A result whose listing could not be stored was not seen: never let it read as "no listing".
-            record = record.model_copy(update={"status": "error", "reason": f"{len(lost)} result listing(s) could not be stored, e.g. {lost[0]}"})
-    search = session.exec(
-        select(Search).where(Search.source == record.source, Search.npi == record.npi, Search.week == week)
-    ).first()
-    values = {
-        "query": record.query,
-        "status": record.status,
-        "reason": record.reason,
-        "results": list(record.results),
-        "gone": list(record.gone),
-        "crawled_at": record.crawled_at,
-    }
-    if search is None:
-        session.add(Search(source=record.source, npi=record.npi, week=week, run_id=run_id, **values))
-        counts.searches += 1
-    elif _supersedes(record, search):
-        if any(getattr(search, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(search, key, value)
-            search.run_id = run_id if run_id is not None else search.run_id
+def _store_searches(session: Session, records: list[SearchIn], current: dict, run_id: int | None,
+                    counts: StoreCounts) -> None:
+    if not records:
+        return
+    existing: dict[tuple[str, str, str], Search] = {}
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for record in records:
+        wanted.setdefault((record.source, iso_week(record.crawled_at)), set()).add(record.npi)
+    for (source, week), npis in wanted.items():
+        for chunk in _chunks(sorted(npis)):
+            for search in session.exec(select(Search).where(Search.source == source, Search.week == week, Search.npi.in_(chunk))):
+                existing[(search.source, search.npi, search.week)] = search
+    stored_urls = _stored_urls(session, records, current)
+    for record in records:
+        week = iso_week(record.crawled_at)
+        if record.status == "ok" and record.results:
+            lost = [url for url in record.results if (record.source, url) not in stored_urls]
+            if lost:
+                # A result whose listing could not be stored was not seen: never let it read as "no listing".
+                record = record.model_copy(update={"status": "error", "reason": f"{len(lost)} result listing(s) could not be stored, e.g. {lost[0]}"})
+        values = {
+            "query": record.query,
+            "status": record.status,
+            "reason": record.reason,
+            "results": list(record.results),
+            "gone": list(record.gone),
+            "crawled_at": record.crawled_at,
+        }
+        search = existing.get((record.source, record.npi, week))
+        if search is None:
+            search = Search(source=record.source, npi=record.npi, week=week, run_id=run_id, **values)
+            existing[(record.source, record.npi, week)] = search
             session.add(search)
             counts.searches += 1
+        elif _supersedes(record, search):
+            if any(getattr(search, k) != v for k, v in values.items()):
+                for key, value in values.items():
+                    setattr(search, key, value)
+                search.run_id = run_id if run_id is not None else search.run_id
+                session.add(search)
+                counts.searches += 1
+            else:
+                counts.unchanged += 1
         else:
             counts.unchanged += 1
-    else:
-        counts.unchanged += 1
-    if record.gone:
-        _mark_gone(session, record.source, record.gone, record.crawled_at)
+        if record.gone:
+            _mark_gone(session, record.source, record.gone, record.crawled_at)
+
+
+def _stored_urls(session: Session, records: list[SearchIn], current: dict) -> set[tuple[str, str]]:
+    """(source, url) of the search results that are stored listings (this batch's included)."""
+    stored = set(current)
+    missing: dict[str, set[str]] = {}
+    for record in records:
+        for url in record.results:
+            if (record.source, url) not in stored:
+                missing.setdefault(record.source, set()).add(url)
+    for source, urls in missing.items():
+        for chunk in _chunks(sorted(urls)):
+            stored |= {(source, url) for url in session.exec(select(Listing.url).where(Listing.source == source, Listing.url.in_(chunk)))}
+    return stored
 
 
 def _supersedes(record: SearchIn, search: Search) -> bool:
