@@ -1,7 +1,7 @@
 """Linking listings to roster physicians: matched, needs review, or unmatched, always with the evidence.
 
 An NPI shown on the listing decides. Otherwise candidate physicians are found by blocking (same last-name
-key and a compatible first initial, or a shared phone) and every candidate pair is scored the Fellegi-Sunter
+key and a compatible first name, or a shared phone) and every candidate pair is scored the Fellegi-Sunter
 way: each field comparison adds its weight in bits (log2 of how much likelier that outcome is for the same
 physician than for two different ones), with term-frequency weights for names (a shared "Smith" says less
 than a shared "Fernandez-Vicioso"). The listing goes to its best candidate only when the evidence is strong
@@ -22,9 +22,12 @@ overwritten by a re-match, and a re-crawl keeps it because the listing row (sour
 from __future__ import annotations
 
 import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -81,6 +84,8 @@ NURSE_PRACTITIONER = {"NP", "APRN", "APN", "ARNP", "CRNP", "FNP", "FNP-C", "FNP-
                       "AGNP", "AGNP-C", "AGNP-BC", "AGACNP", "AGACNP-BC", "ACNP", "ACNP-BC", "PNP", "PNP-BC", "CPNP",
                       "CPNP-PC", "CPNP-AC", "WHNP", "WHNP-BC", "PMHNP", "PMHNP-BC", "NNP", "NNP-BC", "DNP"}
 PHYSICIAN_ASSISTANT = {"PA", "PA-C", "RPA-C"}
+OTHER_CLINICIANS = ["DC", "DPM", "OD", "DDS", "DMD", "PSYD", "LCSW", "DPT", "PT", "CRNA", "CNM"]
+CREDENTIAL_CLASSES = ["physician", "nurse practitioner", "physician assistant", *OTHER_CLINICIANS]
 
 
 @dataclass
@@ -91,6 +96,15 @@ class MatchSummary:
     by_person: int = 0
     changed: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
+
+
+class _ListingRow(NamedTuple):
+    id: int
+    name: str
+    specialty: str | None
+    addresses: list
+    phones: list
+    npi: str | None
 
 
 class MatchError(LookupError):
@@ -110,9 +124,11 @@ def _street_key(street: str | None) -> str:
 
 
 _city = lru_cache(maxsize=100_000)(normalize_city)
+_state = lru_cache(maxsize=1_000)(normalize_state)
 _PARTICLES = None
 
 
+@lru_cache(maxsize=300_000)
 def _compact(text: str | None) -> str:
     return name_key(text).replace(" ", "")
 
@@ -133,6 +149,12 @@ def last_name_keys(last: str | None) -> list[tuple[str, int]]:
     return keys
 
 
+@lru_cache(maxsize=10_000)
+def _credential_mask(text: str | None) -> int:
+    """The credential classes as bits, so that disagreement is a vectorized ``a & b == 0``."""
+    return sum(1 << CREDENTIAL_CLASSES.index(c) for c in _credential_classes(text))
+
+
 def _credential_classes(text: str | None) -> frozenset[str]:
     classes = set()
     for token in (normalize_credentials(text) or "").upper().replace(" ", "").split(","):
@@ -142,7 +164,7 @@ def _credential_classes(text: str | None) -> frozenset[str]:
             classes.add("nurse practitioner")
         elif token in PHYSICIAN_ASSISTANT:
             classes.add("physician assistant")
-        elif token in {"DC", "DPM", "OD", "DDS", "DMD", "PSYD", "LCSW", "DPT", "PT", "CRNA", "CNM"}:
+        elif token in OTHER_CLINICIANS:
             classes.add(token)
     return frozenset(classes)
 
@@ -172,11 +194,11 @@ def _roster_side(physicians: list, locations: list) -> _Side:
         people.append({
             "idx": i, "id": p.id, "npi": p.npi, "first": first, "middle": middle[:1],
             "middle_full": middle, "firsts": frozenset(f for f in firsts if f), "suffix": _compact(p.suffix),
-            "creds": _credential_classes(p.credentials), "specialty": specialty_code(p.specialty),
+            "creds": _credential_mask(p.credentials), "specialty": specialty_code(p.specialty),
             "last": _compact(p.last_name), "display": " ".join(filter(None, [p.first_name, p.last_name])),
         })
         names += [(i, k, kind) for k, kind in dict.fromkeys(keys)]
-        initials += [(i, f[:1]) for f in {f[:1] for f in firsts | {middle} if f}]
+        initials += [(i, key) for key in _roster_first_keys(firsts | {middle}, first, middle)]
     people = pd.DataFrame(people, columns=["idx", "id", "npi", "first", "middle", "middle_full", "firsts", "suffix",
                                            "creds", "specialty", "last", "display"])
     position = dict(zip(people["id"], people["idx"]))
@@ -194,19 +216,38 @@ def _roster_side(physicians: list, locations: list) -> _Side:
                  _frame(addresses, ["idx", "street", "zip", "zip3", "city", "state"]).drop_duplicates())
 
 
+PARALLEL_FROM = 20_000  # listings; below this a second process costs more than it saves
+
+
 def _listing_side(listings: list) -> _Side:
+    """The listings' side. Parsing 250,000 names and addresses is the slowest step, so a large set is split
+    between two processes (the matcher's budget is two cores)."""
+    if len(listings) < PARALLEL_FROM or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
+        return _listing_side_of(listings, 0)
+    rows = [(l.id, l.name, l.specialty, l.addresses, l.phones, l.npi) for l in listings]
+    half = len(rows) // 2
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        second = pool.submit(_listing_side_of, rows[half:], half)
+        first = _listing_side_of(rows[:half], 0)
+        second = second.result()
+    return _Side(*(pd.concat([a, b], ignore_index=True) for a, b in zip(
+        (first.people, first.names, first.initials, first.phones, first.addresses),
+        (second.people, second.names, second.initials, second.phones, second.addresses))))
+
+
+def _listing_side_of(listings: list, offset: int) -> _Side:
     people, names, initials, phones, addresses = [], [], [], [], []
-    for i, l in enumerate(listings):
+    for i, (id_, name, specialty, listing_addresses, listing_phones, npi) in enumerate(listings, start=offset):
+        l = _ListingRow(id_, name, specialty, listing_addresses, listing_phones, npi)
         parsed = parse_person_name(l.name)
         first, middle = _compact(parsed["first"]), _compact(parsed["middle"])
         people.append({
             "idx": i, "id": l.id, "npi": l.npi, "first": first, "middle": middle[:1], "middle_full": middle,
-            "suffix": _compact(parsed["suffix"]), "creds": _credential_classes(parsed["credentials"]),
+            "suffix": _compact(parsed["suffix"]), "creds": _credential_mask(parsed["credentials"]),
             "specialty": specialty_code(l.specialty), "last": _compact(parsed["last"]),
         })
         names += [(i, k, kind) for k, kind in last_name_keys(parsed["last"])]
-        inits = {first[:1]} | ({middle[:1]} if len(first) == 1 and middle else set())
-        initials += [(i, c) for c in inits if c]
+        initials += [(i, key) for key in _listing_first_keys(first, middle)]
         for phone in dict.fromkeys(normalize_phone(p) for p in l.phones or []):
             if phone:
                 phones.append((i, phone))
@@ -220,9 +261,22 @@ def _listing_side(listings: list) -> _Side:
                  _frame(addresses, ["idx", "street", "zip", "zip3", "city", "state"]).drop_duplicates())
 
 
+def _roster_first_keys(names: set[str], first: str, middle: str) -> set[str]:
+    """Blocking keys of a physician's first name: the first three letters of the name, its nicknames and the
+    middle name (Robert: ROB, BOB, BER...), and the initials of first and middle ("J*")."""
+    return {n[:3] for n in names if n} | {f"{n[:1]}*" for n in (first, middle) if n}
+
+
+def _listing_first_keys(first: str, middle: str) -> set[str]:
+    """"J*" for an initial ("J. Robert Smith" also gives the middle name's keys), else the first three letters."""
+    if len(first) == 1:
+        return {f"{first}*"} | ({middle[:3], f"{middle[:1]}*"} if middle else set())
+    return {first[:3]} if first else set()
+
+
 def _address_row(i: int, street, city, state, zip_) -> tuple:
     zip5 = normalize_zip(zip_) or ""
-    return (i, _street_key(street), zip5, zip5[:3], _city(city), normalize_state(state) or "")
+    return (i, _street_key(street), zip5, zip5[:3], _city(city), _state(state) or "")
 
 
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
@@ -235,9 +289,9 @@ def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
 def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
     """(l, r, last_level) for every listing x physician worth scoring.
 
-    Blocks: a last-name key (whole, part, or a name on record) with a compatible first initial (the
-    physician's first name, its nicknames, middle name and other first names give the initials); or a
-    shared phone with a compatible initial (a changed last name nobody recorded).
+    Blocks: a last-name key (whole, part, or a name on record) with a compatible first-name key (see
+    ``_roster_first_keys``: nicknames, middle names and initials are compatible); or a shared phone with a
+    compatible first-name key (a changed last name nobody recorded).
     """
     r_names = roster.names.merge(roster.initials, on="idx")
     l_names = listings.names.merge(listings.initials, on="idx", how="left")
@@ -255,7 +309,8 @@ def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
     by_phone = l_phones.merge(r_phones, on=["phone", "init"], suffixes=("_l", "_r"))
     by_phone = by_phone.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r"]].assign(level=-1, alias=False)
 
-    pairs = pd.concat([by_name, by_phone], ignore_index=True)
+    pairs = pd.concat([by_name, by_phone], ignore_index=True).astype({"l": "int64", "r": "int64", "level": "int64",
+                                                                       "alias": bool})
     pairs = pairs.sort_values(["level", "alias"], ascending=[False, True]).drop_duplicates(["l", "r"])
     unscored = pairs["level"] < 0
     if unscored.any():
@@ -307,8 +362,8 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     suffix_differs = (ls != "") & (rs != "") & (ls != rs)
     out["suffix"] = np.where(suffix_differs, "differs", "")
     out["w_suffix"] = np.where(suffix_differs, W["suffix"]["differs"], 0.0)
-    lc, rc = L["creds"].to_numpy()[l], R["creds"].to_numpy()[r]
-    creds_differ = np.fromiter((bool(a) and bool(b) and not (a & b) for a, b in zip(lc, rc)), bool, n)
+    lc, rc = L["creds"].to_numpy(dtype="int64")[l], R["creds"].to_numpy(dtype="int64")[r]
+    creds_differ = (lc > 0) & (rc > 0) & ((lc & rc) == 0)
     out["credentials"] = np.where(creds_differ, "differ", "")
     out["w_credentials"] = np.where(creds_differ, W["credentials"]["differ"], 0.0)
 
@@ -338,26 +393,29 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     out["w_phone"] = np.where(phone_ok, w_phone, np.where(has_phone, W["phone"]["differs"], 0.0))
 
     # Address: the best agreement between any listing address and any roster location.
-    ad = out[["pair", "l", "r"]].merge(listings.addresses, left_on="l", right_on="idx").merge(
-        roster.addresses, left_on="r", right_on="idx", suffixes=("_l", "_r"))
-    zip_same = (ad["zip_l"] != "") & (ad["zip_l"] == ad["zip_r"])
-    city_same = (ad["city_l"] != "") & (ad["city_l"] == ad["city_r"]) & (ad["state_l"] == ad["state_r"])
-    street_same = (ad["street_l"] != "") & (ad["street_l"] == ad["street_r"]) & (zip_same | city_same)
-    metro = (ad["zip3_l"] != "") & (ad["zip3_l"] == ad["zip3_r"])
-    state_same = (ad["state_l"] != "") & (ad["state_l"] == ad["state_r"])
-    state_known = (ad["state_l"] != "") & (ad["state_r"] != "")
+    l_addr, r_addr = _coded_addresses(listings.addresses, roster.addresses)
+    ad = out[["pair", "l", "r"]].merge(l_addr, left_on="l", right_on="idx").merge(
+        r_addr, left_on="r", right_on="idx", suffixes=("_l", "_r"))
+    del ad["idx_l"], ad["idx_r"]
+    zip_same = (ad["zip_l"] > 0) & (ad["zip_l"] == ad["zip_r"])
+    city_same = (ad["city_l"] > 0) & (ad["city_l"] == ad["city_r"]) & (ad["state_l"] == ad["state_r"])
+    street_same = (ad["street_l"] > 0) & (ad["street_l"] == ad["street_r"]) & (zip_same | city_same)
+    metro = (ad["zip3_l"] > 0) & (ad["zip3_l"] == ad["zip3_r"])
+    state_same = (ad["state_l"] > 0) & (ad["state_l"] == ad["state_r"])
+    state_known = (ad["state_l"] > 0) & (ad["state_r"] > 0)
     ad["rank"] = np.select([street_same, zip_same, city_same, metro, state_same, state_known], [5, 4, 3, 2, 1, 0], -1)
     best = ad.sort_values("rank", ascending=False).drop_duplicates("pair")
     best = best[best["rank"] >= 0]
     rank = np.full(n, -1)
     rank[best["pair"].to_numpy()] = best["rank"].to_numpy()
+    address_row = np.full(n, -1)
+    address_row[best["pair"].to_numpy()] = best["row"].to_numpy()
     has_address = np.isin(out["pair"], ad["pair"])
+    del ad
     out["address_rank"] = rank
+    out["address_row"] = address_row  # the listing address that agrees best, for the evidence
     out["address"] = np.where(rank >= 0, np.array(ADDRESS_LEVELS, dtype=object)[np.maximum(rank, 0)], "")
     out["w_address"] = pd.Series(out["address"]).map(W["address"]).fillna(0.0).to_numpy()
-    shown = best.set_index("pair")[["street_l", "city_l", "state_l", "zip_l"]].reindex(range(n))
-    out["address_value"] = (shown["street_l"].fillna("") + ", " + shown["city_l"].fillna("") + " "
-                            + shown["state_l"].fillna("") + " " + shown["zip_l"].fillna("")).to_numpy()
 
     weights = [c for c in out.columns if c.startswith("w_")]
     out["bits"] = out[weights].sum(axis=1)
@@ -368,6 +426,19 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     names_disagree = (first_level == "differs") | (level == 0)
     out["cap"] = np.select([namesake, moved | names_disagree], [2, 1], 0)
     return out
+
+
+def _coded_addresses(listing: pd.DataFrame, roster: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both address tables with every part as an integer code shared by the two (0 for blank): comparing
+    millions of address pairs as integers is fast and small. ``row`` numbers the listing's rows."""
+    both = pd.concat([listing, roster], ignore_index=True)
+    coded = pd.DataFrame({"idx": both["idx"].to_numpy()})
+    for column in ("street", "zip", "zip3", "city", "state"):
+        codes, uniques = pd.factorize(both[column].fillna(""))
+        blank = np.flatnonzero(uniques == "")
+        coded[column] = np.where(codes == blank[0], 0, codes + 1) if len(blank) else codes + 1
+    n = len(listing)
+    return coded.iloc[:n].assign(row=np.arange(n)), coded.iloc[n:].reset_index(drop=True)
 
 
 def _first_levels(lf: np.ndarray, rf: np.ndarray, firsts: np.ndarray, middles: np.ndarray) -> np.ndarray:
@@ -421,26 +492,25 @@ def decide(scored: pd.DataFrame) -> pd.DataFrame:
 FIELDS = ["last_name", "first_name", "middle_name", "suffix", "credentials", "specialty", "phone", "address"]
 
 
-def _why(name: str, level: str, row, roster_row, listing_row) -> str:
+def _why(name: str, level: str, row, roster_row: dict, listing_row: dict) -> str:
     if name == "last_name":
-        return {"exact": f"{'a name on record' if row.alias else 'same last name'} ({listing_row.last})",
-                "part": f"part of the last name agrees ({listing_row.last} ~ {roster_row.last})",
-                "similar": f"last name similar ({listing_row.last} ~ {roster_row.last})",
-                }.get(level, f"last name differs ({listing_row.last or '-'} vs {roster_row.last})")
+        return {"exact": f"{'a name on record' if row.alias else 'same last name'} ({listing_row['last']})",
+                "part": f"part of the last name agrees ({listing_row['last']} ~ {roster_row['last']})",
+                "similar": f"last name similar ({listing_row['last']} ~ {roster_row['last']})",
+                }.get(level, f"last name differs ({listing_row['last'] or '-'} vs {roster_row['last']})")
     if name == "first_name":
-        return f"first name {level} ({listing_row.first or '-'} ~ {roster_row.first})"
+        return f"first name {level} ({listing_row['first'] or '-'} ~ {roster_row['first']})"
     if name == "phone":
         return f"phone agrees ({row.phone_value})" if level == "agrees" else "the listing's phones are none of ours"
     if name == "address":
         return {"street": "same street address", "zip": "same ZIP", "city": "same city", "metro": "same area (3-digit ZIP)",
-                "state": "same state, another area", "another state": "another state"}[level] + f" ({row.address_value.strip(', ')})"
+                "state": "same state, another area", "another state": "another state"}[level] + f" ({listing_row['address']})"
     if name == "specialty":
-        return f"specialty {level} ({listing_row.specialty or '?'} ~ {roster_row.specialty or '?'})"
+        return f"specialty {level} ({listing_row['specialty'] or '?'} ~ {roster_row['specialty'] or '?'})"
     return f"{name.replace('_', ' ')} {level}"
 
 
-def _evidence(row, roster: pd.DataFrame, listings: pd.DataFrame) -> dict:
-    roster_row, listing_row = roster.iloc[int(row.r)], listings.iloc[int(row.Index)]
+def _evidence(row, roster_row: dict, listing_row: dict, runner_npi: str | None) -> dict:
     fields = {}
     for name in FIELDS:
         level = getattr(row, name)
@@ -455,17 +525,22 @@ def _evidence(row, roster: pd.DataFrame, listings: pd.DataFrame) -> dict:
         notes.append("another phone and an address in the same area but not the same ZIP: moved? a person should look")
     elif row.cap == 1:
         notes.append("the names disagree: a person should look")
-    if not math.isnan(row.runner_bits):
-        runner = roster.iloc[int(row.runner_r)]
-        evidence["runner_up"] = {"npi": runner.npi, "bits": round(float(row.runner_bits), 2)}
+    if runner_npi is not None:
+        evidence["runner_up"] = {"npi": runner_npi, "bits": round(float(row.runner_bits), 2)}
         if row.ambiguous:
-            notes.append(f"NPI {runner.npi} scores almost as well ({row.runner_bits:.1f} bits)")
+            notes.append(f"NPI {runner_npi} scores almost as well ({row.runner_bits:.1f} bits)")
     agreeing = [f["why"] for f in fields.values() if f["weight"] > 0]
     against = [f["why"] for f in fields.values() if f["weight"] < 0]
-    verdict = {"matched": "matched", "review": "needs review", "unmatched": f"closest is NPI {roster_row.npi}, not matched"}[row.status]
+    verdict = {"matched": "matched", "review": "needs review",
+               "unmatched": f"closest is NPI {roster_row['npi']}, not matched"}[row.status]
     evidence["summary"] = f"{verdict}: " + "; ".join(
         agreeing + [f"against: {w}" for w in against] + notes) + f" ({row.bits:.1f} bits)"
     return evidence
+
+
+def _records(people: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Rows as plain dicts: reading pandas rows one by one is slow."""
+    return [dict(zip(columns, values)) for values in zip(*(people[c].tolist() for c in columns))]
 
 
 # -- matching over the database -----------------------------------------------------------------------------
@@ -474,10 +549,11 @@ def _evidence(row, roster: pd.DataFrame, listings: pd.DataFrame) -> dict:
 def compute_matches(physicians: list, locations: list, listings: list) -> list[dict]:
     """The decision for each listing: {listing_id, physician_id, score, status, method, evidence}."""
     roster, side = _roster_side(physicians, locations), _listing_side(listings)
+    del listings  # the caller passes the only reference: the rows are large, the columns are not
     decisions: dict[int, dict] = {}
     by_npi = dict(zip(roster.people["npi"], roster.people["id"]))
     for row in side.people.itertuples():
-        if row.npi and is_valid_npi(row.npi):
+        if isinstance(row.npi, str) and is_valid_npi(row.npi):
             physician_id = by_npi.get(row.npi)
             why = f"the listing shows NPI {row.npi}" + ("" if physician_id else ", not on the roster")
             decisions[row.idx] = {
@@ -491,12 +567,20 @@ def compute_matches(physicians: list, locations: list, listings: list) -> list[d
         pairs = pairs[pairs["l"].isin(todo["idx"])]
         if len(pairs):
             best = decide(score_pairs(pairs.reset_index(drop=True), roster, side))
+            columns = ["id", "npi", "first", "last", "specialty"]
+            physicians_, listings_ = _records(roster.people, columns), _records(side.people, columns)
+            a = side.addresses.astype(str)
+            address_text = (a["street"] + ", " + a["city"] + " " + a["state"] + " " + a["zip"]).str.strip(", ").tolist()
             for row in best.itertuples():
-                evidence = _evidence(row, roster.people, side.people)
+                roster_row, listing_row = physicians_[int(row.r)], listings_[row.Index]
+                if row.address_row >= 0:
+                    listing_row = {**listing_row, "address": address_text[int(row.address_row)]}
+                runner = None if math.isnan(row.runner_bits) else physicians_[int(row.runner_r)]["npi"]
+                evidence = _evidence(row, roster_row, listing_row, runner)
                 keep = row.status != "unmatched"
                 decisions[row.Index] = {
-                    "listing_id": int(side.people["id"].iat[row.Index]),
-                    "physician_id": int(roster.people["id"].iat[int(row.r)]) if keep else None,
+                    "listing_id": int(listing_row["id"]),
+                    "physician_id": int(roster_row["id"]) if keep else None,
                     "score": round(1 / (1 + 2 ** -(float(row.bits) + PRIOR_BITS)), 4),
                     "status": row.status, "method": "score", "evidence": evidence,
                 }
@@ -518,16 +602,17 @@ def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSumma
         matches = Match.__table__
         existing = {row.listing_id: row for row in connection.execute(select(matches))}
         listing_table = Listing.__table__
-        listings = [l for l in connection.execute(select(
-            listing_table.c.id, listing_table.c.name, listing_table.c.specialty, listing_table.c.addresses,
-            listing_table.c.phones, listing_table.c.npi))
-            if not (l.id in existing and existing[l.id].method == "person")]
+        decisions = compute_matches(physicians, locations, [
+            l for l in connection.execute(select(
+                listing_table.c.id, listing_table.c.name, listing_table.c.specialty, listing_table.c.addresses,
+                listing_table.c.phones, listing_table.c.npi))
+            if not (l.id in existing and existing[l.id].method == "person")])
     for row in existing.values():
         if row.method == "person":
             summary.by_person += 1
             _count(summary, row.status)
     new, changed = [], []
-    for decision in compute_matches(physicians, locations, listings):
+    for decision in decisions:
         _count(summary, decision["status"])
         current = existing.get(decision["listing_id"])
         if current is None:

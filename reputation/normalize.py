@@ -300,17 +300,30 @@ def _plain_name(name: str) -> _PlainName | None:
     Only when no word is one nameparser treats specially (a title, a particle like "de", a conjunction, a
     suffix): then nameparser gives the same split (tests/test_normalize.py checks this on many names).
     """
-    words = name.split()
-    if words and words[0].lower().rstrip(".") == "dr":
-        words = words[1:]
-    if not 2 <= len(words) <= 3 or "," in name:
+    inverted = name.count(",") == 1
+    if inverted:  # "DOE, JANE A"
+        last, _, given = name.partition(",")
+        words, last_words = given.split(), last.split()
+        if len(last_words) != 1 or not 1 <= len(words) <= 2:
+            return None
+        words = words + last_words
+    else:
+        words = name.split()
+        if words and words[0].lower().rstrip(".") == "dr":
+            words = words[1:]
+        if "," in name:
+            return None
+    suffix = ""
+    if not inverted and len(words) > 2 and words[-1].upper().rstrip(".") in GENERATIONAL_SUFFIXES:
+        suffix, words = words[-1], words[:-1]
+    if not 2 <= len(words) <= 3:
         return None
     special = _nameparser_words()
     for word in words:
         bare = word.lower().rstrip(".")
         if not _PLAIN_WORD.match(word) or bare in special or (word.endswith(".") and len(bare) > 1):
             return None
-    return _PlainName(words[0], " ".join(words[1:-1]), words[-1])
+    return _PlainName(words[0], " ".join(words[1:-1]), words[-1], suffix)
 
 
 @lru_cache(maxsize=1)

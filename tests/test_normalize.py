@@ -155,3 +155,54 @@ def test_npi_check_digit_matches_the_cms_example():
     assert not is_valid_npi("1234567890")
     assert not is_valid_npi("123456789")
     assert not is_valid_npi("12345678AB")
+
+
+@pytest.mark.parametrize("text", ["Cardiologist", "Cardiovascular Disease (Cardiology)", "207RC0000X", "207rc0000x",
+                                  "CARDIOVASCULAR DISEASE CARDIOLOGY", "Cardiology", "Cardiovascular Disease Physician"])
+def test_specialty_text_and_codes_agree_on_one_nucc_code(text):
+    from reputation.normalize import specialty_code
+
+    assert specialty_code(text) == "207RC0000X"
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Family Practice", "207Q00000X"), ("Family Medicine", "207Q00000X"), ("Orthopaedic Surgeon", "207X00000X"),
+    ("ORTHOPEDIC SURGERY", "207X00000X"), ("OB-GYN", "207V00000X"), ("Obstetrics & Gynecology", "207V00000X"),
+    ("Pediatrician", "208000000X"), ("Internal Medicine", "207R00000X"), ("", None), ("Heart whisperer", None),
+])
+def test_specialty_spellings_map_to_nucc_codes(text, code):
+    from reputation.normalize import specialty_code
+
+    assert specialty_code(text) == code
+
+
+def test_related_specialties_share_a_classification():
+    from reputation.normalize import specialty_code, specialty_family
+
+    assert specialty_family(specialty_code("Cardiologist")) == specialty_family(specialty_code("Internist")) == "207R"
+
+
+FIRSTS = ["Jane", "JOHN", "María", "Mary-Kate", "J.", "Robert", "Dean", "Sean", "Ali"]
+MIDDLES = ["", "A.", "Ann", "B", "Lee"]
+LASTS = ["Doe", "O'Neil", "Smith-Jones", "NGUYEN", "Núñez", "Ma", "Lee"]
+
+
+@pytest.mark.parametrize("shape", ["{f} {m} {l}", "Dr. {f} {m} {l}", "{l}, {f} {m}", "{f} {m} {l} Jr.", "{f} {m} {l} III"])
+def test_the_quick_name_split_gives_what_nameparser_gives(shape):
+    """parse_person_name skips nameparser for plain names; the result must be the same as with it."""
+    from nameparser import HumanName
+
+    from reputation.normalize import _plain_name
+
+    checked = 0
+    for first in FIRSTS:
+        for middle in MIDDLES:
+            for last in LASTS:
+                name = " ".join(shape.format(f=first, m=middle, l=last).split())
+                quick = _plain_name(name)
+                if quick is None:
+                    continue
+                full = HumanName(name)
+                assert (quick.first, quick.middle, quick.last, quick.suffix) == (full.first, full.middle, full.last, full.suffix), name
+                checked += 1
+    assert checked > 50
