@@ -51,7 +51,7 @@ def test_candidates_are_capped(spider):
     state = state_for(spider)
     listings = list(WORLD.healthgrades.values())[:MAX_CANDIDATES + 2]
     page = search_page(listings, "x", "y").replace('href="/healthgrades/', 'href="/')
-    [first_profile] = list(spider._on_search(respond(f"{BASE}/usearch?what=x", page), state))
+    [first_profile] = list(spider.on_search(respond(f"{BASE}/usearch?what=x", page), state))
     assert first_profile.url == f"{BASE}/{listings[0].path}"
     assert len(state.queue) == MAX_CANDIDATES - 1
     assert spider.crawler.stats.get_value("repmon/healthgrades/candidates_capped") == 1
@@ -114,6 +114,6 @@ def test_a_chain_that_died_still_gets_its_search_record(spider):
         spider._on_idle()
     spider._on_idle()  # scheduled once only
     assert len(spider.crawler.engine.scheduled) == 1
-    [record] = list(spider._finish_abandoned(None))
+    [record] = list(spider._emit_closing_records(None))
     assert (record["npi"], record["status"]) == (spider.targets[1]["npi"], "error")
     assert "stopped unexpectedly" in record["reason"]

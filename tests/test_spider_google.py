@@ -151,11 +151,11 @@ def test_text_query_is_dr_name_city_state():
 
 def test_known_listing_urls_are_revisited_through_place_details():
     url = "https://www.google.com/maps/place/?q=place_id:ChIJ3S-JXmauEmsRUcIaWtf4MzE"
-    assert GoogleSpider.api_url_of_known(_Stub(), url) == f"{API}/v1/places/ChIJ3S-JXmauEmsRUcIaWtf4MzE"
-    assert GoogleSpider.api_url_of_known(_Stub(), "https://maps.google.com/?cid=3617248895066384945") is None
+    assert GoogleSpider.revisit_url(_Stub(), url) == f"{API}/v1/places/ChIJ3S-JXmauEmsRUcIaWtf4MzE"
+    assert GoogleSpider.revisit_url(_Stub(), "https://maps.google.com/?cid=3617248895066384945") is None
 
 
-class _Stub:  # api_url_of_known only needs the spider's base URL
+class _Stub:  # revisit_url only needs the spider's base URL
     base_url = API
 
 

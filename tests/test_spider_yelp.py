@@ -116,7 +116,7 @@ def test_alias_comes_from_any_business_page_url():
 
 
 def test_known_business_urls_are_revisited_through_the_api_by_alias():
-    assert YelpSpider.api_url_of_known(_Stub(), "https://www.yelp.com/biz/ingrid-solberg-md-portland") == \
+    assert YelpSpider.revisit_url(_Stub(), "https://www.yelp.com/biz/ingrid-solberg-md-portland") == \
         f"{API}/ingrid-solberg-md-portland"
 
 
@@ -132,8 +132,8 @@ class _Stub:  # what the request builders read of a configured spider
     base_url = "https://api.yelp.com"
     api_key = "k"
 
-    def auth_headers(self):
-        return YelpSpider.auth_headers(self)
+    def request_headers(self):
+        return YelpSpider.request_headers(self)
 
 
 def test_search_terms_are_name_and_city():

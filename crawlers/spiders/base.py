@@ -2,7 +2,8 @@
 
 For each target (a roster physician) the spider runs one sequential chain of requests:
 
-1. ``known_urls`` (listings matched in earlier weeks) are revisited; a 404/410 goes into ``gone``.
+1. ``known_urls`` (listings matched in earlier weeks) are revisited; a 404/410 goes into ``gone``, and so
+   does the old address of a listing that moved.
 2. If none of them is alive (or there were none), the source is searched.
 3. Each candidate profile (at most ``MAX_CANDIDATES``) is fetched and parsed, then its review pages
    (at most ``REVIEW_PAGES_MAX``).
@@ -10,7 +11,9 @@ For each target (a roster physician) the spider runs one sequential chain of req
    failure: "blocked", "error" or "disallowed" with a reason. A page the parser does not recognise is
    an "error", never an "ok" without results: a broken parser must not look like a missing listing.
 
-Subclasses supply the requests and the pure parse functions; parsing never sees settings or a clock.
+Subclasses supply the requests and the pure parse functions; parsing never sees settings or a clock. Where a
+source differs from a public web site (an official API with a key, a registry, a whole-site crawl), it overrides
+the documented hooks of ``RosterSpider``, never the chain itself.
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawlers.blocking import block_reason, failure_status
+from crawlers import blocking
+from crawlers.blocking import block_reason
 from crawlers.items import search_record
+from crawlers.text import quietly
 
 MAX_CANDIDATES = 5
 GONE_STATUSES = (404, 410)
+KNOWN_URL = "repmon_known_url"  # a revisit's request meta: the known listing URL it checks
 # Listing fields whose absence is counted per source, to notice a site changing its markup.
 QUALITY_FIELDS = {
     "specialty": lambda l: bool(l.get("specialty")),
@@ -66,6 +72,7 @@ class TargetState:
     target: dict
     query: str
     queue: list[str] = field(default_factory=list)  # profile URLs still to fetch
+    revisits: dict[str, str] = field(default_factory=dict)  # revisit URL not yet fetched -> the known URL it checks
     revisiting: bool = False
     searched: bool = False
     results: list[str] = field(default_factory=list)
@@ -80,14 +87,6 @@ def reviews_record(source: str, url: str, page: ReviewsPage, rating: float | Non
     """What a page of reviews alone says (``repmon parse`` output; not stored by a crawl)."""
     return {"kind": "reviews", "source": source, "url": url, "rating": rating, "review_count": review_count,
             "total": page.total, "reviews": page.reviews}
-
-
-def _quietly(parse, response):
-    """``parse(response)``, or None when it is not implemented or fails on this kind of page."""
-    try:
-        return parse(response)
-    except Exception:
-        return None
 
 
 def load_targets(path: str | Path) -> list[dict]:
@@ -109,6 +108,14 @@ def load_targets(path: str | Path) -> list[dict]:
     return targets
 
 
+def search_terms(target: dict) -> tuple[str, str]:
+    """(what, where) of a name search: 'Jane Doe' and 'Portland, OR' (the city or the state alone, or '')."""
+    what = " ".join(p for p in (target.get("first_name"), target.get("last_name")) if p)
+    city, state = target.get("city"), target.get("state")
+    where = f"{city}, {state}" if city and state else (city or state or "")
+    return what, where
+
+
 def base_url(settings, source: str) -> str:
     """The source's base URL, or its path on the sandbox when REPMON_SANDBOX_URL is set."""
     sandbox = settings.get("REPMON_SANDBOX_URL")
@@ -121,9 +128,30 @@ def base_url(settings, source: str) -> str:
 
 
 class RosterSpider(scrapy.Spider):
-    """Base for roster-driven spiders: ``scrapy crawl SOURCE -a targets=targets.json``."""
+    """Base for roster-driven spiders: ``scrapy crawl SOURCE -a targets=targets.json``.
+
+    A source supplies the requests and parse functions (below). Where it differs from a public web site, it
+    overrides the hooks (defaults: a web site); a source with steps of its own (NPPES's name search, Yelp's
+    withheld details) builds them from the building blocks. A source that is no chain per target (the whole-site
+    crawl) replaces ``start_requests`` and makes its records in ``closing_records``. Nothing else of the chain
+    is meant to be overridden or called.
+
+    Hooks:
+      ``base_url``          where the source lives (robots.txt is read at its root first)
+      ``cannot_run``        why nothing can be asked at all (a missing API key): every target gets an "error"
+      ``request_headers``   headers for every request of the chain (an API key)
+      ``revisit_url``       the URL that checks a known listing URL (an API: its answer for the listing's id)
+      ``listing_gone``      whether a profile answer says its listing is no more (404/410; a closed business)
+      ``failure_status``    (status, reason) of a failed request (an API's own error message)
+      ``closing_records``   the records owed when no request is left (the whole-site crawl makes all of its own)
+    Building blocks: ``on_search`` (callback), ``on_failure`` (errback), ``next_step``, ``listing_found``,
+    ``finish``, ``target_record``, ``count_listing``, ``inc_stat``.
+    """
 
     revisit_known_urls = True  # False when a revisit is the same request as the search (an API by id)
+    # False when profiles are fetched at other addresses than the listings' own (an API): then only a revisit's
+    # known URL or an answer's listing URL is reported gone or moved, never the address asked.
+    profiles_at_listing_urls = True
     fetch_reviews = False
     quality_fields: tuple[str, ...] = tuple(QUALITY_FIELDS)  # the fields this source is expected to show
 
@@ -137,7 +165,7 @@ class RosterSpider(scrapy.Spider):
         self.targets_path = targets
         self.targets = load_targets(targets)
         self._states: dict[int, TargetState] = {}
-        self._rescue_scheduled = False
+        self._closing: list[dict] | None = None  # the closing records, once computed
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -166,6 +194,47 @@ class RosterSpider(scrapy.Spider):
     def parse_reviews(self, response) -> ReviewsPage:
         raise NotImplementedError
 
+    # ----- hooks: where a source differs from a public web site -------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """Where the source lives (robots.txt is read at its root first)."""
+        return base_url(self.settings, self.name)
+
+    def cannot_run(self) -> str | None:
+        """Why this spider cannot ask anything (a missing API key), or None. When it says why, every target
+        gets an "error" search record with that reason and nothing is requested, robots.txt included."""
+        return None
+
+    def request_headers(self) -> dict[str, str]:
+        """Headers for every request of the chain: revisits, search, profiles, reviews (an API key, say).
+        A request keeps the headers its builder set: these only fill in the missing ones."""
+        return {}
+
+    def revisit_url(self, url: str) -> str | None:
+        """The URL that checks the known listing URL ``url``: the URL itself on a web site, an API's answer
+        for the listing's id; None when it cannot be checked (counted ``known_url_unrecognised``)."""
+        return url
+
+    def listing_gone(self, response, listing: dict | None) -> str | None:
+        """Whether a profile answer says its listing is no more: the stats key to count it under ("gone",
+        "closed"), or None. Asked with ``listing`` None for a 404/410 answer (a 404/410 that is not called gone
+        is then parsed like any answer), and with the parsed listing for every recognised answer.
+        Default: every 404/410 is gone."""
+        return "gone" if listing is None and response.status in GONE_STATUSES else None
+
+    def failure_status(self, failure) -> tuple[str, str]:
+        """(search status, reason) of a request that failed (an errback's Failure); see ``crawlers.blocking``."""
+        return blocking.failure_status(failure)
+
+    def closing_records(self):
+        """The records still owed once no request is left (computed once, on the first ``spider_idle``): by
+        default the "error" search record of each chain that died (a callback crashed, a request was dropped)."""
+        for state in self._states.values():
+            if not state.finished:
+                self.inc_stat("abandoned")
+                yield self.finish(state, "error", "the crawl of this physician stopped unexpectedly (see the log)")
+
     # ----- a saved page (repmon parse) ------------------------------------------------------------
 
     @classmethod
@@ -183,30 +252,31 @@ class RosterSpider(scrapy.Spider):
         gives a ``{"kind": "reviews"}`` record. An unrecognised page gives nothing. Sources with other
         kinds of pages (an API answer, older embedded JSON) override this.
         """
-        listing = _quietly(self.parse_profile, response)
+        listing = quietly(self.parse_profile, response)
         if listing:
-            page = _quietly(self.parse_reviews, response)
+            page = quietly(self.parse_reviews, response)
             if page and page.recognised:
                 known = {r.get("review_id") for r in listing["reviews"]}
                 listing["reviews"] += [r for r in page.reviews if not r.get("review_id") or r["review_id"] not in known]
             return [listing]
-        outcome = _quietly(self.parse_search, response)
+        outcome = quietly(self.parse_search, response)
         if outcome and not outcome.error:
             results = [l["url"] for l in outcome.listings] + outcome.profile_urls
             record = search_record(source=self.name, npi="", query="", status="ok", results=list(dict.fromkeys(results)))
             return [*outcome.listings, record]
-        page = _quietly(self.parse_reviews, response)
+        page = quietly(self.parse_reviews, response)
         if page and page.recognised and page.reviews:
             return [reviews_record(self.name, response.url, page)]
         return []
 
     # ----- the chain ----------------------------------------------------------------------------
 
-    @property
-    def base_url(self) -> str:
-        return base_url(self.settings, self.name)
-
     async def start(self):
+        reason = self.cannot_run()
+        if reason:
+            for target in self.targets:
+                yield self.target_record(target, "error", reason)
+            return
         if self.settings.getbool("ROBOTSTXT_OBEY"):
             await self._read_robots_txt_first()
         for request in self.start_requests():
@@ -235,32 +305,49 @@ class RosterSpider(scrapy.Spider):
             state = TargetState(key=key, target=target, query=self.search_query(target))
             self._states[key] = state
             if target["known_urls"] and self.revisit_known_urls:
-                state.revisiting = True
-                state.queue = list(dict.fromkeys(target["known_urls"]))
-            yield from self._next(state)
+                for url in target["known_urls"]:
+                    checked_at = self.revisit_url(url)
+                    if checked_at:
+                        state.revisits[checked_at] = url
+                    else:
+                        self.inc_stat("known_url_unrecognised")
+                state.queue = list(state.revisits)
+                state.revisiting = bool(state.queue)
+            yield from self.next_step(state)
 
-    def _next(self, state: TargetState):
-        """The next request of the chain, or the search record that ends it."""
+    def _with_headers(self, request: scrapy.Request | None) -> scrapy.Request | None:
+        if request is not None:
+            for name, value in self.request_headers().items():
+                request.headers.setdefault(name, value)
+        return request
+
+    def next_step(self, state: TargetState):
+        """The next request of the chain (a queued profile, else the search), or the search record that ends it."""
         if state.queue:
             url = state.queue.pop(0)
-            yield scrapy.Request(
-                url, callback=self._on_profile, errback=self._on_failure, dont_filter=True,
-                cb_kwargs={"state": state}, meta={"handle_httpstatus_list": list(GONE_STATUSES)},
-            )
+            meta = {"handle_httpstatus_list": list(GONE_STATUSES)}
+            known = state.revisits.pop(url, None)
+            if known is not None:
+                meta[KNOWN_URL] = known
+            yield self._with_headers(scrapy.Request(
+                url, callback=self._on_profile, errback=self.on_failure, dont_filter=True,
+                cb_kwargs={"state": state}, meta=meta,
+            ))
         elif not state.searched and not (state.revisiting and state.results):
             # Nothing known is alive (or nothing was known): search the source afresh.
             state.searched = True
-            yield self.search_request(
-                state, callback=self._on_search, errback=self._on_failure, dont_filter=True,
+            yield self._with_headers(self.search_request(
+                state, callback=self.on_search, errback=self.on_failure, dont_filter=True,
                 cb_kwargs={"state": state},
-            )
+            ))
         else:
-            yield self._finish(state, "ok")
+            yield self.finish(state, "ok")
 
-    def _on_search(self, response, state: TargetState):
+    def on_search(self, response, state: TargetState):
+        """The callback of a search answer: its listings and candidate profiles, then the next step."""
         blocked = block_reason(response)
         if blocked:
-            yield self._finish(state, "blocked", blocked)
+            yield self.finish(state, "blocked", blocked)
             return
         try:
             outcome = self.parse_search(response)
@@ -268,52 +355,67 @@ class RosterSpider(scrapy.Spider):
             self.logger.exception("parsing search %s failed", response.url)
             outcome = SearchOutcome(error=f"search page not recognised ({type(exc).__name__}) at {response.url}")
         if outcome.error:
-            yield self._finish(state, "error", outcome.error)
+            yield self.finish(state, "error", outcome.error)
             return
         for listing in outcome.listings:
             state.results.append(listing["url"])
-            yield self._count_listing(listing)
+            yield self.count_listing(listing)
         fresh = [u for u in dict.fromkeys(outcome.profile_urls) if u not in state.results and u not in state.gone]
         if len(fresh) > MAX_CANDIDATES:
-            self._inc("candidates_capped")
+            self.inc_stat("candidates_capped")
         state.queue = fresh[:MAX_CANDIDATES]
-        yield from self._next(state)
+        yield from self.next_step(state)
+
+    def _listing_url_asked(self, response, default: str | None = None) -> str | None:
+        """The listing URL a profile request asked about: where it was before any redirect, or, when profiles
+        are fetched elsewhere (an API), the known URL a revisit checks (None for a search candidate)."""
+        if self.profiles_at_listing_urls:
+            return response.meta.get("redirect_urls", [default or response.url])[0]
+        return response.meta.get(KNOWN_URL)
 
     def _on_profile(self, response, state: TargetState):
         # A challenge page may come with any status, 404 included: it is a block, never a gone listing.
         blocked = block_reason(response)
         if blocked:
-            yield self._finish(state, "blocked", blocked)
+            yield self.finish(state, "blocked", blocked)
             return
         if response.status in GONE_STATUSES:
-            # Record the URL we asked for (a known URL), not where a redirect may have ended.
-            state.gone.append(response.meta.get("redirect_urls", [response.url])[0])
-            self._inc("gone")
-            yield from self._next(state)
-            return
+            gone = self.listing_gone(response, None)
+            if gone:
+                _add_gone(state, self._listing_url_asked(response))
+                self.inc_stat(gone)
+                yield from self.next_step(state)
+                return
         try:
             listing = self.parse_profile(response)
         except Exception:
             self.logger.exception("parsing profile %s failed", response.url)
             listing = None
         if listing is None:
-            yield self._finish(state, "error", f"profile page not recognised (no name found) at {response.url}")
+            yield self.finish(state, "error", f"profile page not recognised (no name found) at {response.url}")
             return
-        asked = response.meta.get("redirect_urls", [listing["url"]])[0]
-        if asked != listing["url"]:
-            # The profile moved: the old address is no listing any more, or it would count as a duplicate.
-            state.gone.append(asked)
-            self._inc("moved")
+        gone = self.listing_gone(response, listing)
+        if gone:
+            _add_gone(state, self._listing_url_asked(response, listing["url"]), listing["url"])
+            self.inc_stat(gone)
+            yield from self.next_step(state)
+            return
+        asked = self._listing_url_asked(response, listing["url"])
+        if asked and asked != listing["url"]:
+            # The profile moved (a redirect, an API answering under a new id): the old address is no listing
+            # any more, or it would count as a duplicate.
+            _add_gone(state, asked)
+            self.inc_stat("moved")
         if self.fetch_reviews:
             state.listing, state.review_page = listing, 1
-            request = self.reviews_request(
+            request = self._with_headers(self.reviews_request(
                 listing, 1, callback=self._on_reviews, errback=self._on_reviews_failure, dont_filter=True,
                 cb_kwargs={"state": state},
-            )
+            ))
             if request is not None:
                 yield request
                 return
-        yield from self._listing_done(state, listing)
+        yield from self.listing_found(state, listing)
 
     def _on_reviews(self, response, state: TargetState):
         listing = state.listing
@@ -326,8 +428,8 @@ class RosterSpider(scrapy.Spider):
                 self.logger.exception("parsing reviews %s failed", response.url)
         if blocked or not page.recognised:
             # Reviews are a supplement: keep the listing with what we have and count the gap.
-            self._inc("reviews_failed")
-            yield from self._listing_done(state, listing)
+            self.inc_stat("reviews_failed")
+            yield from self.listing_found(state, listing)
             return
         known = {r.get("review_id") for r in listing["reviews"] if r.get("review_id")}
         new = [r for r in page.reviews if not r.get("review_id") or r["review_id"] not in known]
@@ -336,67 +438,84 @@ class RosterSpider(scrapy.Spider):
         cap = self.settings.getint("REVIEW_PAGES_MAX", 3)
         if more and state.review_page < cap:
             state.review_page += 1
-            request = self.reviews_request(
+            request = self._with_headers(self.reviews_request(
                 listing, state.review_page, callback=self._on_reviews, errback=self._on_reviews_failure,
                 dont_filter=True, cb_kwargs={"state": state},
-            )
+            ))
             if request is not None:
                 yield request
                 return
         if more:
-            self._inc("reviews_truncated")
-        yield from self._listing_done(state, listing)
+            self.inc_stat("reviews_truncated")
+        yield from self.listing_found(state, listing)
 
     def _on_reviews_failure(self, failure):
         state = failure.request.cb_kwargs["state"]
-        self._inc("reviews_failed")
-        yield from self._listing_done(state, state.listing)
+        self.inc_stat("reviews_failed")
+        yield from self.listing_found(state, state.listing)
 
-    def _listing_done(self, state: TargetState, listing: dict):
+    def listing_found(self, state: TargetState, listing: dict):
+        """Record ``listing`` as one of the target's results (yielded once), then the next step."""
         state.listing = None
         if listing["url"] not in state.results:
             state.results.append(listing["url"])
-            yield self._count_listing(listing)
-        yield from self._next(state)
+            yield self.count_listing(listing)
+        yield from self.next_step(state)
 
-    def _on_failure(self, failure):
+    def on_failure(self, failure):
+        """The errback of the chain's search and profile requests: the search record of ``failure_status``.
+        A source that can go on after some failures extends it (Yelp's withheld details)."""
         state = failure.request.cb_kwargs["state"]
-        status, reason = failure_status(failure)
-        yield self._finish(state, status, reason)
+        status, reason = self.failure_status(failure)
+        yield self.finish(state, status, reason)
 
-    def _finish(self, state: TargetState, status: str, reason: str = "") -> dict:
+    def finish(self, state: TargetState, status: str, reason: str = "") -> dict:
+        """The search record that ends ``state``'s chain: what was found so far, with ``status``."""
         state.finished = True
         state.queue = []
-        self._inc(f"search_status/{status}")
+        return self.target_record(state.target, status, reason, results=state.results, gone=state.gone,
+                                  query=state.query)
+
+    def target_record(self, target: dict, status: str, reason: str = "", *, results=(), gone=(),
+                      query: str | None = None) -> dict:
+        """A target's search record (with the URLs found ``gone``), counted under ``search_status/STATUS``."""
+        self.inc_stat(f"search_status/{status}")
         record = search_record(
-            source=self.name, npi=state.target["npi"], query=state.query, status=status, reason=reason,
-            results=list(state.results),
+            source=self.name, npi=target["npi"], query=self.search_query(target) if query is None else query,
+            status=status, reason=reason, results=list(results),
         )
-        record["gone"] = list(state.gone)
+        record["gone"] = list(gone)
         return record
 
-    def _count_listing(self, listing: dict) -> dict:
-        self._inc("listings")
-        self._inc("reviews", len(listing.get("reviews") or []))
+    def count_listing(self, listing: dict) -> dict:
+        """``listing``, counted in the stats (listings, reviews, missing quality fields): yield what it returns."""
+        self.inc_stat("listings")
+        self.inc_stat("reviews", len(listing.get("reviews") or []))
         for name in self.quality_fields:
             if not QUALITY_FIELDS[name](listing):
-                self._inc(f"field_missing/{name}")
+                self.inc_stat(f"field_missing/{name}")
         return listing
 
-    def _inc(self, key: str, count: int = 1) -> None:
+    def inc_stat(self, key: str, count: int = 1) -> None:
+        """Add ``count`` to the crawl stat ``repmon/SOURCE/key``."""
         self.crawler.stats.inc_value(f"repmon/{self.name}/{key}", count)
 
     # ----- the safety net -----------------------------------------------------------------------
 
     def _on_idle(self):
-        """A chain that died (a callback crashed, a request was dropped) still gets its search record."""
-        if not self._rescue_scheduled and any(not s.finished for s in self._states.values()):
-            self._rescue_scheduled = True
-            self.crawler.engine.crawl(scrapy.Request("data:,", callback=self._finish_abandoned, dont_filter=True))
-            raise DontCloseSpider
+        """Once no request is left: have ``closing_records`` emitted (once) before the spider closes."""
+        if self._closing is None:
+            self._closing = list(self.closing_records())
+            if self._closing:
+                self.crawler.engine.crawl(scrapy.Request("data:,", callback=self._emit_closing_records,
+                                                         dont_filter=True))
+                raise DontCloseSpider
 
-    def _finish_abandoned(self, response):
-        for state in self._states.values():
-            if not state.finished:
-                self._inc("abandoned")
-                yield self._finish(state, "error", "the crawl of this physician stopped unexpectedly (see the log)")
+    def _emit_closing_records(self, response):
+        yield from self._closing or []
+
+
+def _add_gone(state: TargetState, *urls: str | None) -> None:
+    for url in urls:
+        if url and url not in state.gone:
+            state.gone.append(url)

@@ -38,24 +38,22 @@ robots.txt: Scrapy obeys it for every request, the API's too (ROBOTSTXT_OBEY sta
 source). places.googleapis.com is an API host, not a site for crawlers; should its robots.txt ever disallow these
 paths, the searches show as "disallowed", never as missing listings. The sandbox's robots.txt allows them.
 
-``ApiKeySpider`` (the chain for a keyed official API: no-key records, auth headers on every API request, known
-URLs revisited through the API, API error messages kept) is shared with the Yelp spider.
+The chain of a keyed API (no-key records, the key on every request, known URLs revisited through the API, API
+error messages kept) is ``crawlers.spiders.api.ApiKeySpider``, shared with the Yelp spider.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from urllib.parse import quote, urlsplit
 
 import scrapy
 from scrapy.http import JsonRequest
-from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawlers.blocking import block_reason
 from crawlers.items import address, listing_record, review, search_record
-from crawlers.spiders.base import GONE_STATUSES, RosterSpider, SearchOutcome, TargetState
+from crawlers.spiders.api import ApiKeySpider
+from crawlers.spiders.base import SearchOutcome
+from crawlers.text import collapse, name_words, response_json, response_meta
 
 SOURCE = "google"
 PUBLIC_MAPS = "https://www.google.com/maps/place/"
@@ -75,111 +73,6 @@ PLACE_ID_IN_URL = re.compile(r"(?:place_id[:=]|query_place_id=|/v1/places/)([A-Z
 BLOCKING_HTTP = (401, 403, 429)
 
 
-# ----- the chain of a keyed API (shared with the Yelp spider) ---------------------------------------------------
-
-
-class ApiKeySpider(RosterSpider):
-    """A roster spider for an official API that needs a key of the operator's own.
-
-    Subclasses name the key's setting and environment variable and supply ``auth_headers``, ``api_url_of_known``
-    (the API URL that answers for a known listing URL), ``api_error`` (status and reason of an error answer) and
-    ``is_closed`` (whether a listing's business closed for good).
-    """
-
-    api_label = ""  # "Google Places API"
-    api_key_setting = ""  # "GOOGLE_PLACES_API_KEY"
-    api_key_env = ""  # "REPMON_GOOGLE_API_KEY"
-
-    @property
-    def api_key(self) -> str | None:
-        return str(self.settings.get(self.api_key_setting) or "").strip() or None
-
-    def auth_headers(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def api_url_of_known(self, url: str) -> str | None:
-        raise NotImplementedError
-
-    def api_error(self, response) -> tuple[str, str] | None:
-        raise NotImplementedError
-
-    def is_closed(self, listing: dict) -> bool:
-        return False
-
-    # Every override below keeps the base chain and adds one thing an API needs.
-
-    async def start(self):
-        if not self.api_key:
-            # Not one request, robots.txt included: without a key the API can only refuse.
-            reason = f"no {self.api_label} key configured (set {self.api_key_env})"
-            for target in self.targets:
-                self._inc("search_status/error")
-                record = search_record(source=self.name, npi=target["npi"], query=self.search_query(target),
-                                       status="error", reason=reason)
-                record["gone"] = []
-                yield record
-            return
-        async for request in super().start():
-            yield request
-
-    def start_requests(self):
-        # Known listing URLs are public pages; the API answers for them by id, so revisits go to the API.
-        self._known_by_api_url: dict[str, str] = {}
-        for target in self.targets:
-            asked = []
-            for url in target["known_urls"]:
-                api_url = self.api_url_of_known(url)
-                if api_url:
-                    self._known_by_api_url[api_url] = url
-                    asked.append(api_url)
-                else:
-                    self._inc("known_url_unrecognised")
-            target["known_urls"] = asked
-        yield from super().start_requests()
-
-    def _next(self, state: TargetState):
-        for request in super()._next(state):
-            if isinstance(request, scrapy.Request):
-                for name, value in self.auth_headers().items():
-                    request.headers.setdefault(name, value)
-            yield request
-
-    def _on_profile(self, response, state: TargetState):
-        if block_reason(response):
-            yield from super()._on_profile(response, state)
-            return
-        known = self._known_by_api_url.get(response.meta.get("redirect_urls", [response.url])[0])
-        if response.status in GONE_STATUSES:
-            if not self.api_error(response):
-                # A 404 the API did not say (a wrong base URL, a proxy) must not make listings gone.
-                yield self._finish(state, "error", f"HTTP {response.status} without an API answer at {response.url}")
-                return
-            self._inc("gone")
-            _add_gone(state, known)  # a search candidate that vanished meanwhile has no listing to report
-            yield from self._next(state)
-            return
-        listing = _quietly(self.parse_profile, response)
-        if listing and self.is_closed(listing):
-            self._inc("closed")
-            _add_gone(state, known, listing["url"])
-            yield from self._next(state)
-            return
-        if listing and known and listing["url"] != known:
-            # The API answered for an old id or alias under a new one (Google refreshes place IDs, Yelp renames
-            # aliases): the known URL is no listing any more, as when a page redirects.
-            self._inc("moved")
-            _add_gone(state, known)
-        yield from super()._on_profile(response, state)
-
-    def _on_failure(self, failure):
-        if failure.check(HttpError):
-            answer = self.api_error(failure.value.response)
-            if answer:
-                yield self._finish(failure.request.cb_kwargs["state"], *answer)
-                return
-        yield from super()._on_failure(failure)
-
-
 # ----- the Google spider ----------------------------------------------------------------------------------------
 
 
@@ -195,15 +88,15 @@ class GoogleSpider(ApiKeySpider):
 
     def search_request(self, state, **kwargs) -> scrapy.Request:
         body = {"textQuery": text_query(state.target), "pageSize": PAGE_SIZE, "languageCode": "en", "regionCode": "us"}
-        headers = {**self.auth_headers(), "X-Goog-FieldMask": SEARCH_FIELDS}
+        headers = {**self.request_headers(), "X-Goog-FieldMask": SEARCH_FIELDS}
         meta = {"last_name": state.target.get("last_name")}
         return JsonRequest(f"{self.base_url}/v1/places:searchText", data=body, headers=headers, meta=meta, **kwargs)
 
-    def auth_headers(self) -> dict[str, str]:
-        # Details requests come from the base chain: they get the details field mask here.
+    def request_headers(self) -> dict[str, str]:
+        # On every request of the chain; the search sets its own field mask, so this one is the details'.
         return {"X-Goog-Api-Key": self.api_key or "", "X-Goog-FieldMask": DETAILS_FIELDS}
 
-    def api_url_of_known(self, url: str) -> str | None:
+    def revisit_url(self, url: str) -> str | None:
         match = PLACE_ID_IN_URL.search(url)
         return f"{self.base_url}/v1/places/{match.group(1)}" if match else None
 
@@ -214,7 +107,7 @@ class GoogleSpider(ApiKeySpider):
         return listing.get("business_status") == "CLOSED_PERMANENTLY"
 
     def parse_search(self, response) -> SearchOutcome:
-        return parse_search_answer(response, _meta(response).get("last_name"))
+        return parse_search_answer(response, response_meta(response).get("last_name"))
 
     def parse_profile(self, response) -> dict | None:
         return parse_details_answer(response)
@@ -223,7 +116,7 @@ class GoogleSpider(ApiKeySpider):
         """A saved API answer: Place Details → its listing; Text Search → its places and a search record (the
         same choice as a crawl, without the name test: there is no physician to compare with); an error answer →
         a search record with the API's message."""
-        data = _json(response)
+        data = response_json(response)
         if not isinstance(data, dict):
             return []
         error = error_of(data, getattr(response, "status", 200))
@@ -266,7 +159,7 @@ def listing_url(place_id: str, root: str) -> str:
 
 def api_error(response) -> tuple[str, str] | None:
     """(status, reason) of an API error answer, or None if ``response`` is no error answer."""
-    data = _json(response)
+    data = response_json(response)
     return error_of(data, response.status) if isinstance(data, dict) else None
 
 
@@ -284,7 +177,7 @@ def error_of(data: dict, http_status: int = 200) -> tuple[str, str] | None:
 
 def parse_search_answer(response, last_name: str | None = None) -> SearchOutcome:
     """Text Search: the Place Details URLs of the physician's places; ``{}`` is an ok search without results."""
-    data = _json(response)
+    data = response_json(response)
     if data is None:
         return SearchOutcome(error=f"Google Places answer is not JSON at {response.url}")
     if not isinstance(data, dict) or not _is_search_answer(data):
@@ -304,7 +197,7 @@ def _is_search_answer(data: dict) -> bool:
 def physician_places(places: list, last_name: str | None = None) -> list[dict]:
     """The places that can be a physician's: a doctor's or medical type, open (or only temporarily closed), and
     with every word of ``last_name`` in the name (when a name is given)."""
-    wanted = _words(last_name)
+    wanted = name_words(last_name)
     chosen = []
     for place in places:
         if not isinstance(place, dict) or not place.get("id"):
@@ -313,7 +206,7 @@ def physician_places(places: list, last_name: str | None = None) -> list[dict]:
         name = _display_name(place)
         if not types & DOCTOR_TYPES or place.get("businessStatus") == "CLOSED_PERMANENTLY":
             continue
-        if wanted and not wanted <= _words(name):
+        if wanted and not wanted <= name_words(name):
             continue
         chosen.append(place)
     return chosen
@@ -321,7 +214,7 @@ def physician_places(places: list, last_name: str | None = None) -> list[dict]:
 
 def parse_details_answer(response) -> dict | None:
     """Place Details: the listing, or None when the answer is not a place (no id or no display name)."""
-    data = _json(response)
+    data = response_json(response)
     if not isinstance(data, dict) or "error" in data:
         return None
     return listing_from_place(data, api_root(response.url), ratings_asked=True)
@@ -408,46 +301,10 @@ def _review(item: dict) -> dict | None:
 # ----- small helpers ------------------------------------------------------------------------------------------
 
 
-def _add_gone(state: TargetState, *urls: str | None) -> None:
-    for url in urls:
-        if url and url not in state.gone:
-            state.gone.append(url)
-
-
-def _json(response):
-    try:
-        return json.loads(response.text)
-    except (ValueError, AttributeError):
-        return None
-
-
-def _quietly(parse, response):
-    try:
-        return parse(response)
-    except Exception:
-        return None
-
-
-def _meta(response) -> dict:
-    try:
-        return response.meta
-    except AttributeError:  # a saved page: no request behind it
-        return {}
-
-
 def _display_name(place: dict) -> str | None:
     return _text(place.get("displayName"))
 
 
 def _text(value, key: str = "text") -> str | None:
     """The text of a LocalizedText (``{"text", "languageCode"}``) or a plain string, whitespace collapsed."""
-    if isinstance(value, dict):
-        value = value.get(key)
-    cleaned = " ".join(str(value).split()) if value is not None else ""
-    return cleaned or None
-
-
-def _words(text: str | None) -> set[str]:
-    """Lower-case ASCII words: 'Núñez-Ortiz' → {'nunez', 'ortiz'}."""
-    folded = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
-    return set(re.findall(r"[a-z0-9]+", folded))
+    return collapse(value.get(key) if isinstance(value, dict) else value)

@@ -34,15 +34,15 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin
 
 import scrapy
 from scrapy.http import JsonRequest
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, reviews_record
+from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, reviews_record, search_terms
+from crawlers.text import clean, first_text, integer, iso_date, number, visible_text, without_query
 
 SOURCE = "healthgrades"
 SITE_ROOT = "https://www.healthgrades.com"  # where relative links of a saved page point
@@ -99,20 +99,12 @@ class HealthgradesSpider(RosterSpider):
         return super().parse_saved(response)
 
 
-def search_terms(target: dict) -> tuple[str, str]:
-    what = " ".join(p for p in (target.get("first_name"), target.get("last_name")) if p)
-    city, state = target.get("city"), target.get("state")
-    where = f"{city}, {state}" if city and state else (city or state or "")
-    return what, where
-
-
 def profile_url(url: str) -> str | None:
     """The canonical profile URL (no tab suffix, query or fragment), or None if not a profile URL."""
     match = PROFILE_PATH.match(url)
     if not match:
         return None
-    parts = urlsplit(match.group(1))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return without_query(match.group(1))
 
 
 def pwid_of(url: str) -> str | None:
@@ -129,7 +121,7 @@ def parse_search_page(response) -> SearchOutcome:
     urls = list(dict.fromkeys(u for u in urls if u))
     if hrefs:
         return SearchOutcome(profile_urls=urls)
-    if response.css('[data-qa-target*="no-results"]') or NO_RESULTS_TEXT.search(_visible_text(response)):
+    if response.css('[data-qa-target*="no-results"]') or NO_RESULTS_TEXT.search(visible_text(response)):
         return SearchOutcome()
     # Some versions embed the results as JSON-LD Physicians: use them rather than call the page broken.
     linked = [profile_url(response.urljoin(sd.text(o.get("url")) or "")) for o in
@@ -138,10 +130,6 @@ def parse_search_page(response) -> SearchOutcome:
     if linked:
         return SearchOutcome(profile_urls=linked)
     return SearchOutcome(error=f"search page not recognised (no result cards, no 'no results' notice) at {response.url}")
-
-
-def _visible_text(response) -> str:
-    return " ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
 
 
 # ----- profile ------------------------------------------------------------------------------------
@@ -263,10 +251,10 @@ def view_model_fields(model: dict) -> dict:
     npi = re.sub(r"\D", "", str(model.get("npi") or ""))
     accepting = model.get("acceptsNewPatients")
     return {
-        "name": _clean(model.get("displayFullName")) or _clean((model.get("microdata") or {}).get("name"))
+        "name": clean(model.get("displayFullName")) or clean((model.get("microdata") or {}).get("name"))
         or _composed_name(model),
-        "specialty": _clean(specialty),
-        "practice_name": _clean(practice),
+        "specialty": clean(specialty),
+        "practice_name": clean(practice),
         "addresses": addresses,
         "phones": phones,
         "npi": npi if len(npi) == 10 else None,
@@ -308,16 +296,16 @@ def _view_model_address(raw: dict) -> dict:
         zip_code = found.group(1) if found else None
     street = " ".join(p.strip() for p in (raw.get("address1"), raw.get("address2")) if p and p.strip())
     return address(
-        _clean(street),
-        _clean(location.get("cityName")),
-        _clean(location.get("regionAbbreviation") or region.get("regionAbbreviation")),
-        _clean(str(zip_code)) if zip_code else None,
+        clean(street),
+        clean(location.get("cityName")),
+        clean(location.get("regionAbbreviation") or region.get("regionAbbreviation")),
+        clean(str(zip_code)) if zip_code else None,
     )
 
 
 def _composed_name(model: dict) -> str | None:
     parts = [model.get(k) for k in ("prefix", "firstName", "middleInitialWithPeriod", "lastName", "suffix")]
-    name = _clean(" ".join(p for p in parts if p))
+    name = clean(" ".join(p for p in parts if p))
     if not name or not (model.get("firstName") or model.get("lastName")):
         return None
     return f"{name}, {model['degree']}" if model.get("degree") else name
@@ -326,17 +314,17 @@ def _composed_name(model: dict) -> str | None:
 def _profile_markup(response) -> dict:
     """The profile's fields as the data-qa-target markup shows them (or the 2015 markup, as fallback)."""
     offices = _offices(response)
-    accepting = _clean(" ".join(response.css(f"{qa('accepting-new-patients')} ::text").getall()))
+    accepting = clean(" ".join(response.css(f"{qa('accepting-new-patients')} ::text").getall()))
     return {
-        "name": _first_text(response, qa("ProviderDisplayName")),
-        "specialty": _first_text(response, qa("provider-specialty")) or _legacy_specialty(response),
-        "rating": _number(_first_text(response, qa("rating-score"))),
-        "review_count": _integer(_first_text(response, qa("rating-count"))),
+        "name": first_text(response, qa("ProviderDisplayName")),
+        "specialty": first_text(response, qa("provider-specialty")) or _legacy_specialty(response),
+        "rating": number(first_text(response, qa("rating-score"))),
+        "review_count": integer(first_text(response, qa("rating-count"))),
         "accepting_new_patients": None if not accepting else not re.search(r"\bnot\b", accepting, re.I),
         "addresses": [o["address"] for o in offices if any(o["address"].values())],
         "phones": list(dict.fromkeys(o["phone"] for o in offices if o["phone"])) or _legacy_phones(response),
         "practice_name": next((o["practice_name"] for o in offices if o["practice_name"]), None)
-        or _clean(response.xpath('//a[contains(@href, "/group-directory/")]//text()').get()),
+        or clean(response.xpath('//a[contains(@href, "/group-directory/")]//text()').get()),
         "sponsor_phones": list(dict.fromkeys(o["phone"] for o in offices if o["phone"] and o["sponsored"]))
         or list(dict.fromkeys(SPONSOR_PHONE_2015.findall(response.text))),
     }
@@ -352,18 +340,18 @@ def _offices(response) -> list[dict]:
             '[count(.//*[@data-qa-target="practice-address-street"]) = 1][last()]'
         ) or street.xpath("./..")
         block = block[0]
-        phone = _first_text(block, qa("visit-open-phone"))
+        phone = first_text(block, qa("visit-open-phone"))
         if not phone:
             href = block.css(f"{qa('visit-open-phone')}::attr(href)").get() or ""
             phone = href[4:] if href.startswith("tel:") else None
         offices.append(
             {
-                "practice_name": _first_text(block, qa("office-practice-name")),
+                "practice_name": first_text(block, qa("office-practice-name")),
                 "address": address(
-                    _clean(" ".join(street.css("::text").getall())),
-                    _first_text(block, qa("practice-address-city")),
-                    _first_text(block, qa("practice-address-state")),
-                    _first_text(block, qa("practice-address-postalCode")),
+                    clean(" ".join(street.css("::text").getall())),
+                    first_text(block, qa("practice-address-city")),
+                    first_text(block, qa("practice-address-state")),
+                    first_text(block, qa("practice-address-postalCode")),
                 ),
                 "phone": phone,
                 "sponsored": bool(block.css('[data-qa-target*="sponsor"]')),
@@ -391,37 +379,12 @@ def _legacy_specialty(response) -> str | None:
     # 2015 pages: <h2>Specializes in Internal Medicine &bull; Male</h2>
     heading = " ".join(response.xpath('//h2[contains(., "Specializes in")]//text()').getall())
     match = re.search(r"Specializes in\s+([^•\n]+)", heading)
-    return _clean(match.group(1)) if match else None
+    return clean(match.group(1)) if match else None
 
 
 def _legacy_phones(response) -> list[str]:
     # 2015 pages show the appointment number in span.phoneNumber > span.number (classes were plain then).
-    return list(dict.fromkeys(p for p in (_clean(t) for t in response.css(".phoneNumber .number::text").getall()) if p))
-
-
-def _first_text(selector, css: str) -> str | None:
-    for element in selector.css(css):
-        value = _clean(" ".join(element.css("::text").getall()))
-        if value:
-            return value
-    return None
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    cleaned = " ".join(value.split()).strip(" ,")
-    return cleaned or None
-
-
-def _number(value: str | None) -> float | None:
-    match = re.search(r"\d+(?:\.\d+)?", value or "")
-    return float(match.group()) if match else None
-
-
-def _integer(value: str | None) -> int | None:
-    match = re.search(r"\d[\d,]*", value or "")
-    return int(match.group().replace(",", "")) if match else None
+    return list(dict.fromkeys(p for p in (clean(t) for t in response.css(".phoneNumber .number::text").getall()) if p))
 
 
 # ----- reviews ------------------------------------------------------------------------------------
@@ -485,20 +448,6 @@ def _comment(comment: dict) -> dict:
         author=comment.get("displayName"),
         response=response or None,
     )
-
-
-def iso_date(value: str | None) -> str | None:
-    """'Jan 28, 2017' → '2017-01-28'; an unknown format is kept as the site wrote it."""
-    if not value:
-        return None
-    value = value.strip()
-    for pattern in ("%b %d, %Y", "%B %d, %Y", "%m/%d/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value, pattern).date().isoformat()
-        except ValueError:
-            pass
-    match = re.match(r"\d{4}-\d{2}-\d{2}", value)
-    return match.group() if match else value
 
 
 def _as_int(value) -> int | None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from urllib.parse import urlencode
 
 import scrapy
@@ -32,6 +31,7 @@ import scrapy
 from crawlers.blocking import block_reason
 from crawlers.items import address, listing_record
 from crawlers.spiders.base import RosterSpider, SearchOutcome, TargetState
+from crawlers.text import name_words
 
 SOURCE = "nppes"
 NAME_LIMIT = 200  # the API's largest page
@@ -59,14 +59,14 @@ class NppesSpider(RosterSpider):
     def _on_number_answer(self, response, state: TargetState):
         outcome = None if block_reason(response) else parse_api_response(response)
         if outcome is None or outcome.error or not needs_name_search(state.target, outcome):
-            yield from self._on_search(response, state)  # the base class's ordinary ending
+            yield from self.on_search(response, state)  # the base class's ordinary ending
             return
         for listing in outcome.listings:  # the NPI's own record, under another name: still a candidate
             state.results.append(listing["url"])
-            yield self._count_listing(listing)
+            yield self.count_listing(listing)
         state.query = f"{state.query}, then {name_query(state.target)}"
-        self._inc("name_searches")
-        yield self._name_request(state, 0, errback=self._on_failure)
+        self.inc_stat("name_searches")
+        yield self._name_request(state, 0, errback=self.on_failure)
 
     def _name_request(self, state: TargetState, skip: int, errback) -> scrapy.Request:
         query = name_search_params(state.target, skip)
@@ -76,22 +76,22 @@ class NppesSpider(RosterSpider):
     def _on_name_answer(self, response, state: TargetState, skip: int):
         blocked = block_reason(response)
         if blocked:
-            yield self._finish(state, "blocked", blocked)
+            yield self.finish(state, "blocked", blocked)
             return
         outcome = parse_api_response(response)
         if outcome.error:
-            yield self._finish(state, "error", outcome.error)
+            yield self.finish(state, "error", outcome.error)
             return
         for listing in outcome.listings:
             if listing["url"] not in state.results:
                 state.results.append(listing["url"])
-                yield self._count_listing(listing)
+                yield self.count_listing(listing)
         if len(outcome.listings) >= NAME_LIMIT:
             if skip + NAME_LIMIT <= NAME_SKIP_MAX:
-                yield self._name_request(state, skip + NAME_LIMIT, errback=self._on_failure)
+                yield self._name_request(state, skip + NAME_LIMIT, errback=self.on_failure)
                 return
-            self._inc("name_results_capped")
-        yield from self._next(state)  # searched, nothing queued: the ok search record
+            self.inc_stat("name_results_capped")
+        yield from self.next_step(state)  # searched, nothing queued: the ok search record
 
 
 def name_query(target: dict) -> str:
@@ -118,11 +118,6 @@ def needs_name_search(target: dict, outcome: SearchOutcome) -> bool:
     if not last:
         return False
     return not any(last & name_words(listing["name"].split(",", 1)[0]) for listing in outcome.listings)
-
-
-def name_words(value: str | None) -> set[str]:
-    ascii_text = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().lower()
-    return set(re.findall(r"[a-z0-9]+", ascii_text))
 
 
 def parse_api_response(response) -> SearchOutcome:

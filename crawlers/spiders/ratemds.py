@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin
 
 import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
+from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, search_terms
+from crawlers.text import integer, number, to_five_stars, without_query
 
 SOURCE = "ratemds"
 REVIEWS_PER_PAGE = 10
@@ -69,20 +70,12 @@ class RatemdsSpider(RosterSpider):
         return parse_reviews_response(response)
 
 
-def search_terms(target: dict) -> tuple[str, str]:
-    what = " ".join(p for p in (target.get("first_name"), target.get("last_name")) if p)
-    city, state = target.get("city"), target.get("state")
-    where = f"{city}, {state}" if city and state else (city or state or "")
-    return what, where
-
-
 def profile_url(url: str) -> str | None:
     """The canonical profile URL (no query or fragment), or None if ``url`` is not a profile's."""
     match = PROFILE_PATH.match(url)
     if not match:
         return None
-    parts = urlsplit(match.group(1))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return without_query(match.group(1))
 
 
 def profile_id(url: str) -> str | None:
@@ -136,7 +129,7 @@ def parse_profile_page(response) -> dict | None:
     if not name:
         return None
     rating, count = _rating_of(physician)
-    url = profile_url(response.url) or _canonical_from_page(response, physician, doctor) or _strip_query(response.url)
+    url = profile_url(response.url) or _canonical_from_page(response, physician, doctor) or without_query(response.url)
     specialty = sd.text(physician.get("medicalSpecialty"))
     return listing_record(
         source=SOURCE,
@@ -170,15 +163,6 @@ def _rating_of(physician: dict) -> tuple[float | None, int | None]:
     return to_five_stars(rating, best), count
 
 
-def to_five_stars(value: float | None, best: float | None) -> float | None:
-    """A rating on a ``best``-point scale as stars out of 5 (RateMDs' usual scale is already 5)."""
-    if value is None:
-        return None
-    if best and best != 5:
-        return round(value * 5 / best, 2)
-    return value
-
-
 def _doctor_fields(doctor: dict) -> dict:
     offices = []
     for location in doctor.get("locations") or []:
@@ -198,8 +182,8 @@ def _doctor_fields(doctor: dict) -> dict:
         "name": _text(doctor.get("full_name")),
         "url": _text(doctor.get("url")),
         "specialty": _text(doctor.get("specialty_name")),
-        "rating": to_five_stars(_number(rating.get("average")), _number(rating.get("best"))),
-        "review_count": _integer(rating.get("count")),
+        "rating": to_five_stars(number(rating.get("average")), number(rating.get("best"))),
+        "review_count": integer(rating.get("count")),
         "accepting_new_patients": accepting if isinstance(accepting, bool) else None,
         "practice_name": next((o["practice_name"] for o in offices if o["practice_name"]), None),
         "addresses": [o["address"] for o in offices if any(o["address"].values())],
@@ -228,11 +212,6 @@ def _absolute(response, href) -> str:
     return urljoin(base, str(href or "").strip())
 
 
-def _strip_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
 # ----- reviews ------------------------------------------------------------------------------------
 
 
@@ -249,7 +228,7 @@ def parse_reviews_json(data) -> ReviewsPage:
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
         return ReviewsPage([], recognised=False)
-    return ReviewsPage([_review(r) for r in results if isinstance(r, dict)], total=_integer(data.get("count")))
+    return ReviewsPage([_review(r) for r in results if isinstance(r, dict)], total=integer(data.get("count")))
 
 
 def _review(item: dict) -> dict:
@@ -260,7 +239,7 @@ def _review(item: dict) -> dict:
     return review(
         review_id=_text(item.get("id")),
         date=created[:10] if created and re.match(r"\d{4}-\d{2}-\d{2}", created) else created,
-        rating=_number(item.get("average")),
+        rating=number(item.get("average")),
         text=item.get("comment"),
         author=_text(item.get("author")),
         response=answer or None,
@@ -277,19 +256,3 @@ def _text(value) -> str | None:
     return cleaned or None
 
 
-def _number(value) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    match = re.search(r"\d+(?:\.\d+)?", str(value))
-    return float(match.group()) if match else None
-
-
-def _integer(value) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    match = re.search(r"\d[\d,]*", str(value))
-    return int(match.group().replace(",", "")) if match else None

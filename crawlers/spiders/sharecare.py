@@ -22,14 +22,15 @@ Healthgrades listings share it. ``url`` is the Sharecare profile URL.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin
 
 import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import listing_record, review, search_record
-from crawlers.spiders.base import RosterSpider, SearchOutcome
-from crawlers.spiders.healthgrades import NO_RESULTS_TEXT, iso_date, search_terms
+from crawlers.spiders.base import RosterSpider, SearchOutcome, search_terms
+from crawlers.spiders.healthgrades import NO_RESULTS_TEXT
+from crawlers.text import iso_date, visible_text, without_query
 
 SOURCE = "sharecare"
 SITE_ROOT = "https://providers.sharecare.com"
@@ -78,8 +79,7 @@ def profile_url(url: str) -> str | None:
     match = PROFILE_PATH.match(url)
     if not match:
         return None
-    parts = urlsplit(match.group(1))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return without_query(match.group(1))
 
 
 def _base(response) -> str:
@@ -102,7 +102,7 @@ def parse_search_page(response) -> SearchOutcome:
     if page is not None:
         urls = [profile_url(urljoin(_base(response), sd.text(p.get("url")) or "")) for p in _providers(page)]
         return SearchOutcome(profile_urls=list(dict.fromkeys(u for u in urls if u)))
-    if response.css('[data-qa-target*="no-results"]') or NO_RESULTS_TEXT.search(_visible_text(response)):
+    if response.css('[data-qa-target*="no-results"]') or NO_RESULTS_TEXT.search(visible_text(response)):
         return SearchOutcome()
     return SearchOutcome(error=f"search page not recognised (no SearchResultsPage, no 'no results' notice) at {response.url}")
 
@@ -149,10 +149,6 @@ def result_keys(response, providers: list[dict]) -> list[str | None]:
 
 def _tealium(response) -> str:
     return " ".join(response.css("[data-tealium-data]::attr(data-tealium-data)").getall())
-
-
-def _visible_text(response) -> str:
-    return " ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
 
 
 # ----- profile ------------------------------------------------------------------------------------

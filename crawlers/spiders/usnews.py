@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin
 
 import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, search_record
-from crawlers.spiders.base import RosterSpider, SearchOutcome
-from crawlers.spiders.healthgrades import search_terms
+from crawlers.spiders.base import RosterSpider, SearchOutcome, search_terms
+from crawlers.text import collapse, without_query
 
 SOURCE = "usnews"
 SITE_ROOT = "https://health.usnews.com"
@@ -74,8 +74,7 @@ def profile_url(url: str) -> str | None:
     match = PROFILE_PATH.match(url)
     if not match:
         return None
-    parts = urlsplit(match.group(1))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return without_query(match.group(1))
 
 
 def doctor_id(url: str) -> str | None:
@@ -116,25 +115,20 @@ def match_listing(match, base: str) -> dict | None:
     if not isinstance(match, dict):
         return None
     url = profile_url(urljoin(base, match.get("url") or ""))
-    name = _clean(match.get("full_name")) or _clean(" ".join(
+    name = collapse(match.get("full_name")) or collapse(" ".join(
         str(match.get(k) or "") for k in ("name_prefix", "first_name", "last_name")))
     if not url or not name:
         return None
     place = match.get("location") if isinstance(match.get("location"), dict) else {}
-    entry = address(_clean(place.get("street_address")), _clean(place.get("city")), _clean(place.get("state")),
-                    _clean(place.get("zip_code")))
+    entry = address(collapse(place.get("street_address")), collapse(place.get("city")), collapse(place.get("state")),
+                    collapse(place.get("zip_code")))
     rating = match.get("patient_rating") if isinstance(match.get("patient_rating"), dict) else {}
     npi = re.sub(r"\D", "", str(match.get("npi") or ""))
     return listing_record(
-        source=SOURCE, url=url, source_id=doctor_id(url), name=name, specialty=_clean(match.get("specialty")),
-        addresses=[entry] if any(entry.values()) else [], phones=[p for p in [_clean(match.get("phone"))] if p],
+        source=SOURCE, url=url, source_id=doctor_id(url), name=name, specialty=collapse(match.get("specialty")),
+        addresses=[entry] if any(entry.values()) else [], phones=[p for p in [collapse(match.get("phone"))] if p],
         npi=npi if len(npi) == 10 else None, rating=rating.get("score"), review_count=rating.get("count"),
     )
-
-
-def _clean(value) -> str | None:
-    cleaned = " ".join(str(value).split()) if value is not None else ""
-    return cleaned or None
 
 
 # ----- profile ------------------------------------------------------------------------------------

@@ -37,14 +37,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin
 
 import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
+from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, search_terms
+from crawlers.text import clean, integer, iso_date, number, without_query
 
 SOURCE = "vitals"
 REVIEWS_PER_PAGE = 12
@@ -84,13 +84,6 @@ class VitalsSpider(RosterSpider):
         return parse_reviews_page(response)
 
 
-def search_terms(target: dict) -> tuple[str, str]:
-    what = " ".join(p for p in (target.get("first_name"), target.get("last_name")) if p)
-    city, state = target.get("city"), target.get("state")
-    where = f"{city}, {state}" if city and state else (city or state or "")
-    return what, where
-
-
 def profile_url(url: str) -> str | None:
     """The canonical profile URL (no tab, query or fragment), or None if ``url`` is not a profile's.
 
@@ -99,10 +92,10 @@ def profile_url(url: str) -> str | None:
     """
     match = PROFILE_2025.match(url)
     if match:
-        return _strip_query(match.group(1))
+        return without_query(match.group(1))
     match = PROFILE_LEGACY.match(url)
     if match:
-        return _strip_query(match.group(1)) + ".html"
+        return without_query(match.group(1)) + ".html"
     return None
 
 
@@ -125,11 +118,6 @@ def _absolute(response, href) -> str:
     """``href`` made absolute; on a saved file (a file:// URL) relative to the real site, not the disk."""
     base = response.url if response.url.startswith("http") else "https://www.vitals.com/"
     return urljoin(base, str(href or "").strip())
-
-
-def _strip_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 # ----- embedded state ------------------------------------------------------------------------------
@@ -211,7 +199,7 @@ def parse_profile_page(response) -> dict | None:
     fields = _merged(state or {}, schema_org or {})
     if not fields.get("name"):
         return None
-    url = (profile_url(response.url) or _canonical_from_page(response, fields.get("url")) or _strip_query(response.url))
+    url = (profile_url(response.url) or _canonical_from_page(response, fields.get("url")) or without_query(response.url))
     page = parse_reviews_page(response)
     return listing_record(
         source=SOURCE,
@@ -268,8 +256,8 @@ def _from_next_data(response) -> dict | None:
         "source_id": _text(provider.get("id")),
         "npi": _npi(provider.get("npi")),
         "specialty": _text(specialty.get("name") if isinstance(specialty, dict) else specialty),
-        "rating": _number(rating.get("average") if isinstance(rating, dict) else rating),
-        "review_count": _integer(provider.get("reviewCount")),
+        "rating": number(rating.get("average") if isinstance(rating, dict) else rating),
+        "review_count": integer(provider.get("reviewCount")),
         "accepting_new_patients": _bool(provider.get("acceptingNewPatients")),
         **_offices_fields(offices),
     }
@@ -307,8 +295,8 @@ def _from_initial_state(response) -> dict | None:
         "source_id": _text(provider.get("provider_id") or provider.get("id")),
         "npi": _npi(provider.get("npi")),
         "specialty": _text(specialty.get("name") if isinstance(specialty, dict) else specialty),
-        "rating": _number(provider.get("rating_score")),
-        "review_count": _integer(provider.get("number_of_ratings")),
+        "rating": number(provider.get("rating_score")),
+        "review_count": integer(provider.get("number_of_ratings")),
         "accepting_new_patients": _bool(provider.get("acceptsnewpatients")),
         **_offices_fields(offices),
     }
@@ -358,21 +346,21 @@ def _markup_2015(response) -> dict:
     header = response.css(".mobile-header-content h1, .info-header h1")
     name = None
     if header:
-        degree = _clean(" ".join(header[0].css(".degree ::text").getall()))
-        words = _clean(" ".join(header[0].xpath(".//text()[not(ancestor::*[contains(@class, 'degree')])]").getall()))
+        degree = clean(" ".join(header[0].css(".degree ::text").getall()))
+        words = clean(" ".join(header[0].xpath(".//text()[not(ancestor::*[contains(@class, 'degree')])]").getall()))
         name = f"{words}, {degree}" if words and degree else words
-    details = _clean(" ".join(response.css(".provider-details ::text").getall())) or ""
-    specialty = _clean((response.css(".provider-details strong::text").get() or "").split(",")[0])
-    total_ratings = _integer(_clean(response.css("#overall_total_ratings h3::text").get()))
+    details = clean(" ".join(response.css(".provider-details ::text").getall())) or ""
+    specialty = clean((response.css(".provider-details strong::text").get() or "").split(",")[0])
+    total_ratings = integer(clean(response.css("#overall_total_ratings h3::text").get()))
     return {
         "name": name,
         "specialty": specialty,
-        "rating": _number(response.css(".rating-overview .overview-number::text").get()
+        "rating": number(response.css(".rating-overview .overview-number::text").get()
                           or response.css("#overall_rating span::text").get()),
         "review_count": total_ratings if total_ratings is not None else _data_layer_count(response),
         "accepting_new_patients": (False if re.search(r"not accepting new patients", details, re.I)
                                    else True if re.search(r"accepting new patients", details, re.I) else None),
-        "phones": [p for p in (_clean(t) for t in response.css('a[href^="tel:"]::text').getall()) if p],
+        "phones": [p for p in (clean(t) for t in response.css('a[href^="tel:"]::text').getall()) if p],
     }
 
 
@@ -404,13 +392,13 @@ def parse_reviews_page(response) -> ReviewsPage:
     block = _page_props(response).get("reviews")
     if isinstance(block, dict) and isinstance(block.get("items"), list):
         return ReviewsPage([_review_2025(r) for r in block["items"] if isinstance(r, dict)],
-                           total=_integer(block.get("total")))
+                           total=integer(block.get("total")))
     provider = _find_dict(initial_state(response), "recent_reviews")
     if provider is not None and isinstance(provider["recent_reviews"], list):
         return ReviewsPage([_review_2020(r) for r in provider["recent_reviews"] if isinstance(r, dict)])
     pane = response.css("#reviewspane")
     if pane:
-        total = _integer(_clean(response.css("#overall_total_reviews h3::text").get()))
+        total = integer(clean(response.css("#overall_total_reviews h3::text").get()))
         return ReviewsPage([_review_2015(r) for r in pane.css(".review[data-review-id]")], total=total)
     return ReviewsPage([], recognised=False)
 
@@ -425,7 +413,7 @@ def _review_2025(item: dict) -> dict:
     return review(
         review_id=_text(item.get("id")),
         date=iso_date(_text(item.get("date"))),
-        rating=_number(item.get("rating")),
+        rating=number(item.get("rating")),
         text=item.get("text"),
         author=_text(author),
         response=response or None,
@@ -436,7 +424,7 @@ def _review_2020(item: dict) -> dict:
     return review(
         review_id=_text(item.get("review_id") or item.get("id")),
         date=iso_date(_text(item.get("created_date") or item.get("date"))),
-        rating=_number(item.get("rating")),
+        rating=number(item.get("rating")),
         text=item.get("comment") or item.get("text"),
         author=_text(item.get("reviewer") or item.get("author")),
         response=item.get("response") or None,
@@ -446,30 +434,14 @@ def _review_2020(item: dict) -> dict:
 def _review_2015(block) -> dict:
     stars = block.css(".rating ul.score li.current::attr(class)").get() or ""
     word = next((w for w in stars.split() if w in WORD_NUMBERS), None)
-    date = block.css(".dtreviewed .value-title::attr(title)").get() or _clean(block.css(".dtreviewed::text").get())
+    date = block.css(".dtreviewed .value-title::attr(title)").get() or clean(block.css(".dtreviewed::text").get())
     return review(
         review_id=block.attrib.get("data-review-id"),
         date=iso_date(date),
         rating=float(WORD_NUMBERS[word]) if word else None,
-        text=_clean(" ".join(block.css("p.description ::text").getall())),
-        author=_clean(block.css(".reviewer ::text").get()),
+        text=clean(" ".join(block.css("p.description ::text").getall())),
+        author=clean(block.css(".reviewer ::text").get()),
     )
-
-
-def iso_date(value: str | None) -> str | None:
-    """'2026-10-01T12:00:00Z' / 'Jun 11th, 2013' / '06/11/2013' → ISO date; unknown formats kept."""
-    if not value:
-        return None
-    value = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", value.strip())
-    match = re.match(r"\d{4}-\d{2}-\d{2}", value)
-    if match:
-        return match.group()
-    for pattern in ("%b %d, %Y", "%B %d, %Y", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(value, pattern).date().isoformat()
-        except ValueError:
-            pass
-    return value
 
 
 # ----- small helpers ------------------------------------------------------------------------------
@@ -478,32 +450,7 @@ def iso_date(value: str | None) -> str | None:
 def _text(value) -> str | None:
     if value is None or isinstance(value, (dict, list)):
         return None
-    return _clean(str(value))
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    cleaned = " ".join(value.split()).strip(" ,")
-    return cleaned or None
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    match = re.search(r"\d+(?:\.\d+)?", str(value or ""))
-    return float(match.group()) if match else None
-
-
-def _integer(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    match = re.search(r"\d[\d,]*", str(value or ""))
-    return int(match.group().replace(",", "")) if match else None
+    return clean(str(value))
 
 
 def _bool(value) -> bool | None:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import scrapy
@@ -40,6 +39,7 @@ import scrapy
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
 from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, reviews_record
+from crawlers.text import clean, first_text, integer, iso_date, number, visible_text
 
 SOURCE = "webmd"
 UUID = r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}"
@@ -191,14 +191,10 @@ def parse_search_page(response) -> SearchOutcome:
     urls = list(dict.fromkeys(u for u in (profile_url(urljoin(base, h)) for h in hrefs) if u))
     if urls:
         return SearchOutcome(profile_urls=urls)
-    if response.css(".no-results") or NO_RESULTS_TEXT.search(_visible_text(response)):
+    if response.css(".no-results") or NO_RESULTS_TEXT.search(visible_text(response)):
         return SearchOutcome()
     return SearchOutcome(error=f"search page not recognised (no mapboxlocations, no result cards, no 'no results' "
                                f"notice) at {response.url}")
-
-
-def _visible_text(response) -> str:
-    return " ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
 
 
 # ----- profile ------------------------------------------------------------------------------------
@@ -207,7 +203,7 @@ def _visible_text(response) -> str:
 def parse_profile_page(response) -> dict | None:
     """The listing on a profile page (any tab), or None when no physician name can be found on it."""
     physician = sd.first_object(sd.structured_objects(response), *sd.PHYSICIAN_TYPES) or {}
-    name = sd.text(physician.get("name")) or _first_text(response, "h1.provider-full-name")
+    name = sd.text(physician.get("name")) or first_text(response, "h1.provider-full-name")
     if not name:
         return None
     url = profile_url(canonical_url(response) or "") or profile_url(response.url) or response.url
@@ -222,7 +218,7 @@ def parse_profile_page(response) -> dict | None:
         url=url,
         source_id=provider_id(url),
         name=name,
-        specialty=specialty or _first_text(response, "span.prov-specialty-name"),
+        specialty=specialty or first_text(response, "span.prov-specialty-name"),
         practice_name=next((o["practice_name"] for o in offices if o["practice_name"]), None),
         addresses=sd.postal_addresses(physician) or [o["address"] for o in offices if any(o["address"].values())],
         phones=sd.telephones(physician) or list(dict.fromkeys(o["phone"] for o in offices if o["phone"])),
@@ -244,17 +240,17 @@ def _offices(response) -> list[dict]:
                 '[not(self::body) and not(self::html)][last()]'
             ) or city.xpath("./..")
         block = block[0]
-        phone = _first_text(block, ".loc-co-tpphn")
+        phone = first_text(block, ".loc-co-tpphn")
         if not phone:
             href = block.css(".loc-co-tpphn::attr(href)").get() or ""
             phone = href[4:] if href.startswith("tel:") else None
         offices.append({
-            "practice_name": _first_text(block, ".prov-location-name"),
+            "practice_name": first_text(block, ".prov-location-name"),
             "address": address(
-                _first_text(block, ".location-street"),
-                _clean(" ".join(city.css("::text").getall())),
-                _first_text(block, ".location-state"),
-                _first_text(block, ".location-zipcode"),
+                first_text(block, ".location-street"),
+                clean(" ".join(city.css("::text").getall())),
+                first_text(block, ".location-state"),
+                first_text(block, ".location-zipcode"),
             ),
             "phone": phone,
         })
@@ -266,47 +262,22 @@ def _rating_summary(response) -> tuple[float | None, int | None]:
     summary = response.css(".overall-rating")
     if not summary:
         return None, None
-    return _number(_first_text(summary[0], ".avg-rating")), _integer(_first_text(summary[0], ".ratings-count"))
+    return number(first_text(summary[0], ".avg-rating")), integer(first_text(summary[0], ".ratings-count"))
 
 
 def _npi(response) -> str | None:
     value = re.sub(r"\D", "", " ".join(response.css(".prov-npi ::text").getall()))
     if len(value) == 10:
         return value
-    match = NPI_TEXT.search(_visible_text(response))
+    match = NPI_TEXT.search(visible_text(response))
     return match.group(1) if match else None
 
 
 def _accepting(response) -> bool | None:
-    text = _clean(" ".join(response.css(".accepting-new-patients ::text").getall()))
+    text = clean(" ".join(response.css(".accepting-new-patients ::text").getall()))
     if not text:
         return None
     return not re.search(r"\bnot\b", text, re.I)
-
-
-def _first_text(selector, css: str) -> str | None:
-    for element in selector.css(css):
-        value = _clean(" ".join(element.css("::text").getall()))
-        if value:
-            return value
-    return None
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    cleaned = " ".join(value.split()).strip(" ,")
-    return cleaned or None
-
-
-def _number(value: str | None) -> float | None:
-    match = re.search(r"\d+(?:\.\d+)?", value or "")
-    return float(match.group()) if match else None
-
-
-def _integer(value: str | None) -> int | None:
-    match = re.search(r"\d[\d,]*", value or "")
-    return int(match.group().replace(",", "")) if match else None
 
 
 # ----- reviews ------------------------------------------------------------------------------------
@@ -322,22 +293,12 @@ def parse_reviews_page(response) -> ReviewsPage:
         stars = card.css(".review-stars::attr(data-rating)").get()
         reviews.append(review(
             review_id=(card.attrib.get("data-review-id") or "").strip() or None,
-            date=iso_date(_first_text(card, ".review-date")),
-            rating=_number(stars),
-            text=_clean(" ".join(card.css(".review-text ::text").getall())),
-            author=_first_text(card, ".review-author"),
-            response=_clean(" ".join(card.css(".provider-response .response-text ::text").getall())),
+            date=iso_date(first_text(card, ".review-date")),
+            rating=number(stars),
+            text=clean(" ".join(card.css(".review-text ::text").getall())),
+            author=first_text(card, ".review-author"),
+            response=clean(" ".join(card.css(".provider-response .response-text ::text").getall())),
         ))
-    return ReviewsPage(reviews, total=_integer(_first_text(response, ".reviews-total-count")))
+    return ReviewsPage(reviews, total=integer(first_text(response, ".reviews-total-count")))
 
 
-def iso_date(value: str | None) -> str | None:
-    """'11/03/2026' → '2026-11-03'; an unknown format is kept as the site wrote it."""
-    if not value:
-        return None
-    for pattern in ("%m/%d/%Y", "%b %d, %Y", "%B %d, %Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value.strip(), pattern).date().isoformat()
-        except ValueError:
-            pass
-    return value

@@ -37,19 +37,18 @@ counted in the stats, ``listings_unmatched``).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
-from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 from crawlers import structured as sd
-from crawlers.blocking import block_reason, failure_status
-from crawlers.items import listing_record, review, search_record
+from crawlers.blocking import block_reason
+from crawlers.items import listing_record, review
 from crawlers.spiders.base import GONE_STATUSES, RosterSpider
+from crawlers.text import name_words, to_five_stars, without_query, words
 
 SOURCE = "website"
 DEFAULT_MAX_PAGES = 5000
@@ -97,7 +96,6 @@ class WebsiteSpider(RosterSpider):
         self._requested: set[str] = set()
         self._sitemaps = 0
         self._link_mode = False
-        self._done = False
         self._known = {_page_key(u) for t in self.targets for u in t["known_urls"]}
 
     # ----- settings -----------------------------------------------------------------------------
@@ -153,9 +151,12 @@ class WebsiteSpider(RosterSpider):
             self._crawl.start_failure = ("error", "no start URL for the health system's site: set WEBSITE_START_URL "
                                                   "(env REPMON_WEBSITE_URL) to its sitemap.xml or find-a-doctor page")
             return
-        if self.settings.getbool("ROBOTSTXT_OBEY"):
-            await self._read_robots_txt_first()
-        yield scrapy.Request(start_url, callback=self._on_start, errback=self._on_start_failure, dont_filter=True)
+        async for request in super().start():  # robots.txt first, then start_requests
+            yield request
+
+    def start_requests(self):
+        """Not a chain per target: the start URL, and every target's known URLs."""
+        yield scrapy.Request(self.start_url, callback=self._on_start, errback=self._on_start_failure, dont_filter=True)
         for target in self.targets:
             for url in target["known_urls"]:
                 request = self._page_request(url, known=True)
@@ -179,7 +180,7 @@ class WebsiteSpider(RosterSpider):
             crawl.start_failure = ("error", f"the start URL is neither a sitemap nor an HTML page: {response.url}")
 
     def _on_start_failure(self, failure):
-        self._crawl.start_failure = failure_status(failure)
+        self._crawl.start_failure = self.failure_status(failure)
 
     def _on_sitemap(self, response):
         blocked = block_reason(response)
@@ -191,16 +192,16 @@ class WebsiteSpider(RosterSpider):
         yield from self._follow_sitemap(response, sitemap)
 
     def _on_sitemap_failure(self, failure):
-        self._crawl.failures[failure.request.url] = failure_status(failure)
+        self._crawl.failures[failure.request.url] = self.failure_status(failure)
 
     def _follow_sitemap(self, response, sitemap: tuple[str, list[str]]):
         kind, urls = sitemap
-        self._inc("sitemaps")
+        self.inc_stat("sitemaps")
         if kind == "sitemapindex":
             for url in urls:
                 if self._sitemaps >= MAX_SITEMAPS:
                     self._crawl.capped = True
-                    self._inc("sitemaps_capped")
+                    self.inc_stat("sitemaps_capped")
                     break
                 self._sitemaps += 1
                 yield scrapy.Request(url, callback=self._on_sitemap, errback=self._on_sitemap_failure, dont_filter=True)
@@ -208,7 +209,7 @@ class WebsiteSpider(RosterSpider):
         pattern = self.settings.get("WEBSITE_URL_PATTERN")
         for url in urls:
             if not same_site(url, self.start_url):
-                self._inc("sitemap_urls_off_site")
+                self.inc_stat("sitemap_urls_off_site")
                 continue
             if pattern and not re.search(pattern, url):
                 continue
@@ -226,7 +227,7 @@ class WebsiteSpider(RosterSpider):
                     self.logger.warning("WEBSITE_MAX_PAGES reached: %s pages; the rest of the site is not read",
                                         len(self._requested))
                 self._crawl.capped = True
-                self._inc("pages_capped")
+                self.inc_stat("pages_capped")
                 return None
         self._requested.add(key)
         return scrapy.Request(key, callback=self._on_page, errback=self._on_page_failure, dont_filter=True,
@@ -241,17 +242,17 @@ class WebsiteSpider(RosterSpider):
             return
         if response.status in GONE_STATUSES:
             crawl.gone.add(asked)
-            self._inc("pages_gone")
+            self.inc_stat("pages_gone")
             return
         crawl.pages_read += 1
-        self._inc("pages")
+        self.inc_stat("pages")
         try:
             found = parse_physician_page(response)
         except Exception:  # a parser crash on one page is that page unrecognised, not the crawl's end
             self.logger.exception("parsing %s failed", response.url)
             found = []
         if found:
-            self._inc("physician_pages")
+            self.inc_stat("physician_pages")
         else:
             crawl.unrecognised.add(asked)
         for page_listing in found:
@@ -274,24 +275,19 @@ class WebsiteSpider(RosterSpider):
 
     def _on_page_failure(self, failure):
         url = _page_key(failure.request.url)
-        status, reason = failure_status(failure)
+        status, reason = self.failure_status(failure)
         if status == "disallowed" and url not in self._known:
             # A page robots.txt keeps us from is the site's choice, not a gap in what we could read.
-            self._inc("pages_disallowed")
+            self.inc_stat("pages_disallowed")
             return
         self._crawl.failures[url] = (status, reason)
-        self._inc("pages_failed")
+        self.inc_stat("pages_failed")
 
     # ----- the end: one search record per target --------------------------------------------------
 
-    def _on_idle(self):
-        if not self._done and not self._rescue_scheduled:
-            self._rescue_scheduled = True
-            self.crawler.engine.crawl(scrapy.Request("data:,", callback=self._finish_all, dont_filter=True))
-            raise DontCloseSpider
-
-    def _finish_all(self, response):
-        self._done = True
+    def closing_records(self):
+        """Every search record comes at the end, once every page is read: the listings some target's results
+        name, then one search record per target."""
         crawl = self._crawl or SiteCrawl(start_url="", start_failure=("error", "the crawl did not start"))
         outcomes = [target_outcome(target, crawl) for target in self.targets]
         emitted: set[str] = set()
@@ -299,14 +295,11 @@ class WebsiteSpider(RosterSpider):
             for url in outcome["results"]:
                 if url not in emitted and url in crawl.listings:
                     emitted.add(url)
-                    yield self._count_listing(crawl.listings[url].listing)
-        self._inc("listings_unmatched", len(set(crawl.listings) - emitted))
+                    yield self.count_listing(crawl.listings[url].listing)
+        self.inc_stat("listings_unmatched", len(set(crawl.listings) - emitted))
         for target, outcome in zip(self.targets, outcomes):
-            self._inc(f"search_status/{outcome['status']}")
-            record = search_record(source=SOURCE, npi=target["npi"], query=self.search_query(target),
-                                   status=outcome["status"], reason=outcome["reason"], results=outcome["results"])
-            record["gone"] = outcome["gone"]
-            yield record
+            yield self.target_record(target, outcome["status"], outcome["reason"], results=outcome["results"],
+                                     gone=outcome["gone"])
 
 
 # ----- deciding each target's search record (pure) ---------------------------------------------------
@@ -372,19 +365,9 @@ def listing_matches(target: dict, page: PageListing) -> bool:
     return first | last <= name_words(CREDENTIALS_AFTER_COMMA.sub("", page.listing.get("name") or ""))
 
 
-def name_words(value: str | None) -> set[str]:
-    """'José García-López' -> {'jose', 'garcia', 'lopez'}: accents, case and punctuation dropped."""
-    return set(_words(value))
-
-
-def _words(value: str | None) -> list[str]:
-    ascii_text = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().lower()
-    return re.findall(r"[a-z0-9]+", ascii_text)
-
-
 def _name_slug(name: str | None) -> str:
     """'Jonah L. Whitfield, MD' -> 'jonah-l-whitfield': a practice page's physician without a page of their own."""
-    return "-".join(_words(CREDENTIALS_AFTER_COMMA.sub("", name or "")))
+    return "-".join(words(CREDENTIALS_AFTER_COMMA.sub("", name or "")))
 
 
 def merge(first: PageListing, second: PageListing) -> PageListing:
@@ -445,11 +428,6 @@ def _page_key(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
-def _canonical(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
 # ----- physician pages (pure) -------------------------------------------------------------------------
 
 
@@ -481,7 +459,7 @@ def parse_physician_page(response) -> list[PageListing]:
         if own:
             url = page_url
         elif urls[index]:
-            url = _canonical(urls[index])
+            url = without_query(urls[index])
         else:
             url = f"{page_url}#{_name_slug(sd.text(physician.get('name'))) or index}"
         page_listing = physician_listing(physician, url, listed_by.get(id(physician)), own=own)
@@ -494,12 +472,12 @@ def parse_physician_page(response) -> list[PageListing]:
 def page_url_of(response, physicians: list[dict]) -> str:
     """The page's canonical URL: the address it was fetched from; for a saved file, what the page says."""
     if response.url.startswith(("http://", "https://")):
-        return _canonical(response.url)
+        return without_query(response.url)
     declared = (response.css('link[rel="canonical"]::attr(href)').get()
                 or response.css('meta[property="og:url"]::attr(content)').get())
     if not declared and len(physicians) == 1:
         declared = sd.text(physicians[0].get("url"))
-    return _canonical(_absolute(response, declared) or response.url)
+    return without_query(_absolute(response, declared) or response.url)
 
 
 def physician_listing(physician: dict, url: str, practice: dict | None = None, *,
@@ -565,9 +543,7 @@ def _rating(obj: dict) -> tuple[float | None, int | None]:
     block = obj.get("aggregateRating")
     block = block[0] if isinstance(block, list) and block else block
     best = sd.number(block.get("bestRating")) if isinstance(block, dict) else None
-    if rating is not None and best and best != 5:
-        rating = round(rating * 5 / best, 2)  # the listing format is five stars
-    return rating, count
+    return to_five_stars(rating, best), count  # the listing format is five stars
 
 
 def _review(value) -> dict | None:
@@ -576,10 +552,8 @@ def _review(value) -> dict | None:
     body = sd.text(value.get("reviewBody")) or sd.text(value.get("description"))
     stars = value.get("reviewRating")
     stars = stars[0] if isinstance(stars, list) and stars else stars
-    rating = sd.number(stars.get("ratingValue")) if isinstance(stars, dict) else None
     best = sd.number(stars.get("bestRating")) if isinstance(stars, dict) else None
-    if rating is not None and best and best != 5:
-        rating = round(rating * 5 / best, 2)
+    rating = to_five_stars(sd.number(stars.get("ratingValue")), best) if isinstance(stars, dict) else None
     if body is None and rating is None:
         return None
     date = sd.text(value.get("datePublished"))
@@ -609,4 +583,4 @@ def _absolute(response, url: str | None) -> str | None:
 
 
 def _same_page(a: str, b: str) -> bool:
-    return _canonical(a).rstrip("/") == _canonical(b).rstrip("/")
+    return without_query(a).rstrip("/") == without_query(b).rstrip("/")

@@ -46,17 +46,16 @@ robots.txt is obeyed for the API like for any site; the sandbox's allows these p
 from __future__ import annotations
 
 import html
-import json
 import re
-import unicodedata
 from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 
 import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review, search_record
-from crawlers.spiders.base import ReviewsPage, SearchOutcome, reviews_record
-from crawlers.spiders.google import ApiKeySpider
+from crawlers.spiders.api import ApiKeySpider
+from crawlers.spiders.base import KNOWN_URL, ReviewsPage, SearchOutcome, reviews_record
+from crawlers.text import collapse, name_words, quietly, response_json, response_meta
 
 SOURCE = "yelp"
 PUBLIC_SITE = "https://www.yelp.com"
@@ -89,19 +88,19 @@ class YelpSpider(ApiKeySpider):
     def search_request(self, state, **kwargs) -> scrapy.Request:
         term, location = search_terms(state.target)
         query = urlencode({"term": term, "location": location, "categories": CATEGORY, "limit": SEARCH_LIMIT})
-        return scrapy.Request(f"{self.base_url}/v3/businesses/search?{query}", headers=self.auth_headers(),
+        return scrapy.Request(f"{self.base_url}/v3/businesses/search?{query}", headers=self.request_headers(),
                               meta={"last_name": state.target.get("last_name")}, **kwargs)
 
     def reviews_request(self, listing: dict, page: int, **kwargs) -> scrapy.Request | None:
         if page > 1 or not listing.get("source_id") or listing.get("review_count") == 0:
             return None  # three excerpts is all the API gives; nobody reviewed: nothing to ask
         url = f"{self.base_url}/v3/businesses/{quote(listing['source_id'], safe='')}/reviews"
-        return scrapy.Request(url, headers=self.auth_headers(), **kwargs)
+        return scrapy.Request(url, headers=self.request_headers(), **kwargs)
 
-    def auth_headers(self) -> dict[str, str]:
+    def request_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key or ''}", "Accept": "application/json"}
 
-    def api_url_of_known(self, url: str) -> str | None:
+    def revisit_url(self, url: str) -> str | None:
         alias = alias_of(url)
         return f"{self.base_url}/v3/businesses/{quote(alias, safe='')}" if alias else None
 
@@ -112,12 +111,12 @@ class YelpSpider(ApiKeySpider):
         return bool(listing.get("is_closed"))
 
     def parse_search(self, response) -> SearchOutcome:
-        last_name = _meta(response).get("last_name")
+        last_name = response_meta(response).get("last_name")
         outcome = parse_search_answer(response, last_name)
         if not outcome.error:
             # Kept in case Yelp withholds a candidate's details: the search answer has the same fields.
             found = self.__dict__.setdefault("_from_search", {})
-            for url, business in search_candidates(_json(response), api_root(response.url), last_name):
+            for url, business in search_candidates(response_json(response), api_root(response.url), last_name):
                 found[url] = listing_from_business(business)
         return outcome
 
@@ -126,20 +125,24 @@ class YelpSpider(ApiKeySpider):
             return parse_business_answer(response)  # an API answer that is not JSON is no listing
         return parse_biz_page(response)
 
-    def _on_failure(self, failure):
+    def on_failure(self, failure):
+        # Details withheld for one business are no refusal: a candidate's listing is the search answer's business
+        # (without reviews); a known business withheld is searched afresh.
+        request = failure.request
         response = getattr(failure.value, "response", None)
-        unavailable = response is not None and failure.request.callback == self._on_profile and \
-            ((_json(response) or {}).get("error") or {}).get("code") == UNAVAILABLE
-        if not unavailable:
-            yield from super()._on_failure(failure)
+        candidates = self.__dict__.get("_from_search", {})
+        details = request.url in candidates or KNOWN_URL in request.meta
+        if not (details and response is not None and
+                ((response_json(response) or {}).get("error") or {}).get("code") == UNAVAILABLE):
+            yield from super().on_failure(failure)
             return
-        state = failure.request.cb_kwargs["state"]
-        self._inc("details_unavailable")
-        listing = getattr(self, "_from_search", {}).get(failure.request.url)
+        state = request.cb_kwargs["state"]
+        self.inc_stat("details_unavailable")
+        listing = candidates.get(request.url)
         if listing:
-            yield from self._listing_done(state, dict(listing, reviews=[]))
-        else:  # a known business without details: look for it afresh
-            yield from self._next(state)
+            yield from self.listing_found(state, dict(listing, reviews=[]))
+        else:
+            yield from self.next_step(state)
 
     def parse_reviews(self, response) -> ReviewsPage:
         return parse_reviews_answer(response)
@@ -149,9 +152,9 @@ class YelpSpider(ApiKeySpider):
         businesses (the crawl's choice, without the name test: there is no physician to compare with) and a search
         record; reviews → a reviews record; an error answer → a search record with Yelp's code and description."""
         if not _looks_like_json(response):
-            listing = _quietly(parse_biz_page, response)
+            listing = quietly(parse_biz_page, response)
             return [listing] if listing else []
-        data = _json(response)
+        data = response_json(response)
         if not isinstance(data, dict):
             return []
         error = error_of(data, getattr(response, "status", 200))
@@ -191,7 +194,7 @@ def biz_url(url: str) -> str:
 
 
 def api_error(response) -> tuple[str, str] | None:
-    data = _json(response)
+    data = response_json(response)
     return error_of(data, response.status) if isinstance(data, dict) else None
 
 
@@ -209,7 +212,7 @@ def error_of(data: dict, http_status: int = 200) -> tuple[str, str] | None:
 
 def parse_search_answer(response, last_name: str | None = None) -> SearchOutcome:
     """Business search: the details URLs of the physician's businesses; no businesses is an ok empty search."""
-    data = _json(response)
+    data = response_json(response)
     if data is None:
         return SearchOutcome(error=f"Yelp answer is not JSON at {response.url}")
     if not isinstance(data, dict) or not isinstance(data.get("businesses"), list):
@@ -233,13 +236,13 @@ def api_root(url: str) -> str:
 
 def physician_businesses(businesses: list, last_name: str | None = None) -> list[dict]:
     """Open businesses with every word of ``last_name`` in their name (when a name is given)."""
-    wanted = _words(last_name)
+    wanted = name_words(last_name)
     return [b for b in businesses if isinstance(b, dict) and b.get("id") and not b.get("is_closed")
-            and (not wanted or wanted <= _words(b.get("name")))]
+            and (not wanted or wanted <= name_words(b.get("name")))]
 
 
 def parse_business_answer(response) -> dict | None:
-    data = _json(response)
+    data = response_json(response)
     if not isinstance(data, dict) or "error" in data:
         return None
     return listing_from_business(data)
@@ -247,16 +250,16 @@ def parse_business_answer(response) -> dict | None:
 
 def listing_from_business(business: dict) -> dict | None:
     """The listing of a business object (search result or details), or None without id and name."""
-    name = _clean(business.get("name"))
+    name = collapse(business.get("name"))
     if not business.get("id") or not name:
         return None
     alias = business.get("alias")
     url = biz_url(business["url"]) if business.get("url") else f"{PUBLIC_SITE}/biz/{quote(alias or business['id'])}"
     location = business.get("location") or {}
-    street = ", ".join(p for p in (_clean(location.get(k)) for k in ("address1", "address2", "address3")) if p)
-    place = address(street or None, _clean(location.get("city")), _clean(location.get("state")),
-                    _clean(location.get("zip_code")))
-    phone = _clean(business.get("display_phone")) or _clean(business.get("phone"))
+    street = ", ".join(p for p in (collapse(location.get(k)) for k in ("address1", "address2", "address3")) if p)
+    place = address(street or None, collapse(location.get("city")), collapse(location.get("state")),
+                    collapse(location.get("zip_code")))
+    phone = collapse(business.get("display_phone")) or collapse(business.get("phone"))
     count = business.get("review_count")
     rating = business.get("rating")
     categories = [c for c in business.get("categories") or [] if isinstance(c, dict)]
@@ -265,7 +268,7 @@ def listing_from_business(business: dict) -> dict | None:
         url=url,
         source_id=business["id"],
         name=name,
-        specialty=_clean(categories[0].get("title")) if categories else None,
+        specialty=collapse(categories[0].get("title")) if categories else None,
         addresses=[place] if any(place.values()) else [],
         phones=[phone] if phone else [],
         rating=float(rating) if rating and count else None,  # Yelp says 0 when nobody rated
@@ -277,7 +280,7 @@ def listing_from_business(business: dict) -> dict | None:
 
 
 def parse_reviews_answer(response) -> ReviewsPage:
-    data = _json(response)
+    data = response_json(response)
     return parse_reviews_json(data) if isinstance(data, dict) else ReviewsPage([], recognised=False)
 
 
@@ -419,7 +422,7 @@ def _review_text(item: dict) -> str | None:
 
 
 def _page_text(response, css: str) -> str | None:
-    return _clean(response.css(css).get())
+    return collapse(response.css(css).get())
 
 
 # ----- small helpers ------------------------------------------------------------------------------------------
@@ -427,34 +430,3 @@ def _page_text(response, css: str) -> str | None:
 
 def _looks_like_json(response) -> bool:
     return response.body.lstrip()[:1] in (b"{", b"[")
-
-
-def _json(response):
-    try:
-        return json.loads(response.text)
-    except (ValueError, AttributeError):
-        return None
-
-
-def _quietly(parse, response):
-    try:
-        return parse(response)
-    except Exception:
-        return None
-
-
-def _meta(response) -> dict:
-    try:
-        return response.meta
-    except AttributeError:  # a saved page: no request behind it
-        return {}
-
-
-def _clean(value) -> str | None:
-    cleaned = " ".join(str(value).split()) if value is not None else ""
-    return cleaned or None
-
-
-def _words(text: str | None) -> set[str]:
-    folded = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
-    return set(re.findall(r"[a-z0-9]+", folded))

@@ -31,14 +31,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin
 
 import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
 from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
+from crawlers.text import collapse, iso_date, without_query
 
 SOURCE = "zocdoc"
 REVIEWS_PER_PAGE = 10
@@ -105,8 +105,7 @@ def profile_url(url: str) -> str | None:
     match = PROFILE_PATH.match(url or "")
     if not match:
         return None
-    parts = urlsplit(match.group(1))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return without_query(match.group(1))
 
 
 def provider_id(url: str) -> str | None:
@@ -248,17 +247,17 @@ def listing_from_provider(provider: dict, url: str) -> dict:
             continue
         entry = address(
             _join(location.get("address1"), location.get("address2")),
-            _text(location.get("city")), _text(location.get("state")), _text(location.get("zipCode")),
+            collapse(location.get("city")), collapse(location.get("state")), collapse(location.get("zipCode")),
         )
         if any(entry.values()) and entry not in addresses:
             addresses.append(entry)
-        phone = _text(location.get("phone"))
+        phone = collapse(location.get("phone"))
         if phone and phone not in phones:
             phones.append(phone)
-        practice = _text(location.get("practiceName"))
+        practice = collapse(location.get("practiceName"))
         if practice:
             practices.append(practice)
-    specialties = [_text(s.get("name") if isinstance(s, dict) else s) for s in provider.get("specialties") or []]
+    specialties = [collapse(s.get("name") if isinstance(s, dict) else s) for s in provider.get("specialties") or []]
     number = re.sub(r"\D", "", str(provider.get("npi") or ""))
     monolith = provider.get("monolithId")
     rating = provider.get("averageRating")
@@ -268,7 +267,7 @@ def listing_from_provider(provider: dict, url: str) -> dict:
         source=SOURCE,
         url=url,
         source_id=str(monolith) if monolith not in (None, "") else provider_id(url),
-        name=_text(provider.get("approvedFullName")) or _assembled_name(provider),
+        name=collapse(provider.get("approvedFullName")) or _assembled_name(provider),
         specialty=next((s for s in specialties if s), None),
         practice_name=practices[0] if practices else None,
         addresses=addresses,
@@ -282,8 +281,8 @@ def listing_from_provider(provider: dict, url: str) -> dict:
 
 
 def _assembled_name(provider: dict) -> str:
-    name = " ".join(p for p in (_text(provider.get(k)) for k in ("prenominal", "firstName", "lastName")) if p)
-    suffix = _text(provider.get("postnominal"))
+    name = " ".join(p for p in (collapse(provider.get(k)) for k in ("prenominal", "firstName", "lastName")) if p)
+    suffix = collapse(provider.get("postnominal"))
     return f"{name}, {suffix}" if suffix else name
 
 
@@ -326,37 +325,14 @@ def _review(data: dict) -> dict:
         date=iso_date(data.get("submittedAt")),
         rating=float(score) if isinstance(score, (int, float)) else None,
         text=data.get("comment"),
-        author=_text(data.get("patientName")),
+        author=collapse(data.get("patientName")),
         response=response or None,
     )
 
 
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    cleaned = " ".join(str(value).split())
-    return cleaned or None
-
-
 def _join(*parts) -> str | None:
-    joined = ", ".join(p for p in (_text(x) for x in parts) if p)
+    joined = ", ".join(p for p in (collapse(x) for x in parts) if p)
     return joined or None
-
-
-def iso_date(value: str | None) -> str | None:
-    """'2026-10-30T14:03:00Z' or 'October 30, 2026' → '2026-10-30'; other formats are kept as written."""
-    if not value:
-        return None
-    value = value.strip()
-    match = re.match(r"\d{4}-\d{2}-\d{2}", value)
-    if match:
-        return match.group()
-    for pattern in ("%B %d, %Y", "%b %d, %Y", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(value, pattern).date().isoformat()
-        except ValueError:
-            pass
-    return value
 
 
 # ----- reviews API --------------------------------------------------------------------------------
