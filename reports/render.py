@@ -46,6 +46,8 @@ SOURCE_LABELS = {
     "yelp": "Yelp",
     "usnews": "U.S. News",
     "sharecare": "Sharecare",
+    "website": "Own website",
+    "all": "All sites",
 }
 
 STATE_LABELS = {
@@ -211,25 +213,6 @@ def rating_chart(
     )
 
 
-def coverage_by_source(rows: list[dict], sources: list[str]) -> list[dict]:
-    """Per site: how many physicians are in each coverage state, and the share listed.
-
-    The share is listed ÷ (listed + missing), as for the headline coverage: a match that
-    needs review, a page that could not be read or a site not crawled says nothing yet
-    about the listing, so it is left out rather than counted either way.
-    """
-    totals = []
-    for source in sources:
-        counts = dict.fromkeys(STATE_LABELS, 0)
-        for row in rows:
-            cell = row["cells"].get(source)
-            state = cell["state"] if cell else "not_crawled"
-            counts[state] = counts.get(state, 0) + 1
-        known = counts["listed"] + counts["missing"]
-        totals.append({"source": source, **counts, "share": counts["listed"] / known if known else None})
-    return totals
-
-
 def series_for(trend: dict, label: str) -> list | None:
     """The weekly values of one series in a trend, or None."""
     for item in trend.get("series", []):
@@ -279,7 +262,6 @@ def environment() -> Environment:
         sparkline=sparkline,
         rating_chart=rating_chart,
         series_for=series_for,
-        coverage_by_source=coverage_by_source,
         content_security_policy=content_security_policy,
     )
     return env

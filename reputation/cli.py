@@ -193,17 +193,75 @@ def parse(
 
 
 # -- match ----------------------------------------------------------------------------------------------
+class MatchAction(str, Enum):
+    run = "run"
+    review = "review"
+    confirm = "confirm"
+    reject = "reject"
+
+
+class ReviewFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 @app.command()
-def match() -> None:
-    """Link listings to roster physicians: matched, needs review, or unmatched.
+def match(
+    action: Annotated[MatchAction, typer.Argument(help="run (the default): match every listing; review: list the uncertain ones; confirm URL NPI / reject URL: record a person's decision.")] = MatchAction.run,
+    args: Annotated[Optional[list[str]], typer.Argument(help="confirm: the listing URL and the physician's NPI; reject: the listing URL.", show_default=False)] = None,
+    format: Annotated[ReviewFormat, typer.Option("--format", help="Output format of `match review`.")] = ReviewFormat.table,
+) -> None:
+    """Link listings to roster physicians (matched, needs review, unmatched), list the uncertain ones, or
+    record a person's decision, which every later match and crawl keeps.
 
     Example: repmon match
+    Example: repmon match review
+    Example: repmon match confirm https://www.healthgrades.com/physician/dr-jane-doe-xy1z2 1234567893
+    Example: repmon match reject https://www.healthgrades.com/physician/dr-jane-doe-qq9w8
     """
-    from reputation.match import match_listings
+    from reputation import match as matching
 
-    summary = match_listings(engine())
-    console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched} "
-                  f"({summary.changed} changed)", highlight=False)
+    args = args or []
+    wanted = {MatchAction.run: 0, MatchAction.review: 0, MatchAction.confirm: 2, MatchAction.reject: 1}[action]
+    if len(args) != wanted:
+        usage = {MatchAction.confirm: "repmon match confirm URL NPI", MatchAction.reject: "repmon match reject URL"}
+        err.print(f"`repmon match {action.value}` takes {wanted} argument(s), got {len(args)}: "
+                  f"{usage.get(action, f'repmon match {action.value}')}", highlight=False)
+        raise typer.Exit(2)
+    if action is MatchAction.run:
+        summary = matching.match_listings(engine())
+        console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched} "
+                      f"({summary.changed} changed)", highlight=False)
+    elif action is MatchAction.review:
+        _print_review(matching.review_rows(engine()), format)
+    else:
+        try:
+            decided = (matching.confirm_match(engine(), args[0], args[1]) if action is MatchAction.confirm
+                       else matching.reject_match(engine(), args[0]))
+        except matching.MatchError as exc:
+            err.print(f"Not recorded: {exc}", highlight=False)
+            raise typer.Exit(1)
+        console.print(decided.evidence["summary"], highlight=False)
+
+
+def _print_review(rows: list[dict], format: ReviewFormat) -> None:
+    from reputation.exports import write_csv
+
+    if format is ReviewFormat.json:
+        sys.stdout.write(json.dumps(rows, indent=1) + "\n")
+    elif format is ReviewFormat.csv:
+        write_csv(rows, sys.stdout)
+    else:
+        table = Table(title=f"{len(rows)} listing(s) need review: repmon match confirm URL NPI / reject URL",
+                      show_lines=True)
+        for column in ("listing", "candidate", "score"):
+            table.add_column(column, overflow="fold")
+        table.add_column("evidence", overflow="fold", ratio=1)
+        for r in rows:
+            table.add_row(f"{r['listing_name']}\n{r['url']}", f"{r['physician']}\n{r['npi']}", f"{r['score']:.2f}",
+                          r["summary"])
+        console.print(table)
 
 
 # -- flags ----------------------------------------------------------------------------------------------
@@ -308,14 +366,16 @@ def _report_data(title):
 
 @report_app.command("overview")
 def report_overview(out: OutOption = Path("reports-out"), title: TitleOption = None) -> None:
-    """The roster-wide overview (index.html).
+    """The roster-wide overview (index.html), with every open finding beside it in findings.xlsx.
 
     Example: repmon report overview --out reports-out
     """
-    from reports.render import write_reports
+    from reputation.reporting import write_findings_workbook, write_overview
 
-    paths = write_reports(out, _report_data(title).overview(), [])
-    console.print(str(paths[0].resolve()), highlight=False)
+    data = _report_data(title)
+    path, _ = write_overview(data, out)
+    write_findings_workbook(data.engine, out)
+    console.print(str(path.resolve()), highlight=False)
 
 
 @report_app.command("physician")
@@ -336,20 +396,21 @@ def report_physician(npi: Annotated[str, typer.Argument(help="The physician's NP
 
 @report_app.command("all")
 def report_all(out: OutOption = Path("reports-out"), title: TitleOption = None) -> None:
-    """The overview and a report for every active physician.
+    """The overview, findings.xlsx and a report for every active physician.
 
     Example: repmon report all --out reports-out
     """
-    path = write_all_reports(out, title)
+    path, _ = write_all_reports(out, title)
     console.print(str(path.resolve()), highlight=False)
 
 
-def write_all_reports(out: Path, title: str | None) -> Path:
-    from reports.render import write_reports
+def write_all_reports(out: Path, title: str | None) -> tuple[Path, dict]:
+    from reputation.findings import refresh_findings
+    from reputation import reporting
 
-    data = _report_data(title)
-    paths = write_reports(out, data.overview(), [data.physician(p.npi) for p in data.active])
-    return paths[0]
+    eng = engine()
+    refresh_findings(eng)
+    return reporting.write_all_reports(eng, out, title)
 
 
 # -- export ---------------------------------------------------------------------------------------------
@@ -361,18 +422,19 @@ class ExportWhat(str, Enum):
 
 class ExportFormat(str, Enum):
     csv = "csv"
+    xlsx = "xlsx"
     json = "json"
 
 
 @app.command()
 def export(
     what: Annotated[ExportWhat, typer.Argument(help="What to export.")],
-    format: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
-    out: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("export.csv"),
+    format: Annotated[ExportFormat, typer.Option("--format", help="File format (xlsx: one sheet per site too).")] = ExportFormat.csv,
+    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
 ) -> None:
-    """Export matches, open findings or weekly snapshots as CSV or JSON.
+    """Export matches, open findings or weekly snapshots as CSV, XLSX or JSON.
 
-    Example: repmon export matches --format csv --out matches.csv
+    Example: repmon export flags --format xlsx --out flags.xlsx
     """
     from reputation.exports import EXPORTS, write_rows
     from reputation.findings import refresh_findings
@@ -381,6 +443,7 @@ def export(
     if what is ExportWhat.flags:
         refresh_findings(eng)
     rows = EXPORTS[what.value](eng)
+    out = out or Path(f"{what.value}.{format.value}")
     write_rows(rows, format.value, out)
     console.print(f"{len(rows)} row(s) written to {out}", highlight=False)
 
@@ -393,18 +456,36 @@ def weekly(
     title: TitleOption = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
     sandbox: Annotated[Optional[str], typer.Option(help="Crawl a running repmon sandbox at this URL instead of the real sites.")] = None,
+    email: Annotated[bool, typer.Option("--email", help="Also mail the overview through the SMTP server set in REPMON_SMTP_* (see README).")] = False,
+    email_to: Annotated[Optional[list[str]], typer.Option("--email-to", help="Recipient (repeatable); replaces REPMON_SMTP_TO. Implies --email.")] = None,
 ) -> None:
-    """Crawl, match, compute findings and write all reports: what cron runs every Monday.
+    """Crawl, match, compute findings and write all reports (and mail the overview): what cron runs every Monday.
 
-    Example: repmon weekly --out /var/www/reputation
+    Example: repmon weekly --out /var/www/reputation --email
     """
+    from reputation.digest import DigestError, SmtpSettings, digest_message, send_digest
     from reputation.match import match_listings
+    from reputation.reporting import FINDINGS_FILE
 
+    settings = None
+    if email or email_to:
+        try:  # a mistake in the mail settings should stop the job before a long crawl, not after
+            settings = SmtpSettings.from_env(recipients=email_to)
+        except DigestError as exc:
+            err.print(str(exc), highlight=False)
+            raise typer.Exit(2)
     run = _crawl(source, delay=delay, sandbox_url=sandbox)
     summary = match_listings(engine())
     console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched}", highlight=False)
-    path = write_all_reports(out, title)
+    path, overview = write_all_reports(out, title)
     console.print(str(path.resolve()), highlight=False)
+    if settings is not None:
+        try:
+            send_digest(settings, digest_message(settings, overview, path.read_text(encoding="utf-8"), path.parent / FINDINGS_FILE))
+        except DigestError as exc:
+            err.print(str(exc), highlight=False)
+            raise typer.Exit(1)
+        console.print(f"digest sent to {', '.join(settings.recipients)}", highlight=False)
     if run.status != "finished":
         raise typer.Exit(1)
 

@@ -123,8 +123,3 @@ def source_health(engine: Engine) -> pd.DataFrame:
                *(f"share_{n}" for n in FIELDS), "broken", "broken_fields", "reason"]
     return pd.DataFrame(records, columns=columns)
 
-
-def broken_fields(engine: Engine) -> dict[tuple[str, str], set[str]]:
-    """(source, week) -> the fields found broken that week ({"all"} for the whole source); broken ones only."""
-    health = source_health(engine)
-    return {(r.source, r.week): set(r.broken_fields) for r in health.itertuples() if r.broken}

@@ -1,14 +1,19 @@
-"""Exports for people and other tools: matches, findings and snapshots as CSV or JSON.
+"""Exports for people and other tools: matches, findings and snapshots as CSV, XLSX or JSON.
 
 Scraped text ends up in spreadsheets, so every text cell that a spreadsheet would read as a formula
-(starting with = + - @, tab or carriage return) is neutralized with a leading apostrophe.
+(starting with = + - @, tab or carriage return) is neutralized with a leading apostrophe, in CSV and
+XLSX alike; XLSX cells holding text stay text, never formulas or numbers.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -78,12 +83,15 @@ def write_rows(rows: list[dict], fmt: str, out: Path) -> None:
     """Write atomically: a reader never sees half a file."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as handle:
-        if fmt == "json":
-            json.dump(rows, handle, indent=1, default=str)
-            handle.write("\n")
-        else:
-            write_csv(rows, handle)
+    if fmt == "xlsx":
+        write_xlsx(rows, tmp)
+    else:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            if fmt == "json":
+                json.dump(rows, handle, indent=1, default=str)
+                handle.write("\n")
+            else:
+                write_csv(rows, handle)
     tmp.replace(out)
 
 
@@ -93,3 +101,44 @@ def write_csv(rows: list[dict], handle) -> None:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: neutralize(json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in row.items()})
+
+
+# Control characters a worksheet cannot hold (openpyxl refuses them); scraped text sometimes has them.
+_ILLEGAL_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_TITLE = re.compile(r"[\\/*?:\[\]]")
+
+
+def write_xlsx(rows: list[dict], path: Path) -> None:
+    """A workbook with every row on the first sheet and, when rows have a source, one sheet per source:
+    the list of fixes for whoever updates that site. Text is neutralized and stored as text."""
+    book = Workbook(write_only=True)  # streamed: tens of thousands of rows in seconds
+    _fill_sheet(book.create_sheet(), "All", rows)
+    sources = sorted({str(r["source"]) for r in rows if r.get("source")})
+    if len(sources) > 1:
+        for source in sources:
+            _fill_sheet(book.create_sheet(), source, [r for r in rows if r.get("source") == source])
+    book.save(path)
+
+
+def _fill_sheet(sheet, title: str, rows: list[dict]) -> None:
+    sheet.title = _SHEET_TITLE.sub("_", title)[:31]
+    columns = list(rows[0]) if rows else []
+    for index, column in enumerate(columns, start=1):
+        longest = max([len(column), *(len(str(r[column] or "")) for r in rows[:200])])
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, max(10, longest + 2))
+    sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    sheet.append(columns)
+    # openpyxl stores a str as text (never parsed as a number); only a leading "=" would make it a
+    # formula, and neutralize() has prefixed that with an apostrophe.
+    for row in rows:
+        sheet.append([_xlsx_value(row[c]) for c in columns])
+
+
+def _xlsx_value(value):
+    if isinstance(value, (dict, list)):
+        value = json.dumps(value)
+    if isinstance(value, str):
+        return neutralize(_ILLEGAL_IN_XLSX.sub("", value))
+    return value

@@ -16,14 +16,15 @@ that says nothing about today, and a year of weekly snapshots stays in the datab
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import func, select as sa_select
+from sqlalchemy import and_, func, select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from reputation.coverage import source_health
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Location, Match, Physician, Review, Search, Snapshot
 from reputation.normalize import address_key, normalize_city, normalize_phone, normalize_zip
@@ -31,7 +32,8 @@ from reputation.records import iso_week
 
 KINDS = ("missing_listing", "outdated_phone", "outdated_address", "duplicate_listing", "rating_drop", "negative_review")
 RATING_DROP = 0.3  # stars lost over the window to count as a drop
-RATING_WINDOW = timedelta(days=27)  # four weekly crawls: this week and the three before
+RATING_WEEKS = 4  # the window of a rating drop: four weekly crawls, this week and the three before
+RATING_WINDOW = timedelta(weeks=RATING_WEEKS - 1)
 MIN_REVIEWS = 10  # fewer reviews than this and one or two new ratings swing the average by 0.3
 NEGATIVE_AT_OR_BELOW = 2.0
 NEW_REVIEW_WINDOW = timedelta(days=28)
@@ -51,32 +53,42 @@ class Frames:
     reviews: pd.DataFrame  # unanswered reviews of NEGATIVE_AT_OR_BELOW stars or less on those listings
     undecided: set[tuple[str, str]]  # (source, url) of listings no match decision covers yet
     broken: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (source, week) -> fields lost
+    broken_reasons: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, week) -> why it looks broken
 
 
 def _frame(conn, query) -> pd.DataFrame:
+    """A query's rows as a DataFrame, built column by column (much faster than row by row)."""
     result = conn.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
+    columns = list(result.keys())
+    rows = result.all()
+    return pd.DataFrame(dict(zip(columns, zip(*rows))) if rows else {c: [] for c in columns}, columns=columns)
+
+
+def latest_crawl_time(engine: Engine) -> datetime | None:
+    """The latest crawl stored: of a search, or of a listing (a listing's last sighting is its latest snapshot)."""
+    with engine.connect() as conn:
+        latest = [conn.execute(sa_select(func.max(column))).scalar() for column in (Search.crawled_at, Listing.last_seen)]
+    latest = [t for t in latest if t is not None]
+    return max(latest) if latest else None
 
 
 def history_start(engine: Engine, history: timedelta) -> str | None:
     """The first ISO week of the history, counted back from the latest crawl stored."""
-    with engine.connect() as conn:
-        latest = [conn.execute(sa_select(func.max(t.crawled_at))).scalar() for t in (Search, Snapshot)]
-    latest = [t for t in latest if t is not None]
-    return iso_week(max(latest) - history) if latest else None
+    latest = latest_crawl_time(engine)
+    return iso_week(latest - history) if latest else None
 
 
 def latest_searches_query(since_week: str | None, until_week: str | None = None):
-    """The latest search per (npi, source) in a range of weeks, each a whole row, picked by the database."""
+    """The latest search per (npi, source) in a range of weeks, each a whole row, picked by the database
+    (grouped on the (source, npi, week) index, so a year of weekly searches is never read row by row)."""
     s = Search.__table__
-    rank = func.row_number().over(partition_by=(s.c.npi, s.c.source), order_by=(s.c.crawled_at.desc(), s.c.id.desc()))
-    inner = sa_select(*s.c, rank.label("rank"))
+    latest = sa_select(s.c.source, s.c.npi, func.max(s.c.week).label("week")).group_by(s.c.source, s.c.npi)
     if since_week:
-        inner = inner.where(s.c.week >= since_week)
+        latest = latest.where(s.c.week >= since_week)
     if until_week:
-        inner = inner.where(s.c.week <= until_week)
-    sub = inner.subquery()
-    return sa_select(*[sub.c[c.name] for c in s.c]).where(sub.c.rank == 1)
+        latest = latest.where(s.c.week <= until_week)
+    latest = latest.subquery()
+    return sa_select(*s.c).join(latest, and_(s.c.source == latest.c.source, s.c.npi == latest.c.npi, s.c.week == latest.c.week))
 
 
 def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
@@ -91,7 +103,8 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
                           .join(Match, Match.listing_id == Listing.id)
                           .where(Match.status.in_(["matched", "review"]), Listing.gone_since.is_(None)))
         searches = _frame(conn, latest_searches_query(since))
-        snap_query = sa_select(*Snapshot.__table__.c).where(Snapshot.listing_id.in_(decided))
+        snap_query = sa_select(Snapshot.listing_id, Snapshot.week, Snapshot.rating, Snapshot.review_count).where(
+            Snapshot.listing_id.in_(decided))
         if since:
             snap_query = snap_query.where(Snapshot.week >= since)
         snapshots = _frame(conn, snap_query)
@@ -102,25 +115,17 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
             .where(Match.id.is_(None))).all())
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]].reset_index(drop=True)
-    return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, broken_fields(engine))
+    return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, *parser_breaks(engine))
 
 
-def broken_fields(engine: Engine) -> dict[tuple[str, str], set[str]]:
-    """(source, ISO week) -> the fields the parser looked broken for that week ("all": it yielded nothing)."""
-    try:
-        from reputation.coverage import source_health
-    except ImportError:  # parser health is computed by reputation.coverage; without it nothing is held for it
-        return {}
+def parser_breaks(engine: Engine) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], str]]:
+    """Per (source, ISO week) the parser looked broken: the fields it lost ("all": it yielded nothing), and why."""
     health = source_health(engine)
     if health.empty:
-        return {}
+        return {}, {}
     broken = health[health["broken"].astype(bool)]
-    return {(row.source, row.week): set(row.broken_fields or ["all"]) for row in broken.itertuples()}
-
-
-def latest_searches(searches: pd.DataFrame) -> pd.DataFrame:
-    """The latest search per (npi, source), each a whole row (never fields mixed from several)."""
-    return searches.sort_values("crawled_at").drop_duplicates(["npi", "source"], keep="last")
+    return ({(r.source, r.week): set(r.broken_fields or ["all"]) for r in broken.itertuples()},
+            {(r.source, r.week): str(r.reason or "") for r in broken.itertuples()})
 
 
 def current_findings(frames: Frames, ignore: set[str]) -> tuple[list[dict], set[tuple]]:
@@ -207,7 +212,7 @@ def _outdated_contacts(listings: pd.DataFrame, locations: pd.DataFrame, ignore: 
     contacts = roster_contacts(locations)
     phones: dict[tuple, dict] = {}
     addresses: dict[tuple, dict] = {}
-    for listing in listings.sort_values("url").itertuples():
+    for listing in listings.sort_values("url")[["physician_id", "npi", "source", "url", "phones", "addresses", "last_seen"]].itertuples(index=False):
         roster = contacts.get(listing.physician_id)
         if roster is None:
             continue
@@ -241,32 +246,40 @@ def _duplicates(listings: pd.DataFrame) -> list[dict]:
     return out
 
 
-def rating_windows(listings: pd.DataFrame, snapshots: pd.DataFrame, broken: dict | None = None) -> pd.DataFrame:
-    """Per listing: its latest snapshot and the first rated one within RATING_WINDOW before it.
+def week_number(week: str) -> int:
+    """Weeks since a fixed Monday, so ISO weeks subtract across years ("2027-W01" - "2026-W53" = 1)."""
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1).toordinal() // 7
 
-    Columns: listing_id, npi, source, url, last_seen, week, crawled_at, rating, review_count (latest),
+
+def rating_windows(listings: pd.DataFrame, snapshots: pd.DataFrame, broken: dict | None = None) -> pd.DataFrame:
+    """Per listing: its latest snapshot and the first rated one within the RATING_WINDOW weeks before it.
+
+    Columns: listing_id, npi, source, url, last_seen, physician_id, week, rating, review_count (latest),
     start_week, start_rating, start_count, readable (the latest crawl read a rating and a review count
     from a parser that did not look broken).
     """
-    columns = ["listing_id", "npi", "source", "url", "last_seen", "physician_id", "week", "crawled_at", "rating",
+    columns = ["listing_id", "npi", "source", "url", "last_seen", "physician_id", "week", "rating",
                "review_count", "start_week", "start_rating", "start_count", "readable"]
     if snapshots.empty or listings.empty:
         return pd.DataFrame(columns=columns)
     joined = snapshots.merge(listings[["id", "npi", "source", "url", "last_seen", "physician_id"]],
-                             left_on="listing_id", right_on="id").sort_values(["listing_id", "crawled_at"])
+                             left_on="listing_id", right_on="id")
     if joined.empty:
         return pd.DataFrame(columns=columns)
+    numbers = {w: week_number(w) for w in joined["week"].unique()}
+    joined = joined.assign(n=joined["week"].map(numbers)).sort_values(["listing_id", "n"])
     latest = joined.groupby("listing_id").tail(1).set_index("listing_id")
-    joined = joined[joined["crawled_at"] >= joined["listing_id"].map(latest["crawled_at"]) - RATING_WINDOW]
+    joined = joined[joined["listing_id"].map(latest["n"]) - joined["n"] < RATING_WEEKS]
     start = joined.dropna(subset=["rating"]).groupby("listing_id").head(1).set_index("listing_id")
-    out = latest.join(start[["week", "crawled_at", "rating", "review_count"]].rename(columns=lambda c: f"start_{c}"))
+    out = latest.join(start[["week", "n", "rating", "review_count"]].rename(columns=lambda c: f"start_{c}"))
     out = out.rename(columns={"start_review_count": "start_count"}).reset_index()
     out["readable"] = out["rating"].notna() & out["review_count"].notna()
     if broken:
         unreadable = [("rating_drop" in _broken_kinds(broken, s, w)) for s, w in zip(out["source"], out["week"])]
         out["readable"] &= ~pd.Series(unreadable, index=out.index, dtype=bool)
     # Only a window of two crawls or more compares anything.
-    out.loc[out["start_crawled_at"] >= out["crawled_at"], ["start_week", "start_rating", "start_count"]] = None
+    out.loc[out["start_n"] >= out["n"], ["start_week", "start_rating", "start_count"]] = None
     return out[columns]
 
 
@@ -335,15 +348,16 @@ def _negative_reviews(listings: pd.DataFrame, reviews: pd.DataFrame) -> list[dic
     new = new_negative_reviews(listings, reviews)
     if new.empty:
         return []
+    counts = new.groupby(["npi", "source"]).size().to_dict()
+    seen = new.groupby(["npi", "source"])["last_seen"].max().to_dict()
     out = []
-    for (npi, source), group in new.groupby(["npi", "source"]):
-        top = group.iloc[0]
-        text = (top["text"] or "").strip()
-        shown = f"{top['rating']:.0f}-star review of {top['date'] or 'unknown date'}: {text[:280]}"
-        if len(group) > 1:
-            shown = f"{len(group)} new negative reviews; latest: " + shown
-        out.append(_finding(npi, source, "negative_review", top["url"], shown,
-                            "a response that does not confirm the reviewer is a patient", group["last_seen"].max()))
+    for top in new.drop_duplicates(["npi", "source"]).itertuples():  # newest first: the one to quote
+        key = (top.npi, top.source)
+        shown = f"{top.rating:.0f}-star review of {top.date or 'unknown date'}: {(top.text or '').strip()[:280]}"
+        if counts[key] > 1:
+            shown = f"{counts[key]} new negative reviews; latest: " + shown
+        out.append(_finding(top.npi, top.source, "negative_review", top.url, shown,
+                            "a response that does not confirm the reviewer is a patient", seen[key]))
     return out
 
 

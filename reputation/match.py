@@ -21,6 +21,7 @@ overwritten by a re-match, and a re-crawl keeps it because the listing row (sour
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
@@ -226,7 +227,7 @@ def _listing_side(listings: list) -> _Side:
         return _listing_side_of(listings, 0)
     rows = [(l.id, l.name, l.specialty, l.addresses, l.phones, l.npi) for l in listings]
     half = len(rows) // 2
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         second = pool.submit(_listing_side_of, rows[half:], half)
         first = _listing_side_of(rows[:half], 0)
         second = second.result()
@@ -548,8 +549,22 @@ def _records(people: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 def compute_matches(physicians: list, locations: list, listings: list) -> list[dict]:
     """The decision for each listing: {listing_id, physician_id, score, status, method, evidence}."""
-    roster, side = _roster_side(physicians, locations), _listing_side(listings)
-    del listings  # the caller passes the only reference: the rows are large, the columns are not
+    side = _listing_side(listings)
+    del listings
+    return _decisions(_roster_side(physicians, locations), side)
+
+
+SCORE_CHUNK = 50_000  # listings scored at a time: the per-pair frames of a chunk, not of all, are in memory
+
+
+def _decisions(roster: _Side, side: _Side) -> list[dict]:
+    """``compute_matches`` once the listings are columns (so that their rows can be freed first)."""
+    return list(_iter_decisions(roster, side))
+
+
+def _iter_decisions(roster: _Side, side: _Side):
+    """The decisions one by one, in ``compute_matches``'s order: 250,000 of them with their evidence are
+    large, so that ``match_listings`` stores them as they come rather than holding them all."""
     decisions: dict[int, dict] = {}
     by_npi = dict(zip(roster.people["npi"], roster.people["id"]))
     for row in side.people.itertuples():
@@ -562,34 +577,51 @@ def compute_matches(physicians: list, locations: list, listings: list) -> list[d
                 "method": "npi", "evidence": {"summary": why, "fields": {"npi": {"level": "agrees" if physician_id else "not on roster", "weight": None, "why": why}}},
             }
     todo = side.people[~side.people["idx"].isin(list(decisions))]
+    done = set(decisions)
+    best = None
     if len(roster.people) and len(todo):
         pairs = candidate_pairs(roster, side)
         pairs = pairs[pairs["l"].isin(todo["idx"])]
-        if len(pairs):
-            best = decide(score_pairs(pairs.reset_index(drop=True), roster, side))
-            columns = ["id", "npi", "first", "last", "specialty"]
-            physicians_, listings_ = _records(roster.people, columns), _records(side.people, columns)
-            a = side.addresses.astype(str)
-            address_text = (a["street"] + ", " + a["city"] + " " + a["state"] + " " + a["zip"]).str.strip(", ").tolist()
-            for row in best.itertuples():
-                roster_row, listing_row = physicians_[int(row.r)], listings_[row.Index]
-                if row.address_row >= 0:
-                    listing_row = {**listing_row, "address": address_text[int(row.address_row)]}
-                runner = None if math.isnan(row.runner_bits) else physicians_[int(row.runner_r)]["npi"]
-                evidence = _evidence(row, roster_row, listing_row, runner)
-                keep = row.status != "unmatched"
-                decisions[row.Index] = {
-                    "listing_id": int(listing_row["id"]),
-                    "physician_id": int(roster_row["id"]) if keep else None,
-                    "score": round(1 / (1 + 2 ** -(float(row.bits) + PRIOR_BITS)), 4),
-                    "status": row.status, "method": "score", "evidence": evidence,
-                }
+        # Scoring and deciding are per listing, so a chunk of listings at a time gives the same decisions
+        # (pairs keep their order) with a fraction of the per-pair frames in memory at once.
+        l = pairs["l"].to_numpy()
+        bests = []
+        for start in range(0, len(side.people), SCORE_CHUNK):
+            chunk = pairs[(l >= start) & (l < start + SCORE_CHUNK)]
+            if len(chunk):
+                bests.append(decide(score_pairs(chunk.reset_index(drop=True), roster, side)))
+            del chunk
+            gc.collect()
+        del pairs, l
+        if bests:
+            best = pd.concat(bests) if len(bests) > 1 else bests[0]
+            del bests
+    yield from decisions.values()
+    del decisions
+    if best is not None:
+        columns = ["id", "npi", "first", "last", "specialty"]
+        physicians_, listings_ = _records(roster.people, columns), _records(side.people, columns)
+        a = side.addresses.astype(str)
+        address_text = (a["street"] + ", " + a["city"] + " " + a["state"] + " " + a["zip"]).str.strip(", ").tolist()
+        for row in best.itertuples():
+            roster_row, listing_row = physicians_[int(row.r)], listings_[row.Index]
+            if row.address_row >= 0:
+                listing_row = {**listing_row, "address": address_text[int(row.address_row)]}
+            runner = None if math.isnan(row.runner_bits) else physicians_[int(row.runner_r)]["npi"]
+            evidence = _evidence(row, roster_row, listing_row, runner)
+            keep = row.status != "unmatched"
+            done.add(row.Index)
+            yield {
+                "listing_id": int(listing_row["id"]),
+                "physician_id": int(roster_row["id"]) if keep else None,
+                "score": round(1 / (1 + 2 ** -(float(row.bits) + PRIOR_BITS)), 4),
+                "status": row.status, "method": "score", "evidence": evidence,
+            }
     for row in todo.itertuples():
-        if row.idx not in decisions:
+        if row.idx not in done:
             why = "no roster physician with this name or phone"
-            decisions[row.idx] = {"listing_id": int(row.id), "physician_id": None, "score": 0.0, "status": "unmatched",
-                                  "method": "score", "evidence": {"summary": why, "fields": {}}}
-    return list(decisions.values())
+            yield {"listing_id": int(row.id), "physician_id": None, "score": 0.0, "status": "unmatched",
+                   "method": "score", "evidence": {"summary": why, "fields": {}}}
 
 
 def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSummary:
@@ -602,33 +634,46 @@ def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSumma
         matches = Match.__table__
         existing = {row.listing_id: row for row in connection.execute(select(matches))}
         listing_table = Listing.__table__
-        decisions = compute_matches(physicians, locations, [
-            l for l in connection.execute(select(
+        rows = [l for l in connection.execute(select(
                 listing_table.c.id, listing_table.c.name, listing_table.c.specialty, listing_table.c.addresses,
                 listing_table.c.phones, listing_table.c.npi))
-            if not (l.id in existing and existing[l.id].method == "person")])
+                if not (l.id in existing and existing[l.id].method == "person")]
+    # The listing rows (parsed JSON addresses and all) are large and their columns are not: free the rows
+    # before pairing and scoring.
+    side = _listing_side(rows)
+    del rows
+    gc.collect()
+    roster = _roster_side(physicians, locations)
+    del physicians, locations
     for row in existing.values():
         if row.method == "person":
             summary.by_person += 1
             _count(summary, row.status)
-    new, changed = [], []
-    for decision in decisions:
-        _count(summary, decision["status"])
-        current = existing.get(decision["listing_id"])
-        if current is None:
-            new.append({**decision, "updated_at": now})
-        elif tuple(getattr(current, k) for k in ("physician_id", "score", "status", "method", "evidence")) != tuple(
-                decision[k] for k in ("physician_id", "score", "status", "method", "evidence")):
-            changed.append({**decision, "b_id": current.id, "updated_at": now})
+    statement = update(matches).where(matches.c.id == bindparam("b_id")).values(
+        {k: bindparam(k) for k in ("physician_id", "score", "status", "method", "evidence", "updated_at")})
+    new, changed = [], []  # stored 5,000 at a time as the decisions come: all of them at once are large
     with engine.begin() as connection:
-        for start in range(0, len(new), 5000):
-            connection.execute(insert(matches), new[start:start + 5000])
+        for decision in _iter_decisions(roster, side):
+            _count(summary, decision["status"])
+            current = existing.get(decision["listing_id"])
+            if current is None:
+                new.append({**decision, "updated_at": now})
+            elif tuple(getattr(current, k) for k in ("physician_id", "score", "status", "method", "evidence")) != tuple(
+                    decision[k] for k in ("physician_id", "score", "status", "method", "evidence")):
+                changed.append({k: v for k, v in decision.items() if k != "listing_id"} | {"b_id": current.id, "updated_at": now})
+            if len(new) >= 5000:
+                connection.execute(insert(matches), new)
+                summary.changed += len(new)
+                new = []
+            if len(changed) >= 5000:
+                connection.execute(statement, changed)
+                summary.changed += len(changed)
+                changed = []
+        if new:
+            connection.execute(insert(matches), new)
         if changed:
-            statement = update(matches).where(matches.c.id == bindparam("b_id")).values(
-                {k: bindparam(k) for k in ("physician_id", "score", "status", "method", "evidence", "updated_at")})
-            for start in range(0, len(changed), 5000):
-                connection.execute(statement, [{k: v for k, v in c.items() if k != "listing_id"} for c in changed[start:start + 5000]])
-    summary.changed = len(new) + len(changed)
+            connection.execute(statement, changed)
+    summary.changed += len(new) + len(changed)
     return summary
 
 

@@ -127,3 +127,77 @@ def test_csv_exports_neutralize_formulas_in_scraped_text(sqlite_url, tmp_path):
     assert run(sqlite_url, "export", "matches", "--format", "csv", "--out", str(out)).exit_code == 0
     row = next(csv.DictReader(out.open()))
     assert row["name"].startswith("'=HYPERLINK")
+
+
+def test_weekly_mails_the_overview_through_the_configured_smtp_server(sqlite_url, tmp_path, monkeypatch):
+    import email
+    import email.policy
+    import socket
+
+    import pytest
+
+    pytest.importorskip("aiosmtpd")
+    from aiosmtpd.controller import Controller
+
+    from reputation.sandbox.server import SandboxServer
+    from reputation.sandbox.world import World
+
+    class Inbox:
+        messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    world = World(seed=7, size=12)
+    rows = world.roster_rows()
+    roster = tmp_path / "roster.csv"
+    with roster.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert run(sqlite_url, "roster", "import", str(roster)).exit_code == 0
+    for name, value in {"REPMON_SMTP_HOST": "127.0.0.1", "REPMON_SMTP_PORT": str(port), "REPMON_SMTP_SECURITY": "none",
+                        "REPMON_SMTP_FROM": "repmon@northwind.example"}.items():
+        monkeypatch.setenv(name, value)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        with SandboxServer(world) as server:
+            result = run(sqlite_url, "weekly", "--sandbox", server.url, "--delay", "0", "--out", str(tmp_path / "site"),
+                         "--source", "healthgrades", "--email-to", "web@northwind.example")
+    finally:
+        controller.stop()
+    assert result.exit_code == 0, result.output
+    [message] = inbox.messages
+    assert message["To"] == "web@northwind.example"
+    sent = message.get_body(("html",)).get_content().replace("\r\n", "\n")  # SMTP carries CRLF line ends
+    assert sent.strip() == (tmp_path / "site" / "index.html").read_text().strip()
+    assert [a.get_filename() for a in message.iter_attachments()] == ["findings.xlsx"]
+
+
+def test_weekly_with_email_but_no_smtp_server_configured_stops_before_crawling(sqlite_url, monkeypatch):
+    monkeypatch.delenv("REPMON_SMTP_HOST", raising=False)
+    result = run(sqlite_url, "weekly", "--email", "--sandbox", "http://127.0.0.1:9", "--out", "unused")
+    assert result.exit_code == 2 and "REPMON_SMTP_HOST" in result.output
+
+
+def test_findings_export_as_xlsx_has_a_sheet_per_site(db_url, tmp_path):
+    from openpyxl import load_workbook
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    jsonl = tmp_path / "out.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    assert run(db_url, "roster", "import", str(roster)).exit_code == 0
+    assert run(db_url, "listings", "import", str(jsonl)).exit_code == 0
+    out = tmp_path / "flags.xlsx"
+    assert run(db_url, "export", "flags", "--format", "xlsx", "--out", str(out)).exit_code == 0
+    book = load_workbook(out)
+    header = [c.value for c in book["All"][1]]
+    assert header[:5] == ["npi", "name", "department", "source", "kind"]
+    assert {row[header.index("npi")] for row in book["All"].iter_rows(min_row=2, values_only=True)} == {OMAR}

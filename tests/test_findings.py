@@ -27,9 +27,23 @@ def kinds(engine):
     return {(f["source"], f["kind"]) for f in open_findings(engine)}
 
 
+def link_to_jane(engine):
+    """The matcher's decision for these tests, where every listing is Jane's (the matcher is tested on its own)."""
+    from datetime import UTC, datetime
+
+    from reputation.models import Listing, Match, Physician
+
+    with Session(engine) as s:
+        jane = s.exec(select(Physician).where(Physician.npi == JANE)).one()
+        for l in s.exec(select(Listing).where(~Listing.id.in_(select(Match.listing_id)))).all():
+            s.add(Match(listing_id=l.id, physician_id=jane.id, score=1.0, status="matched", method="npi",
+                        updated_at=datetime.now(UTC)))
+        s.commit()
+
+
 def crawl_week(engine, n, *records):
     store(engine, *records)
-    match_listings(engine)
+    link_to_jane(engine)
     return kinds(engine)
 
 
@@ -182,3 +196,84 @@ def test_an_unanswered_negative_review_stays_open_until_answered(jane):
     assert ("healthgrades", "negative_review") in found
     answered = {**bad, "response": "Thank you for your feedback."}
     assert crawl_week(jane, 8, listing(URL, "Dr. Jane Doe", reviews=[answered], at=week(8), **base)) == set()
+
+
+def _rated(url, rating, count, n, source="healthgrades"):
+    return listing(url, "Dr. Jane Doe", source=source, phones=["404-555-0101"], addresses=[GOOD_ADDR],
+                   rating=rating, review_count=count, at=week(n))
+
+
+def test_a_drop_on_a_listing_with_few_reviews_is_not_a_rating_drop(jane):
+    # 4.6 on 5 reviews, then two 1-star ratings: a swing of a few people, not a trend.
+    for n, (rating, count) in enumerate([(4.6, 5), (3.6, 7), (3.6, 7), (3.6, 7)], start=1):
+        found = crawl_week(jane, n, _rated(URL, rating, count, n))
+    assert ("healthgrades", "rating_drop") not in found
+
+
+def test_the_review_weighted_average_across_sites_can_drop_without_any_one_listing_dropping(jane):
+    vitals = "https://www.vitals.com/doctors/Dr_Jane_Doe.html"
+    weeks = [((4.8, 10), (4.0, 10)), ((4.7, 10), (3.9, 25)), ((4.6, 10), (3.8, 40))]
+    for n, (hg, vi) in enumerate(weeks, start=1):
+        found = crawl_week(jane, n, _rated(URL, *hg, n), _rated(vitals, *vi, n, source="vitals"))
+    # Each listing lost 0.2; the average, weighted by review count, fell from 4.40 to 3.96.
+    assert found == {("all", "rating_drop")}
+    drop = next(f for f in open_findings(jane) if f["kind"] == "rating_drop")
+    assert drop["shown"].startswith("3.96 stars on average across 2 sites (50 reviews)")
+    assert drop["expected"] == "4.40 stars in 2026-W45" and drop["url"] is None
+
+
+def test_a_listing_drop_is_reported_on_its_site_not_again_as_the_average(jane):
+    vitals = "https://www.vitals.com/doctors/Dr_Jane_Doe.html"
+    for n, (hg, vi) in enumerate([((4.6, 40), (4.5, 20)), ((4.1, 45), (4.5, 20))], start=1):
+        found = crawl_week(jane, n, _rated(URL, *hg, n), _rated(vitals, *vi, n, source="vitals"))
+    assert found == {("healthgrades", "rating_drop")}
+
+
+def test_a_listing_that_shows_no_phone_or_address_keeps_its_outdated_contact_open(jane):
+    crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0999"], addresses=[{**GOOD_ADDR, "street": "9 Old Rd"}], at=week(1)))
+    found = crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", phones=[], addresses=[], at=week(2)))
+    assert found == {("healthgrades", "outdated_phone"), ("healthgrades", "outdated_address")}
+    with Session(jane) as s:
+        assert {(f.status, f.last_seen) for f in s.exec(select(Finding))} == {("open", week(1))}
+
+
+@pytest.mark.parametrize("broken, held_kind", [("phone", "outdated_phone"), ("address", "outdated_address"),
+                                              ("rating", "rating_drop"), ("review_count", "rating_drop")])
+def test_a_field_the_parser_lost_that_week_neither_flags_nor_resolves(jane, broken, held_kind):
+    from reputation.findings import current_findings, load_frames
+
+    # Week 2 the parser misreads the field: it reads a wrong phone, a wrong address, a lower rating.
+    crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[GOOD_ADDR], rating=4.6, review_count=40, at=week(1)))
+    store(jane, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0999"], addresses=[{**GOOD_ADDR, "street": "9 Old Rd"}],
+                        rating=3.0, review_count=40, at=week(2)))
+    frames = load_frames(jane)
+    frames.broken = {("healthgrades", "2026-W46"): {broken}}
+    found, held = current_findings(frames, set())
+    assert (JANE, "healthgrades", held_kind) in held
+    assert held_kind not in {f["kind"] for f in found}
+    frames.broken = {}
+    assert held_kind in {f["kind"] for f in current_findings(frames, set())[0]}
+
+
+def test_a_source_whose_parser_yielded_nothing_is_unknown_not_missing(jane):
+    from reputation.findings import current_findings, load_frames
+
+    store(jane, search(JANE, at=week(1)))
+    frames = load_frames(jane)
+    frames.broken = {("healthgrades", "2026-W45"): {"all"}}
+    found, held = current_findings(frames, set())
+    assert found == [] and (JANE, "healthgrades", "missing_listing") in held
+
+
+def test_a_negative_review_dated_just_before_the_first_crawl_is_listed(jane):
+    recent = {"review_id": "r9", "date": "2026-10-30", "rating": 1, "text": "rude", "author": "C"}
+    old = {"review_id": "r1", "date": "2025-01-05", "rating": 1, "text": "old", "author": "A"}
+    found = crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[GOOD_ADDR],
+                                        rating=4.0, review_count=10, reviews=[recent, old], at=week(1)))
+    assert found == {("healthgrades", "negative_review")}
+    assert open_findings(jane)[0]["shown"].startswith("1-star review of 2026-10-30")
+
+
+def test_flags_carry_the_physicians_name_and_department(jane):
+    crawl_week(jane, 1, search(JANE, at=week(1)))
+    assert {(f["name"], f["department"]) for f in open_findings(jane)} == {("Jane Doe", "Heart")}

@@ -334,7 +334,7 @@ def test_findings_by_kind_lists_each_kind_with_label_and_count():
 
 
 def coverage_rows(soup: BeautifulSoup) -> list:
-    return [row for row in soup.select("#coverage tbody tr") if not row.has_attr("data-filter-empty")]
+    return [row for row in soup.select("#coverage table.matrix tbody tr") if not row.has_attr("data-filter-empty")]
 
 
 def test_coverage_matrix_has_a_row_per_physician_and_a_cell_per_source():
@@ -354,8 +354,8 @@ def test_coverage_cell_shows_state_with_class_symbol_and_text(state, symbol, wor
     data["coverage"][0]["cells"]["healthgrades"] = {"state": state, "note": "blocked: HTTP 403", "url": "https://www.healthgrades.com/x", "rating": 4.5}
     cell = coverage_rows(soup_of(render_overview(data)))[0].select('td[class^="s-"]')[0]
     assert cell["class"] == [f"s-{state}"]
-    assert cell.i.get_text() == symbol
-    assert cell.get_text(" ", strip=True) == f"{symbol} {word}"
+    assert cell.get_text(" ", strip=True) == word
+    assert f'.matrix td.s-{state}::before {{ content: "{symbol}"; }}' in OVERVIEW_HTML  # the symbol, drawn by the stylesheet
     assert cell["title"] == "blocked: HTTP 403"
 
 
@@ -416,16 +416,41 @@ def test_contact_fixes_are_grouped_by_source_with_shown_and_expected():
     assert len(first_group.select("tbody tr")) == len(OVERVIEW["contact_fixes"][0]["items"])
 
 
-def test_coverage_by_site_counts_states_and_leaves_unknown_out_of_the_share():
+def test_coverage_by_site_shows_each_state_count_and_the_listed_share():
     data = copy.deepcopy(OVERVIEW)
-    data["sources"] = ["healthgrades"]
-    states = ["listed", "listed", "listed", "missing", "unknown", "unknown", "review", "not_crawled"]
-    data["coverage"] = [
-        {**data["coverage"][0], "cells": {"healthgrades": {"state": state, "note": "", "url": None, "rating": None}}}
-        for state in states
-    ]
+    data["coverage_by_source"] = [{"source": "healthgrades", "listed": 3, "missing": 1, "review": 1, "unknown": 2,
+                                   "not_crawled": 1, "share": 0.75}]
     row = soup_of(render_overview(data)).select_one('#site-summary tr[data-source="healthgrades"]')
     assert [td.get_text(strip=True) for td in row.select("td")] == ["3", "1", "1", "2", "1", "75%"]
+
+
+def test_a_capped_matrix_says_how_many_physicians_it_leaves_out_and_where_they_are():
+    data = copy.deepcopy(OVERVIEW)
+    data["coverage_note"] = {"shown": 30, "physicians": 10000, "with_gaps": 2400, "complete": 7600}
+    text = soup_of(render_overview(data)).select_one("#coverage .capped").get_text(" ", strip=True)
+    assert "30 physicians with the most gaps" in text and "of the 2400" in text and "7600 physicians are listed on every site" in text
+    assert "findings.xlsx" in text
+
+
+def test_contact_fixes_beyond_the_limit_point_to_the_full_export():
+    data = copy.deepcopy(OVERVIEW)
+    data["contact_fixes"][0]["total"] = 95
+    head = soup_of(render_overview(data)).select_one("#contact .contact-group h3").get_text(" ", strip=True)
+    assert f"showing {len(data['contact_fixes'][0]['items'])} of 95" in head and "findings.xlsx" in head
+
+
+def test_department_coverage_and_ratings_rows_follow_the_department_filter():
+    soup = OVERVIEW_SOUP
+    depts = [r["data-department"] for r in soup.select("#coverage-departments tbody tr")]
+    assert depts == [d["department"] for d in OVERVIEW["coverage_by_department"]]
+    assert [r["data-department"] for r in soup.select("#trend table.dept-ratings tbody tr")] == [d["department"] for d in OVERVIEW["department_ratings"]]
+    assert all(r.select_one("svg.spark") for r in soup.select("#trend table.dept-ratings tbody tr"))
+
+
+def test_crawl_health_says_when_a_parser_looks_broken_and_why():
+    row = OVERVIEW_SOUP.select_one('#crawl tr[data-source="vitals"]').get_text(" ", strip=True)
+    assert "parser looks broken" in row and "rating missing on 95% of profiles" in row
+    assert "parser looks broken" not in OVERVIEW_SOUP.select_one('#crawl tr[data-source="healthgrades"]').get_text(" ")
 
 
 def test_rating_trend_is_an_inline_svg_chart_with_a_legend():

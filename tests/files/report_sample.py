@@ -342,7 +342,7 @@ def _overview(rng: random.Random, pages: list[dict], sources: list[str], weeks: 
                          "expected": finding["expected"], "first_seen": finding["first_seen"]}
                     )
         if items:
-            contact_fixes.append({"source": source, "items": items})
+            contact_fixes.append({"source": source, "total": len(items), "items": items})
 
     by_source: dict[str, list] = {source: [] for source in sources}
     for page in pages:
@@ -395,14 +395,41 @@ def _overview(rng: random.Random, pages: list[dict], sources: list[str], weeks: 
         errors = sum(1 for c in crawled if c["state"] == "unknown" and "timeout" in c["note"])
         disallowed = sum(1 for c in crawled if c["state"] == "unknown" and "robots" in c["note"])
         note = ""
-        if source == "vitals":
-            note = "parser looks broken: rating missing on 95% of profiles"
-        elif source == "zocdoc":
+        if source == "zocdoc":
             note = f"{len(cells) - len(crawled)} physicians not in this week's crawl plan"
         crawl_health.append(
             {"source": source, "searched": len(crawled), "ok": len(crawled) - blocked - errors - disallowed,
-             "blocked": blocked, "errors": errors, "disallowed": disallowed, "note": note}
+             "blocked": blocked, "errors": errors, "disallowed": disallowed, "note": note,
+             "parser_broken": source == "vitals", "broken_fields": ["rating"] if source == "vitals" else [],
+             "parser_reason": "rating missing on 95% of profiles" if source == "vitals" else ""}
         )
+
+    departments = sorted({page["physician"]["department"] for page in pages})
+    by_department = []
+    department_ratings = []
+    for department in departments:
+        rows = [row for row in coverage_rows if row["department"] == department]
+        cells = {}
+        for source in sources:
+            states = [row["cells"][source]["state"] for row in rows if source in row["cells"]]
+            listed, missing = states.count("listed"), states.count("missing")
+            cells[source] = {"listed": listed, "missing": missing, "review": states.count("review"),
+                             "unknown": states.count("unknown"), "share": listed / (listed + missing) if listed + missing else None}
+        by_department.append({"department": department, "physicians": len(rows), "cells": cells})
+        series = [page["trend"]["series"][-1]["values"] for page in pages
+                  if page["physician"]["department"] == department and page["trend"]["series"]]
+        values = [_weighted([(v[w], 1) for v in series]) for w in range(len(weeks))]
+        known = [v for v in values if v is not None]
+        department_ratings.append({"department": department, "values": values, "now": values[-1],
+                                   "change": round(values[-1] - known[0], 3) if values[-1] is not None and len(known) > 1 else None,
+                                   "reviews": 10 * len(series)})
+    by_source = []
+    for source in sources:
+        states = [row["cells"].get(source, {"state": "not_crawled"})["state"] for row in coverage_rows]
+        listed, missing = states.count("listed"), states.count("missing")
+        by_source.append({"source": source, **{k: states.count(k) for k in ("listed", "missing", "review", "unknown", "not_crawled")},
+                          "share": listed / (listed + missing) if listed + missing else None})
+    with_gaps = sum(any(c["state"] in ("missing", "review", "unknown") for c in row["cells"].values()) for row in coverage_rows)
 
     total_reviews = [(l["rating"], l["review_count"]) for page in pages for l in page["listings"]]
     return {
@@ -426,11 +453,18 @@ def _overview(rng: random.Random, pages: list[dict], sources: list[str], weeks: 
         ],
         "sources": list(sources),
         "departments": sorted({page["physician"]["department"] for page in pages}),
+        "findings_file": "findings.xlsx",
+        "coverage_by_source": by_source,
+        "coverage_by_department": by_department,
         "coverage": coverage_rows,
+        "coverage_note": {"shown": len(coverage_rows), "physicians": len(coverage_rows), "with_gaps": with_gaps,
+                          "complete": len(coverage_rows) - with_gaps},
         "contact_fixes": contact_fixes,
+        "department_ratings": department_ratings,
         "rating_trend": {"weeks": list(weeks), "series": [{"label": "All sources", "values": all_values}, *source_series]},
         "movers": movers,
         "negative_reviews": negative,
+        "negative_reviews_total": len(negative),
         "crawl_health": crawl_health,
     }
 
