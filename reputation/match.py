@@ -222,7 +222,9 @@ PARALLEL_FROM = 20_000  # listings; below this a second process costs more than 
 
 def _listing_side(listings: list) -> _Side:
     """The listings' side. Parsing 250,000 names and addresses is the slowest step, so a large set is split
-    between two processes (the matcher's budget is two cores)."""
+    between two processes (the matcher's budget is two cores). The helper is spawned, not forked: a fork
+    starts with all of this process's memory (the listing rows, the roster) and copies what it touches,
+    while a spawned one holds only its half of the rows and its columns."""
     if len(listings) < PARALLEL_FROM or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
         return _listing_side_of(listings, 0)
     rows = [(l.id, l.name, l.specialty, l.addresses, l.phones, l.npi) for l in listings]
