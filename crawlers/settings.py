@@ -29,6 +29,7 @@ USER_AGENT = f"repmon/0.1 (+https://github.com/repmon/repmon; contact: {REPMON_C
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+BACKOFF_MAX_DELAY = 60.0  # a site answering 429/503 gets twice the delay each time, up to this (seconds)
 DOWNLOAD_TIMEOUT = 30
 
 TELNETCONSOLE_ENABLED = False
@@ -71,6 +72,8 @@ REVIEW_PAGES_MAX = 3
 
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.SandboxSlotMiddleware": 50,
+    # Below RetryMiddleware (550) in priority, so it sees the 429/503 answer before a retry is scheduled.
+    "crawlers.middlewares.BackoffMiddleware": 560,
 }
 
 # Stamping (crawl time, run id) first; storing last, after any cleaning pipeline in between.
