@@ -176,7 +176,9 @@ class RosterSpider(scrapy.Spider):
     # ----- to be provided by each source -------------------------------------------------------
 
     def search_query(self, target: dict) -> str:
-        raise NotImplementedError
+        """The search as the search record names it; by default 'Jane Doe near Portland, OR'."""
+        what, where = search_terms(target)
+        return f"{what} near {where}" if where else what
 
     def search_request(self, state: TargetState, **kwargs) -> scrapy.Request:
         raise NotImplementedError

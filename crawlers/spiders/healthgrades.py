@@ -62,10 +62,6 @@ class HealthgradesSpider(RosterSpider):
     name = "healthgrades"
     fetch_reviews = True
 
-    def search_query(self, target: dict) -> str:
-        what, where = search_terms(target)
-        return f"{what} near {where}" if where else what
-
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)
         return scrapy.Request(f"{self.base_url}/usearch?{urlencode({'what': what, 'where': where})}", **kwargs)

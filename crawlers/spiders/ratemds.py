@@ -46,10 +46,6 @@ class RatemdsSpider(RosterSpider):
     name = "ratemds"
     fetch_reviews = True
 
-    def search_query(self, target: dict) -> str:
-        what, where = search_terms(target)
-        return f"{what} near {where}" if where else what
-
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)
         params = {"text": what, "location": where} if where else {"text": what}

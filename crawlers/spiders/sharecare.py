@@ -45,10 +45,6 @@ NO_RATINGS = re.compile(r"no (?:patient )?ratings", re.IGNORECASE)
 class SharecareSpider(RosterSpider):
     name = "sharecare"
 
-    def search_query(self, target: dict) -> str:
-        what, where = search_terms(target)
-        return f"{what} near {where}" if where else what
-
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)
         query = urlencode({"name": what, "location": where})

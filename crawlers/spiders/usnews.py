@@ -41,10 +41,6 @@ def hook(name: str) -> str:
 class UsnewsSpider(RosterSpider):
     name = "usnews"
 
-    def search_query(self, target: dict) -> str:
-        what, where = search_terms(target)
-        return f"{what} near {where}" if where else what
-
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)
         query = urlencode({"name": what, "location": where, "page_num": 1})

@@ -59,10 +59,6 @@ class VitalsSpider(RosterSpider):
     name = "vitals"
     fetch_reviews = True
 
-    def search_query(self, target: dict) -> str:
-        what, where = search_terms(target)
-        return f"{what} near {where}" if where else what
-
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)
         params = {"q": what, "location": where} if where else {"q": what}
