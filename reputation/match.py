@@ -12,8 +12,10 @@ are worse than a question to a person):
 
 - a namesake: the listing shows a phone that is none of ours and an address in another city/metro area
   (three-digit ZIP) than all of ours -> unmatched, whatever the names say;
-- a physician who may have moved (another phone, an old address in one of our cities), or a clear
-  first-name or last-name disagreement -> at most "review".
+- a physician who may have moved (another phone, an old address in one of our cities) -> at most "review",
+  unless the whole first and last name agree and the total is ``MOVED_BITS``: then it is our physician with
+  outdated contact details on the listing, which is what the contact findings are for;
+- a clear first-name or last-name disagreement -> at most "review".
 
 A person's decision (``repmon match confirm`` / ``reject``; ``Match.method == "person"``) is never
 overwritten by a re-match, and a re-crawl keeps it because the listing row (source + URL) is kept.
@@ -32,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -59,6 +61,9 @@ from reputation.normalize import (
 MATCHED_BITS = 12.0  # at or above (and clear of the runner-up, and no contradiction): matched automatically
 REVIEW_BITS = 6.0  # at or above: a person should look
 MARGIN_BITS = 4.0  # the best must be 2**4 = 16 times likelier than the runner-up to be decided automatically
+# Another phone and an address elsewhere in one of our cities is matched only on this much evidence, with the
+# whole first and last name agreeing; weaker, it is a question for a person.
+MOVED_BITS = MATCHED_BITS + MARGIN_BITS
 # The stored score is the match probability under a prior that puts MATCHED_BITS at 0.99.
 PRIOR_BITS = -(MATCHED_BITS - math.log2(99))
 
@@ -74,7 +79,7 @@ W = {
     "suffix": {"differs": -4.0},
     "credentials": {"differ": -2.0},
     "specialty": {"same": 2.0, "related": 1.0, "differs": -1.5},
-    "phone": {"differs": -2.0},
+    "phone": {"same area code": -1.5, "another number": -1.5, "another area code": -3.0},
     "address": {"street": 6.0, "zip": 4.0, "city": 3.0, "metro": 1.5, "state": 0.0, "another state": -3.0},
 }
 PHONE_AGREES = 10.0  # less log2(k) when k roster physicians share the number (a practice's main line)
@@ -210,10 +215,10 @@ def _roster_side(physicians: list, locations: list) -> _Side:
             continue
         phone = normalize_phone(loc.phone)
         if phone:
-            phones.append((i, phone))
+            phones.append((i, phone, _area_code(phone)))
         addresses.append(_address_row(i, loc.street, loc.city, loc.state, loc.zip))
     return _Side(people, _frame(names, ["idx", "key", "kind"]), _frame(initials, ["idx", "init"]),
-                 _frame(phones, ["idx", "phone"]).drop_duplicates(),
+                 _frame(phones, ["idx", "phone", "npa"]).drop_duplicates(),
                  _frame(addresses, ["idx", "street", "zip", "zip3", "city", "state"]).drop_duplicates())
 
 
@@ -253,28 +258,53 @@ def _listing_side_of(listings: list, offset: int) -> _Side:
         initials += [(i, key) for key in _listing_first_keys(first, middle)]
         for phone in dict.fromkeys(normalize_phone(p) for p in l.phones or []):
             if phone:
-                phones.append((i, phone))
+                phones.append((i, phone, _area_code(phone)))
         for a in l.addresses or []:
             if isinstance(a, dict):
                 addresses.append(_address_row(i, a.get("street"), a.get("city"), a.get("state"), a.get("zip")))
     return _Side(pd.DataFrame(people, columns=["idx", "id", "npi", "first", "middle", "middle_full", "suffix", "creds",
                                                "specialty", "last"]),
                  _frame(names, ["idx", "key", "kind"]), _frame(initials, ["idx", "init"]),
-                 _frame(phones, ["idx", "phone"]),
+                 _frame(phones, ["idx", "phone", "npa"]),
                  _frame(addresses, ["idx", "street", "zip", "zip3", "city", "state"]).drop_duplicates())
 
 
 def _roster_first_keys(names: set[str], first: str, middle: str) -> set[str]:
     """Blocking keys of a physician's first name: the first three letters of the name, its nicknames and the
-    middle name (Robert: ROB, BOB, BER...), and the initials of first and middle ("J*")."""
-    return {n[:3] for n in names if n} | {f"{n[:1]}*" for n in (first, middle) if n}
+    middle name (Robert: ROB, BOB, BER...), the initials of first and middle ("J*"), and for a typo in the
+    first three letters the first and last letter of the name and its nicknames ("R~T")."""
+    return ({n[:3] for n in names if n} | {f"{n[:1]}*" for n in (first, middle) if n}
+            | {_typo_key(n) for n in names if len(n) >= TYPO_MIN_LENGTH})
 
 
 def _listing_first_keys(first: str, middle: str) -> set[str]:
-    """"J*" for an initial ("J. Robert Smith" also gives the middle name's keys), else the first three letters."""
+    """"J*" for an initial ("J. Robert Smith" also gives the middle name's keys), else the first three letters
+    and the typo key (see ``_roster_first_keys``)."""
     if len(first) == 1:
         return {f"{first}*"} | ({middle[:3], f"{middle[:1]}*"} if middle else set())
-    return {first[:3]} if first else set()
+    if not first:
+        return set()
+    return {first[:3]} | ({_typo_key(first)} if len(first) >= TYPO_MIN_LENGTH else set())
+
+
+TYPO_MIN_LENGTH = 4  # shorter first names have too little to tell a typo from another name
+
+
+def _typo_key(name: str) -> str:
+    """"KAHTRYN" and "KATHRYN" share "K~N": a slip inside a name keeps its first and last letters, and a slip
+    at its end keeps the first three (the other key). A pair found by this key alone is kept only when the
+    first names are similar (``_first_level``), so it never brings in another first name."""
+    return f"{name[0]}~{name[-1]}"
+
+
+TOLL_FREE = {"800", "833", "844", "855", "866", "877", "888"}
+
+
+def _area_code(phone: str) -> str:
+    """The area code of a North American number in E.164 ("+14045550101" -> "404"); "" for a toll-free or
+    foreign number, which says nothing about where the practice is."""
+    code = phone[2:5] if phone.startswith("+1") else ""
+    return "" if code in TOLL_FREE else code
 
 
 def _address_row(i: int, street, city, state, zip_) -> tuple:
@@ -305,15 +335,28 @@ def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
     # Whole name against whole name (or a name on record) is exact; anything with a part is a part.
     by_name["level"] = np.where((by_name["kind_l"] == 0) & (by_name["kind_r"] <= 1), 3, 2)
     by_name["alias"] = (by_name["level"] == 3) & (by_name["kind_r"] == 1)
-    by_name = by_name.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r", "level", "alias"]]
+    by_name["typo"] = by_name["init"].fillna("").str.contains("~", regex=False)
+    by_name = by_name.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r", "level", "alias", "typo"]]
 
     l_phones = listings.phones.merge(listings.initials, on="idx")
     r_phones = roster.phones.merge(roster.initials, on="idx")
     by_phone = l_phones.merge(r_phones, on=["phone", "init"], suffixes=("_l", "_r"))
-    by_phone = by_phone.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r"]].assign(level=-1, alias=False)
+    by_phone["typo"] = by_phone["init"].str.contains("~", regex=False)
+    by_phone = by_phone.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r", "typo"]].assign(level=-1, alias=False)
 
     pairs = pd.concat([by_name, by_phone], ignore_index=True).astype({"l": "int64", "r": "int64", "level": "int64",
-                                                                       "alias": bool})
+                                                                       "alias": bool, "typo": bool})
+    # A pair that only the typo key found is kept when the first names are similar after all.
+    typo_only = pairs.groupby(["l", "r"], sort=False)["typo"].transform("min").to_numpy()
+    if typo_only.any():
+        tl, tr = pairs["l"].to_numpy()[typo_only], pairs["r"].to_numpy()[typo_only]
+        R = roster.people
+        levels = _first_levels(listings.people["first"].to_numpy()[tl], R["first"].to_numpy()[tr],
+                               R["firsts"].to_numpy()[tr], R["middle_full"].to_numpy()[tr])
+        keep = np.ones(len(pairs), bool)
+        keep[np.flatnonzero(typo_only)[levels == "differs"]] = False
+        pairs = pairs[keep]
+    pairs = pairs.drop(columns="typo")
     pairs = pairs.sort_values(["level", "alias"], ascending=[False, True]).drop_duplicates(["l", "r"])
     unscored = pairs["level"] < 0
     if unscored.any():
@@ -379,21 +422,29 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     out["w_specialty"] = np.select([same, related, known], [W["specialty"]["same"], W["specialty"]["related"],
                                                            W["specialty"]["differs"]], 0.0)
 
-    # Phone: any of the listing's phones among the physician's; weaker for a number many of them share.
+    # Phone, compared when both sides have one: any of the listing's phones among the physician's (weaker for
+    # a number many of them share); else one in the same area code as theirs (an old number nearby, a call
+    # centre) or none (a number elsewhere: with no address to say otherwise, a namesake's).
     out["pair"] = np.arange(n)
     sharing = roster.phones.groupby("phone")["idx"].nunique()
-    ph = out[["pair", "l", "r"]].merge(listings.phones, left_on="l", right_on="idx").merge(
-        roster.phones, left_on=["r", "phone"], right_on=["idx", "phone"], how="left", indicator=True)
-    agree = ph[ph["_merge"] == "both"].drop_duplicates("pair")
-    has_phone = np.isin(out["pair"], ph["pair"])
-    phone_ok = np.zeros(n, bool)
-    phone_ok[agree["pair"].to_numpy()] = True
+    ph = out[["pair", "l", "r"]].merge(listings.phones[["idx", "phone", "npa"]].rename(columns={"idx": "l"}), on="l")
+    ph = ph[np.isin(ph["r"].to_numpy(), roster.phones["idx"].to_numpy())]
+    r_phones = roster.phones.rename(columns={"idx": "r"})
+    agree = ph.merge(r_phones[["r", "phone"]], on=["r", "phone"]).drop_duplicates("pair")
+    near = ph[ph["npa"] != ""].merge(r_phones[["r", "npa"]].drop_duplicates(), on=["r", "npa"])
+    pair = out["pair"].to_numpy()
+    has_phone = np.isin(pair, ph["pair"].to_numpy())
+    phone_ok = np.isin(pair, agree["pair"].to_numpy())
+    phone_near = ~phone_ok & np.isin(pair, near["pair"].to_numpy())
+    phone_far = has_phone & ~phone_ok & ~phone_near & np.isin(pair, ph.loc[ph["npa"] != "", "pair"].to_numpy())
     out["phone_value"] = pd.Series(agree["phone"].to_numpy(), index=agree["pair"].to_numpy()).reindex(range(n)).to_numpy()
     phone_w = PHONE_AGREES - np.log2(agree["phone"].map(sharing).to_numpy().astype(float))
     w_phone = np.zeros(n)
     w_phone[agree["pair"].to_numpy()] = np.maximum(phone_w, 4.0)
-    out["phone"] = np.select([phone_ok, has_phone], ["agrees", "differs"], "")
-    out["w_phone"] = np.where(phone_ok, w_phone, np.where(has_phone, W["phone"]["differs"], 0.0))
+    out["phone"] = np.select([phone_ok, phone_near, phone_far, has_phone],
+                             ["agrees", "same area code", "another area code", "another number"], "")
+    out["w_phone"] = np.where(phone_ok, w_phone, pd.Series(out["phone"]).map(W["phone"]).fillna(0.0).to_numpy())
+    del ph, agree, near
 
     # Address: the best agreement between any listing address and any roster location.
     l_addr, r_addr = _coded_addresses(listings.addresses, roster.addresses)
@@ -425,9 +476,15 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     # The overriding patterns (see the module docstring).
     phone_differs = has_phone & ~phone_ok
     namesake = phone_differs & has_address & (rank <= 1)
+    # A number in another area code and no address: the namesake pattern without its address.
+    far_phone_only = phone_far & ~has_address
     moved = phone_differs & has_address & ((rank == 2) | (rank == 3))
+    out["moved"] = moved
+    outdated = moved & (out["bits"].to_numpy() >= MOVED_BITS) & (level == 3) & np.isin(first_level, ["exact", "nickname"]) \
+        & (out["specialty"].to_numpy() != "differs")
     names_disagree = (first_level == "differs") | (level == 0)
-    out["cap"] = np.select([namesake, moved | names_disagree], [2, 1], 0)
+    out["far_phone_only"] = far_phone_only
+    out["cap"] = np.select([namesake, (moved & ~outdated) | names_disagree | far_phone_only], [2, 1], 0)
     return out
 
 
@@ -470,7 +527,9 @@ def _first_level(listing: str, roster: str, middle: str, variants: frozenset) ->
     if len(listing) >= 3 and len(roster) >= 3 and (listing.startswith(roster) or roster.startswith(listing)):
         return "prefix"  # Stacy ~ Stacyann, Dipak ~ Dipakkumar
     if min(len(listing), len(roster)) >= 4 and JaroWinkler.normalized_similarity(listing, roster) >= 0.9:
-        return "similar"  # a typo: Wiiliam
+        return "similar"  # a typo: Kahtryn
+    if min(len(listing), len(roster)) >= 6 and OSA.distance(listing, roster) <= 1:
+        return "similar"  # one slip early in a long name, which Jaro-Winkler weighs hard: Wiiliam
     return "differs"
 
 
@@ -504,7 +563,8 @@ def _why(name: str, level: str, row, roster_row: dict, listing_row: dict) -> str
     if name == "first_name":
         return f"first name {level} ({listing_row['first'] or '-'} ~ {roster_row['first']})"
     if name == "phone":
-        return f"phone agrees ({row.phone_value})" if level == "agrees" else "the listing's phones are none of ours"
+        return (f"phone agrees ({row.phone_value})" if level == "agrees"
+                else f"the listing's phones are none of ours ({level})")
     if name == "address":
         return {"street": "same street address", "zip": "same ZIP", "city": "same city", "metro": "same area (3-digit ZIP)",
                 "state": "same state, another area", "another state": "another state"}[level] + f" ({listing_row['address']})"
@@ -524,8 +584,14 @@ def _evidence(row, roster_row: dict, listing_row: dict, runner_npi: str | None) 
     notes = []
     if row.cap == 2:
         notes.append("another phone and another area than all of the physician's: a namesake")
-    elif row.cap == 1 and row.phone == "differs" and row.address_rank in (2, 3):
+    elif row.cap == 1 and row.far_phone_only:
+        notes.append("a phone in another area code than all of the physician's and no address: a namesake? "
+                     "a person should look")
+    elif row.cap == 1 and row.moved:
         notes.append("another phone and an address in the same area but not the same ZIP: moved? a person should look")
+    elif row.moved:
+        notes.append("another phone and another address in the same area, with the whole name agreeing: "
+                     "the listing's contact details look outdated")
     elif row.cap == 1:
         notes.append("the names disagree: a person should look")
     if runner_npi is not None:
@@ -539,6 +605,13 @@ def _evidence(row, roster_row: dict, listing_row: dict, runner_npi: str | None) 
     evidence["summary"] = f"{verdict}: " + "; ".join(
         agreeing + [f"against: {w}" for w in against] + notes) + f" ({row.bits:.1f} bits)"
     return evidence
+
+
+def _rows(frame: pd.DataFrame):
+    """``frame.itertuples()``, column by column: iterating pandas' Arrow-backed text columns a cell at a time
+    is slow."""
+    Row = NamedTuple("Row", [("Index", object), *((c, object) for c in frame.columns)])
+    yield from map(Row._make, zip(frame.index.tolist(), *(frame[c].tolist() for c in frame.columns)))
 
 
 def _records(people: pd.DataFrame, columns: list[str]) -> list[dict]:
@@ -569,12 +642,13 @@ def _iter_decisions(roster: _Side, side: _Side):
     large, so that ``match_listings`` stores them as they come rather than holding them all."""
     decisions: dict[int, dict] = {}
     by_npi = dict(zip(roster.people["npi"], roster.people["id"]))
-    for row in side.people.itertuples():
-        if isinstance(row.npi, str) and is_valid_npi(row.npi):
-            physician_id = by_npi.get(row.npi)
-            why = f"the listing shows NPI {row.npi}" + ("" if physician_id else ", not on the roster")
-            decisions[row.idx] = {
-                "listing_id": int(row.id), "physician_id": int(physician_id) if physician_id else None,
+    shown = side.people[side.people["npi"].notna()]
+    for idx, id_, npi in zip(shown["idx"].tolist(), shown["id"].tolist(), shown["npi"].tolist()):
+        if isinstance(npi, str) and is_valid_npi(npi):
+            physician_id = by_npi.get(npi)
+            why = f"the listing shows NPI {npi}" + ("" if physician_id else ", not on the roster")
+            decisions[idx] = {
+                "listing_id": int(id_), "physician_id": int(physician_id) if physician_id else None,
                 "score": 1.0 if physician_id else 0.0, "status": "matched" if physician_id else "unmatched",
                 "method": "npi", "evidence": {"summary": why, "fields": {"npi": {"level": "agrees" if physician_id else "not on roster", "weight": None, "why": why}}},
             }
@@ -605,7 +679,7 @@ def _iter_decisions(roster: _Side, side: _Side):
         physicians_, listings_ = _records(roster.people, columns), _records(side.people, columns)
         a = side.addresses.astype(str)
         address_text = (a["street"] + ", " + a["city"] + " " + a["state"] + " " + a["zip"]).str.strip(", ").tolist()
-        for row in best.itertuples():
+        for row in _rows(best):
             roster_row, listing_row = physicians_[int(row.r)], listings_[row.Index]
             if row.address_row >= 0:
                 listing_row = {**listing_row, "address": address_text[int(row.address_row)]}
@@ -619,10 +693,10 @@ def _iter_decisions(roster: _Side, side: _Side):
                 "score": round(1 / (1 + 2 ** -(float(row.bits) + PRIOR_BITS)), 4),
                 "status": row.status, "method": "score", "evidence": evidence,
             }
-    for row in todo.itertuples():
-        if row.idx not in done:
+    for idx, id_ in zip(todo["idx"].tolist(), todo["id"].tolist()):
+        if idx not in done:
             why = "no roster physician with this name or phone"
-            yield {"listing_id": int(row.id), "physician_id": None, "score": 0.0, "status": "unmatched",
+            yield {"listing_id": int(id_), "physician_id": None, "score": 0.0, "status": "unmatched",
                    "method": "score", "evidence": {"summary": why, "fields": {}}}
 
 

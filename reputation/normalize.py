@@ -21,6 +21,11 @@ from nameparser import HumanName
 # -- phones -----------------------------------------------------------------------------------------
 
 
+# "(404) 555-0101", "404.555.0101", "+1 404 555 0101", "+14045550101": the shapes nearly every US listing
+# and roster uses, read without phonenumbers' general parser (~50 us a number).
+_NANP = re.compile(r"^(?:\+?1[\s.-]?)?\(?([2-9]\d{2})\)?[\s.-]?([2-9]\d{2})[\s.-]?(\d{4})$")
+
+
 @lru_cache(maxsize=100_000)  # parsing is the slow step of a roster import; rosters repeat practice phones
 def normalize_phone(text: str | None) -> str | None:
     """E.164 form of a phone written any usual way (region US); ``None`` if it is not a valid number.
@@ -30,6 +35,10 @@ def normalize_phone(text: str | None) -> str | None:
     """
     if not text or not str(text).strip():
         return None
+    plain = _NANP.match(str(text).strip())
+    if plain:
+        number = "+1" + "".join(plain.groups())
+        return number if _valid_exchange(number[:8]) else None
     try:
         number = phonenumbers.parse(str(text), "US")
     except phonenumbers.NumberParseException:
@@ -37,6 +46,13 @@ def normalize_phone(text: str | None) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=20_000)
+def _valid_exchange(prefix: str) -> bool:
+    """Whether phonenumbers' metadata takes numbers of this area code and exchange ("+1404555") as valid: for
+    North America it decides on these six digits (tests/test_normalize.py checks this on random numbers)."""
+    return phonenumbers.is_valid_number(phonenumbers.parse(prefix + "0000"))
 
 
 def phone_digits(e164: str | None) -> str | None:
@@ -207,6 +223,9 @@ CREDENTIALS = frozenset("""
     FAAD FACOS FACOI FACOFP FASA FAASM FASGE FRCPC FRCSC FRCS FRCP MRCP DABR DABFM DABA FAPA DFAPA FAWM
     FSIR FAAO FAARM FACR FIDSA FASE FSVM FASCO FAAPMR FAACVPR
 """.split())
+# CMS Doctors & Clinicians codes that are also words of names (Au, Ch, Aa): credentials only after a comma,
+# as CMS writes them ("NORMA MAGDALENO, CSW"), never taken off the end of "John P Au".
+COMMA_CREDENTIALS = frozenset("AU CP CSW CH AA CNA MNT".split())
 _CREDENTIAL_DISPLAY = {"PHD": "PhD", "PHARMD": "PharmD", "PSYD": "PsyD", "EDD": "EdD", "DRPH": "DrPH",
                        "SCD": "ScD", "DSC": "DSc", "DNSC": "DNSc", "MSC": "MSc", "MPHIL": "MPhil",
                        "MBCHB": "MBChB", "MBBCH": "MBBCh", "AUD": "AuD", "DMSC": "DMSc", "MMSC": "MMSc",
@@ -247,9 +266,10 @@ def _credential_tokens(words: list[str]) -> list[str]:
     return [t for t in tokens if t]
 
 
-def _is_credential(token: str) -> bool:
+def _is_credential(token: str, *, after_comma: bool = False) -> bool:
     compact = _compact(token)
-    return compact in CREDENTIALS or ("/" in compact and all(p in CREDENTIALS for p in compact.split("/")))
+    return (compact in CREDENTIALS or (after_comma and compact in COMMA_CREDENTIALS)
+            or ("/" in compact and all(p in CREDENTIALS for p in compact.split("/"))))
 
 
 def _is_suffix(token: str) -> bool:
@@ -269,7 +289,7 @@ def parse_person_name(display: str | None) -> dict[str, str]:
 @lru_cache(maxsize=500_000)  # matching parses every listing's name; sites repeat the same spellings
 def _parse_person_name(display: str) -> tuple[tuple[str, str], ...]:
     name, credentials, suffixes = _strip_credentials(display)
-    parsed = _plain_name(name) or HumanName(name)
+    parsed = _plain_name(name) or HumanName(name, constants=_name_constants())
     for piece in re.split(r"[,\s]+", parsed.suffix):
         if not piece:
             continue
@@ -327,12 +347,24 @@ def _plain_name(name: str) -> _PlainName | None:
 
 
 @lru_cache(maxsize=1)
-def _nameparser_words() -> frozenset[str]:
-    from nameparser.config import CONSTANTS
+def _name_constants():
+    """nameparser's word lists without the titles that are also given names: on a physician's listing "King",
+    "Ab" or "Field" before the name is Kingsley, Abraham or Fielding, not a title (the only title is Dr.)."""
+    from nameparser.config import Constants
 
+    constants = Constants()
+    nicknames, formal_names = _nickname_graph()
+    given = {n.lower() for n in (*nicknames, *formal_names)}
+    constants.titles.remove(*(t for t in list(constants.titles) if t in given))
+    return constants
+
+
+@lru_cache(maxsize=1)
+def _nameparser_words() -> frozenset[str]:
+    constants = _name_constants()
     return frozenset(
-        w.lower() for group in (CONSTANTS.titles, CONSTANTS.prefixes, CONSTANTS.conjunctions,
-                                CONSTANTS.suffix_acronyms, CONSTANTS.suffix_not_acronyms) for w in group
+        w.lower() for group in (constants.titles, constants.prefixes, constants.conjunctions,
+                                constants.suffix_acronyms, constants.suffix_not_acronyms) for w in group
     )
 
 
@@ -342,11 +374,15 @@ def _strip_credentials(display: str) -> tuple[str, list[str], list[str]]:
     segments = [s for s in segments if s]
     credentials: list[str] = []
     suffixes: list[str] = []
-    # Whole trailing comma segments made only of credentials and suffixes: ", MD, FACC", ", Jr."
-    while len(segments) > 1 and all(_is_credential(t) or _is_suffix(t) for t in _joined_dots(segments[-1])):
+    # Whole trailing comma segments made only of credentials and suffixes: ", MD, FACC", ", Jr." -- but in
+    # "DOE, V." the V is Jane Doe's initial, not "the fifth".
+    while len(segments) > 1 and all(_is_credential(t, after_comma=True) or _is_suffix(t)
+                                    for t in _joined_dots(segments[-1])):
+        if sum(len(s) for s in segments[:-1]) == 1 and len(segments[-1]) == 1 and _is_suffix(segments[-1][0]):
+            break
         tokens = _joined_dots(segments.pop())
-        credentials[:0] = [t for t in tokens if _is_credential(t)]
-        suffixes[:0] = [t for t in tokens if not _is_credential(t)]
+        credentials[:0] = [t for t in tokens if _is_credential(t, after_comma=True)]
+        suffixes[:0] = [t for t in tokens if not _is_credential(t, after_comma=True)]
     # Trailing tokens of the last segment ("Jane Doe MD PhD"), keeping at least two name words overall so
     # that "Jane Ma" keeps her last name.
     last = segments[-1] if segments else []

@@ -83,12 +83,40 @@ def test_a_namesake_in_another_city_with_another_phone_is_not_our_physician(rost
 
 
 def test_a_physician_who_moved_away_from_an_old_listing_goes_to_review_not_missing(roster):
-    """Old phone and old address in one of our cities: maybe our physician before a move; a person decides."""
-    store(roster, listing("https://x.org/m", "Dr. Jane A. Doe", phones=["(404) 555-0999"], addresses=[OLD_ATL_ADDR]))
+    """Old phone and old address in one of our cities, and only an initial: maybe our physician before a
+    move; a person decides."""
+    store(roster, listing("https://x.org/m", "Dr. J. Doe", phones=["(404) 555-0999"], addresses=[OLD_ATL_ADDR]))
     match_listings(roster)
     status, npi, evidence = decision(roster, "https://x.org/m")
     assert (status, npi) == ("review", JANE)
     assert "moved" in evidence["summary"]
+
+
+def test_old_phone_and_old_address_in_our_city_with_the_whole_name_is_our_physician_with_outdated_contacts(roster):
+    """The same listing with the whole name and middle initial: our physician, whose listing is out of date
+    (which is what the contact findings report)."""
+    store(roster, listing("https://x.org/m2", "Dr. Jane A. Doe", phones=["(404) 555-0999"], addresses=[OLD_ATL_ADDR]))
+    match_listings(roster)
+    status, npi, evidence = decision(roster, "https://x.org/m2")
+    assert (status, npi) == ("matched", JANE)
+    assert "contact details look outdated" in evidence["summary"]
+
+
+def test_a_slip_in_the_first_letters_of_the_first_name_still_finds_the_physician(engine):
+    """"Kahtryn" shares no three first letters with "Kathryn"; the typo key finds her all the same."""
+    add_physician(engine, JANE, "Kathryn", "Doe", locations=[ATL])
+    status, npi, evidence = (*matched_as(engine, "https://x.org/t", listing("https://x.org/t", "Dr. Kahtryn Doe",
+                                                                           addresses=[ATL_ADDR])),
+                             decision(engine, "https://x.org/t")[2])
+    assert (status, npi) == ("matched", JANE)
+    assert evidence["fields"]["first_name"]["level"] == "similar"
+
+
+def test_the_typo_key_brings_in_no_other_first_name(engine):
+    """Kevin and Kristen share K~N, but Kevin Doe at Kristen Doe's practice is nobody to ask about."""
+    add_physician(engine, JANE, "Kristen", "Doe", locations=[ATL])
+    assert matched_as(engine, "https://x.org/t2", listing("https://x.org/t2", "Dr. Kevin Doe", phones=["404-555-0101"],
+                                                          addresses=[ATL_ADDR])) == ("unmatched", None)
 
 
 def test_a_nickname_with_our_phone_matches(roster):
@@ -164,7 +192,7 @@ def test_a_listing_without_any_candidate_is_unmatched(roster):
 
 def test_rematching_changes_nothing(roster):
     store(roster, listing("https://x.org/f", "Dr. Jane Doe", phones=["(404) 555-0101"], addresses=[ATL_ADDR]),
-          listing("https://x.org/m", "Dr. Jane A. Doe", phones=["(404) 555-0999"], addresses=[OLD_ATL_ADDR]))
+          listing("https://x.org/m", "Dr. J. Doe", phones=["(404) 555-0999"], addresses=[OLD_ATL_ADDR]))
     first = match_listings(roster)
     assert (first.matched, first.review, first.changed) == (1, 1, 2)
     assert match_listings(roster).changed == 0
@@ -197,7 +225,7 @@ def test_a_decision_naming_an_unknown_listing_or_npi_says_which(roster):
 
 
 def test_review_lists_the_uncertain_ones_with_their_evidence(roster):
-    store(roster, listing("https://x.org/m", "Dr. Jane A. Doe", phones=["(404) 555-0999"], addresses=[OLD_ATL_ADDR]),
+    store(roster, listing("https://x.org/m", "Dr. J. Doe", phones=["(404) 555-0999"], addresses=[OLD_ATL_ADDR]),
           listing("https://x.org/f", "Dr. Jane Doe", phones=["(404) 555-0101"], addresses=[ATL_ADDR]))
     match_listings(roster)
     rows = review_rows(roster)

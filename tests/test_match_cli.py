@@ -24,7 +24,7 @@ def run(db, *args):
 def test_review_confirm_and_reject_from_the_command_line(sqlite_url, tmp_path):
     engine = get_engine(sqlite_url)
     add_physician(engine, JANE, "Jane", "Doe", locations=[ATL])
-    store(engine, listing(MOVED, "Dr. Jane Doe", phones=["404-555-0999"],
+    store(engine, listing(MOVED, "Dr. J. Doe", phones=["404-555-0999"],
                           addresses=[{"street": "900 Peachtree St", "city": "Atlanta", "state": "GA", "zip": "30309"}]))
     assert "needs review 1" in run(sqlite_url, "match").stdout
 
