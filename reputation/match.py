@@ -24,9 +24,9 @@ overwritten by a re-match, and a re-crawl keeps it because the listing row (sour
 from __future__ import annotations
 
 import gc
+import json
 import math
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -35,7 +35,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
-from sqlalchemy import bindparam, insert, update
+from rapidfuzz.process import cpdist
+from sqlalchemy import Text, bindparam, cast, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -53,6 +54,7 @@ from reputation.normalize import (
     normalize_street,
     normalize_zip,
     parse_person_name,
+    parse_person_name_cached,
     specialty_code,
     specialty_family,
 )
@@ -222,30 +224,15 @@ def _roster_side(physicians: list, locations: list) -> _Side:
                  _frame(addresses, ["idx", "street", "zip", "zip3", "city", "state"]).drop_duplicates())
 
 
-PARALLEL_FROM = 20_000  # listings; below this a second process costs more than it saves
-
-
 def _listing_side(listings: list) -> _Side:
-    """The listings' side. Parsing 250,000 names and addresses is the slowest step, so a large set is split
-    between two processes (the matcher's budget is two cores). The helper is spawned, not forked: a fork
-    starts with all of this process's memory (the listing rows, the roster) and copies what it touches,
-    while a spawned one holds only its half of the rows and its columns."""
-    if len(listings) < PARALLEL_FROM or multiprocessing.get_start_method(allow_none=True) not in (None, "fork"):
-        return _listing_side_of(listings, 0)
-    rows = [(l.id, l.name, l.specialty, l.addresses, l.phones, l.npi) for l in listings]
-    half = len(rows) // 2
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        second = pool.submit(_listing_side_of, rows[half:], half)
-        first = _listing_side_of(rows[:half], 0)
-        second = second.result()
-    return _Side(*(pd.concat([a, b], ignore_index=True) for a, b in zip(
-        (first.people, first.names, first.initials, first.phones, first.addresses),
-        (second.people, second.names, second.initials, second.phones, second.addresses))))
-
-
-def _listing_side_of(listings: list, offset: int) -> _Side:
+    """The listings' side from rows of (id, name, specialty, addresses, phones, npi); addresses and phones
+    as lists or as their JSON text."""
     people, names, initials, phones, addresses = [], [], [], [], []
-    for i, (id_, name, specialty, listing_addresses, listing_phones, npi) in enumerate(listings, start=offset):
+    for i, (id_, name, specialty, listing_addresses, listing_phones, npi) in enumerate(listings):
+        if isinstance(listing_addresses, str):
+            listing_addresses = json.loads(listing_addresses)
+        if isinstance(listing_phones, str):
+            listing_phones = json.loads(listing_phones)
         l = _ListingRow(id_, name, specialty, listing_addresses, listing_phones, npi)
         parsed = parse_person_name(l.name)
         first, middle = _compact(parsed["first"]), _compact(parsed["middle"])
@@ -272,9 +259,9 @@ def _listing_side_of(listings: list, offset: int) -> _Side:
 def _roster_first_keys(names: set[str], first: str, middle: str) -> set[str]:
     """Blocking keys of a physician's first name: the first three letters of the name, its nicknames and the
     middle name (Robert: ROB, BOB, BER...), the initials of first and middle ("J*"), and for a typo in the
-    first three letters the first and last letter of the name and its nicknames ("R~T")."""
+    first three letters the first and last letter of the name ("R~T")."""
     return ({n[:3] for n in names if n} | {f"{n[:1]}*" for n in (first, middle) if n}
-            | {_typo_key(n) for n in names if len(n) >= TYPO_MIN_LENGTH})
+            | ({_typo_key(first)} if len(first) >= TYPO_MIN_LENGTH else set()))
 
 
 def _listing_first_keys(first: str, middle: str) -> set[str]:
@@ -293,7 +280,7 @@ TYPO_MIN_LENGTH = 4  # shorter first names have too little to tell a typo from a
 def _typo_key(name: str) -> str:
     """"KAHTRYN" and "KATHRYN" share "K~N": a slip inside a name keeps its first and last letters, and a slip
     at its end keeps the first three (the other key). A pair found by this key alone is kept only when the
-    first names are similar (``_first_level``), so it never brings in another first name."""
+    first names are similar (``_first_levels``), so it never brings in another first name."""
     return f"{name[0]}~{name[-1]}"
 
 
@@ -326,35 +313,42 @@ def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
     ``_roster_first_keys``: nicknames, middle names and initials are compatible); or a shared phone with a
     compatible first-name key (a changed last name nobody recorded).
     """
-    r_names = roster.names.merge(roster.initials, on="idx")
-    l_names = listings.names.merge(listings.initials, on="idx", how="left")
-    with_init = l_names[l_names["init"].notna()]
-    by_name = with_init.merge(r_names, on=["key", "init"], suffixes=("_l", "_r"))
-    no_init = l_names[l_names["init"].isna()].drop(columns="init")
-    by_name = pd.concat([by_name, no_init.merge(roster.names, on="key", suffixes=("_l", "_r"))], ignore_index=True)
+    # Keys as shared integer codes: merging millions of rows on integers is faster and smaller than on text.
+    r_init, l_init = _coded(roster.initials, listings.initials, "init")
+    r_init["typo"] = r_init["init_text"].str.contains("~", regex=False).to_numpy()
+    l_init = l_init.drop(columns="init_text")
+    r_init = r_init.drop(columns="init_text")
+    r_names, l_names = _coded(roster.names, listings.names, "key")
+    r_names, l_names = r_names.drop(columns="key_text"), l_names.drop(columns="key_text")
+    r_pairs = r_names.merge(r_init, on="idx")
+    l_pairs = l_names.merge(l_init, on="idx", how="left")
+    with_init = l_pairs[l_pairs["init"].notna()].astype({"init": "int64"})
+    by_name = with_init.merge(r_pairs, on=["key", "init"], suffixes=("_l", "_r"))
+    no_init = l_pairs[l_pairs["init"].isna()].drop(columns="init")
+    by_name = pd.concat([by_name, no_init.merge(r_names, on="key", suffixes=("_l", "_r")).assign(typo=False)],
+                        ignore_index=True)
+    del r_pairs, l_pairs, with_init, no_init
     # Whole name against whole name (or a name on record) is exact; anything with a part is a part.
     by_name["level"] = np.where((by_name["kind_l"] == 0) & (by_name["kind_r"] <= 1), 3, 2)
     by_name["alias"] = (by_name["level"] == 3) & (by_name["kind_r"] == 1)
-    by_name["typo"] = by_name["init"].fillna("").str.contains("~", regex=False)
     by_name = by_name.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r", "level", "alias", "typo"]]
 
-    l_phones = listings.phones.merge(listings.initials, on="idx")
-    r_phones = roster.phones.merge(roster.initials, on="idx")
-    by_phone = l_phones.merge(r_phones, on=["phone", "init"], suffixes=("_l", "_r"))
-    by_phone["typo"] = by_phone["init"].str.contains("~", regex=False)
+    r_phone, l_phone = _coded(roster.phones[["idx", "phone"]], listings.phones[["idx", "phone"]], "phone")
+    by_phone = l_phone.drop(columns="phone_text").merge(l_init, on="idx").merge(
+        r_phone.drop(columns="phone_text").merge(r_init, on="idx"), on=["phone", "init"], suffixes=("_l", "_r"))
     by_phone = by_phone.rename(columns={"idx_l": "l", "idx_r": "r"})[["l", "r", "typo"]].assign(level=-1, alias=False)
 
     pairs = pd.concat([by_name, by_phone], ignore_index=True).astype({"l": "int64", "r": "int64", "level": "int64",
                                                                        "alias": bool, "typo": bool})
     # A pair that only the typo key found is kept when the first names are similar after all.
+    # Only "similar" (see _first_levels) can hold for a pair found by the typo key alone: nicknames, middle
+    # names and prefixes share a three-letter key.
     typo_only = pairs.groupby(["l", "r"], sort=False)["typo"].transform("min").to_numpy()
     if typo_only.any():
         tl, tr = pairs["l"].to_numpy()[typo_only], pairs["r"].to_numpy()[typo_only]
-        R = roster.people
-        levels = _first_levels(listings.people["first"].to_numpy()[tl], R["first"].to_numpy()[tr],
-                               R["firsts"].to_numpy()[tr], R["middle_full"].to_numpy()[tr])
         keep = np.ones(len(pairs), bool)
-        keep[np.flatnonzero(typo_only)[levels == "differs"]] = False
+        keep[typo_only] = _similar(listings.people["first"].to_numpy()[tl].tolist(),
+                                   roster.people["first"].to_numpy()[tr].tolist())
         pairs = pairs[keep]
     pairs = pairs.drop(columns="typo")
     pairs = pairs.sort_values(["level", "alias"], ascending=[False, True]).drop_duplicates(["l", "r"])
@@ -365,6 +359,13 @@ def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
         similar = [bool(x and y and JaroWinkler.normalized_similarity(x, y) >= 0.92) for x, y in zip(a, b)]
         pairs.loc[unscored, "level"] = np.where(similar, 1, 0)
     return pairs.reset_index(drop=True)
+
+
+def _coded(a: pd.DataFrame, b: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both tables with ``column`` as an integer code shared by the two, and the text kept as ``<column>_text``."""
+    codes, _ = pd.factorize(pd.concat([a[column], b[column]], ignore_index=True))
+    return (a.assign(**{f"{column}_text": a[column], column: codes[:len(a)]}),
+            b.assign(**{f"{column}_text": b[column], column: codes[len(a):]}))
 
 
 # -- scoring ----------------------------------------------------------------------------------------------
@@ -502,35 +503,40 @@ def _coded_addresses(listing: pd.DataFrame, roster: pd.DataFrame) -> tuple[pd.Da
 
 
 def _first_levels(lf: np.ndarray, rf: np.ndarray, firsts: np.ndarray, middles: np.ndarray) -> np.ndarray:
-    """exact, nickname, goes by middle name, prefix, initial, similar, missing or differs, per pair."""
+    """exact, nickname, goes by middle name, initial, prefix (Stacy ~ Stacyann, Dipak ~ Dipakkumar), similar
+    (a typo: Kahtryn; or one slip early in a long name, which Jaro-Winkler weighs hard: Wiiliam), missing or
+    differs, per pair; the first that applies, in that order. Column-wise: this runs over a million pairs."""
     levels = np.full(len(lf), "differs", dtype=object)
+    todo = np.flatnonzero((lf != rf) & (lf != ""))
     levels[lf == rf] = "exact"
     levels[lf == ""] = "missing"
-    todo = np.flatnonzero(levels == "differs")
-    cache: dict[tuple, str] = {}
-    for i in todo:
-        key = (lf[i], rf[i], middles[i], firsts[i])
-        level = cache.get(key)
-        if level is None:
-            level = cache[key] = _first_level(*key)
-        levels[i] = level
+    if not len(todo):
+        return levels
+    a, b = lf[todo].tolist(), rf[todo].tolist()
+    la, lb = np.array([len(x) for x in a]), np.array([len(x) for x in b])
+    shortest = np.minimum(la, lb)
+    nickname = np.array([x in v for x, v in zip(a, firsts[todo].tolist())], bool)
+    middle = np.array([bool(m) and x == m for x, m in zip(a, middles[todo].tolist())], bool)
+    initial = shortest == 1
+    same_initial = np.array([x[:1] == y[:1] for x, y in zip(a, b)], bool)
+    prefix = (shortest >= 3) & np.array([x.startswith(y) or y.startswith(x) for x, y in zip(a, b)], bool)
+    similar = np.zeros(len(todo), bool)
+    long_enough = np.flatnonzero(~initial & ~prefix & (shortest >= 4))
+    similar[long_enough] = _similar([a[i] for i in long_enough], [b[i] for i in long_enough])
+    levels[todo] = np.select(
+        [nickname, middle, initial & same_initial, initial, prefix, similar],
+        ["nickname", "goes by middle name", "initial", "differs", "prefix", "similar"], "differs")
     return levels
 
 
-def _first_level(listing: str, roster: str, middle: str, variants: frozenset) -> str:
-    if listing in variants:
-        return "nickname"
-    if middle and listing == middle:
-        return "goes by middle name"
-    if len(listing) == 1 or len(roster) == 1:
-        return "initial" if listing[:1] == roster[:1] else "differs"
-    if len(listing) >= 3 and len(roster) >= 3 and (listing.startswith(roster) or roster.startswith(listing)):
-        return "prefix"  # Stacy ~ Stacyann, Dipak ~ Dipakkumar
-    if min(len(listing), len(roster)) >= 4 and JaroWinkler.normalized_similarity(listing, roster) >= 0.9:
-        return "similar"  # a typo: Kahtryn
-    if min(len(listing), len(roster)) >= 6 and OSA.distance(listing, roster) <= 1:
-        return "similar"  # one slip early in a long name, which Jaro-Winkler weighs hard: Wiiliam
-    return "differs"
+def _similar(a: list[str], b: list[str]) -> np.ndarray:
+    """Pairwise: Jaro-Winkler >= 0.9 for names of 4 letters or more, or one edit (a slip early in a long
+    name, which Jaro-Winkler weighs hard) for names of 6 or more."""
+    if not a:
+        return np.zeros(0, bool)
+    shortest = np.minimum([len(x) for x in a], [len(y) for y in b])
+    close = (shortest >= 4) & (cpdist(a, b, scorer=JaroWinkler.normalized_similarity, dtype=np.float64) >= 0.9)
+    return close | ((shortest >= 6) & (cpdist(a, b, scorer=OSA.distance) <= 1))
 
 
 def decide(scored: pd.DataFrame) -> pd.DataFrame:
@@ -622,24 +628,100 @@ def _records(people: pd.DataFrame, columns: list[str]) -> list[dict]:
 # -- matching over the database -----------------------------------------------------------------------------
 
 
-def compute_matches(physicians: list, locations: list, listings: list) -> list[dict]:
-    """The decision for each listing: {listing_id, physician_id, score, status, method, evidence}."""
-    side = _listing_side(listings)
-    del listings
-    return _decisions(_roster_side(physicians, locations), side)
-
-
 SCORE_CHUNK = 50_000  # listings scored at a time: the per-pair frames of a chunk, not of all, are in memory
+PARALLEL_FROM = 20_000  # listings; below this a second process costs more than it saves
 
 
-def _decisions(roster: _Side, side: _Side) -> list[dict]:
-    """``compute_matches`` once the listings are columns (so that their rows can be freed first)."""
-    return list(_iter_decisions(roster, side))
+def compute_matches(physicians: list, locations: list, listings: list):
+    """The decision for each listing, {listing_id, physician_id, score, status, method, evidence}, as they
+    come (250,000 of them with their evidence are large: ``match_listings`` stores them as they come).
+
+    ``listings`` are rows of (id, name, specialty, addresses, phones, npi); the list is consumed. Each
+    listing's decision depends on it and the roster alone, so the matcher's budget of two cores is used by
+    splitting a large set in two halves, each prepared, paired, scored and explained in its own process. The
+    helper is spawned, not forked (a fork starts with all of this process's memory and copies what it
+    touches) and hands its decisions over in small batches, taken between this process's own."""
+    if len(listings) < PARALLEL_FROM or multiprocessing.current_process().daemon:
+        yield from _part_decisions(physicians, locations, listings)
+        return
+    half = len(listings) // 2
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue(maxsize=HANDOVER_BATCHES)
+    helper = context.Process(target=_helper, args=(physicians, locations, listings[half:], queue), daemon=True)
+    helper.start()
+    del listings[half:]
+    done = False
+    try:
+        for n, decision in enumerate(_part_decisions(physicians, locations, listings), start=1):
+            yield decision
+            if n % HANDOVER_SIZE == 0 and not done:
+                while not done and not queue.empty():
+                    batch, done = _handed_over(queue, helper)
+                    yield from batch
+        while not done:
+            batch, done = _handed_over(queue, helper)
+            yield from batch
+    finally:
+        if helper.is_alive():
+            helper.terminate()
+        helper.join()
+
+
+HANDOVER_SIZE = 2_000  # decisions per batch from the helper process
+HANDOVER_BATCHES = 8  # batches waiting at most: the helper pauses rather than pile them up
+
+
+def _helper(physicians: list, locations: list, listings: list, queue) -> None:
+    """The helper process: the second half's decisions into ``queue`` in batches, then ``done`` (or the error)."""
+    try:
+        batch = []
+        for decision in _part_decisions(physicians, locations, listings):
+            batch.append(decision)
+            if len(batch) >= HANDOVER_SIZE:
+                queue.put(("batch", batch))
+                batch = []
+        queue.put(("batch", batch))
+        queue.put(("done", None))
+    except BaseException:  # noqa: BLE001 - handed to the main process, which raises it
+        import traceback
+
+        queue.put(("error", traceback.format_exc()))
+
+
+def _handed_over(queue, helper) -> tuple[list, bool]:
+    """(decisions, finished) from the helper; raises if it failed or died."""
+    import queue as queues
+
+    while True:
+        try:
+            kind, payload = queue.get(timeout=1)
+            break
+        except queues.Empty:
+            if not helper.is_alive():
+                raise RuntimeError(f"the matching helper process ended unexpectedly (exit code {helper.exitcode})")
+    if kind == "error":
+        raise RuntimeError(f"the matching helper process failed:\n{payload}")
+    return (payload, False) if kind == "batch" else ([], True)
+
+
+def _part_decisions(physicians: list, locations: list, listings: list):
+    side = _listing_side(listings)
+    listings.clear()  # the rows are large and their columns are not: free them before pairing and scoring
+    roster = _roster_side(physicians, locations)
+    _clear_caches()
+    yield from _iter_decisions(roster, side)
+
+
+def _clear_caches() -> None:
+    """Free the parsing caches once both sides are columns: for 125,000 listings they hold ~250 MB that the
+    pairing and scoring can use."""
+    for cached in (_street_key, _city, _compact, normalize_phone, parse_person_name_cached):
+        cached.cache_clear()
+    gc.collect()
 
 
 def _iter_decisions(roster: _Side, side: _Side):
-    """The decisions one by one, in ``compute_matches``'s order: 250,000 of them with their evidence are
-    large, so that ``match_listings`` stores them as they come rather than holding them all."""
+    """The decisions one by one (see ``compute_matches``)."""
     decisions: dict[int, dict] = {}
     by_npi = dict(zip(roster.people["npi"], roster.people["id"]))
     shown = side.people[side.people["npi"].notna()]
@@ -710,17 +792,11 @@ def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSumma
         matches = Match.__table__
         existing = {row.listing_id: row for row in connection.execute(select(matches))}
         listing_table = Listing.__table__
-        rows = [l for l in connection.execute(select(
-                listing_table.c.id, listing_table.c.name, listing_table.c.specialty, listing_table.c.addresses,
-                listing_table.c.phones, listing_table.c.npi))
+        # Addresses and phones as their JSON text: each matching process parses its own half.
+        rows = [tuple(l) for l in connection.execute(select(
+                listing_table.c.id, listing_table.c.name, listing_table.c.specialty,
+                cast(listing_table.c.addresses, Text), cast(listing_table.c.phones, Text), listing_table.c.npi))
                 if not (l.id in existing and existing[l.id].method == "person")]
-    # The listing rows (parsed JSON addresses and all) are large and their columns are not: free the rows
-    # before pairing and scoring.
-    side = _listing_side(rows)
-    del rows
-    gc.collect()
-    roster = _roster_side(physicians, locations)
-    del physicians, locations
     for row in existing.values():
         if row.method == "person":
             summary.by_person += 1
@@ -729,7 +805,7 @@ def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSumma
         {k: bindparam(k) for k in ("physician_id", "score", "status", "method", "evidence", "updated_at")})
     new, changed = [], []  # stored 5,000 at a time as the decisions come: all of them at once are large
     with engine.begin() as connection:
-        for decision in _iter_decisions(roster, side):
+        for decision in compute_matches(physicians, locations, rows):
             _count(summary, decision["status"])
             current = existing.get(decision["listing_id"])
             if current is None:

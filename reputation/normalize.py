@@ -314,6 +314,9 @@ class _PlainName:
 _PLAIN_WORD = re.compile(r"^[^\W\d_]+(?:[-'][^\W\d_]+)*\.?$")
 
 
+parse_person_name_cached = _parse_person_name  # for callers that free the cache (reputation.match)
+
+
 def _plain_name(name: str) -> _PlainName | None:
     """The common shape "[Dr.] First [Middle] Last" split without nameparser, which takes ~150 µs a name.
 
