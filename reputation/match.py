@@ -318,7 +318,10 @@ def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
     r_init["typo"] = r_init["init_text"].str.contains("~", regex=False).to_numpy()
     l_init = l_init.drop(columns="init_text")
     r_init = r_init.drop(columns="init_text")
-    r_names, l_names = _coded(roster.names, listings.names, "key")
+    r_names, l_names = roster.names, listings.names
+    r_names, l_names = (_with_joined_surnames(r_names, l_names["key"].to_numpy()),
+                        _with_joined_surnames(l_names, r_names.loc[r_names["kind"] <= 1, "key"].to_numpy()))
+    r_names, l_names = _coded(r_names, l_names, "key")
     r_names, l_names = r_names.drop(columns="key_text"), l_names.drop(columns="key_text")
     r_pairs = r_names.merge(r_init, on="idx")
     l_pairs = l_names.merge(l_init, on="idx", how="left")
@@ -359,6 +362,25 @@ def candidate_pairs(roster: _Side, listings: _Side) -> pd.DataFrame:
         similar = [bool(x and y and JaroWinkler.normalized_similarity(x, y) >= 0.92) for x, y in zip(a, b)]
         pairs.loc[unscored, "level"] = np.where(similar, 1, 0)
     return pairs.reset_index(drop=True)
+
+
+JOINED_MIN = (5, 4)  # letters of the first surname and of the rest in a joined compound surname
+
+
+def _with_joined_surnames(names: pd.DataFrame, other_keys: np.ndarray) -> pd.DataFrame:
+    """``names`` plus, as a part (kind 2), the first surname of a compound one written joined when the other
+    side has it alone: CMS writes "FERNANDEZ-VICIOSO" as FERNANDEZVICIOSO where NPPES has FERNANDEZ. Both
+    pieces must be long enough to be surnames (JOINED_MIN), so FRANKLIN is not FRANK joined to LIN."""
+    others = set(other_keys.tolist())
+    whole = names[names["kind"] == 0]
+    first, rest = JOINED_MIN
+    found = [(key, key[:k]) for key in set(whole["key"].tolist()) if len(key) >= first + rest
+             for k in range(first, len(key) - rest + 1) if key[:k] in others]
+    if not found:
+        return names
+    extra = pd.DataFrame(found, columns=["key", "part"]).merge(whole[["idx", "key"]], on="key")
+    extra = extra[["idx", "part"]].rename(columns={"part": "key"}).assign(kind=2)
+    return pd.concat([names, extra], ignore_index=True).drop_duplicates(["idx", "key"])
 
 
 def _coded(a: pd.DataFrame, b: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -147,6 +147,23 @@ def test_hyphenated_and_multi_part_last_names_agree_with_their_parts(engine, nam
                                                          addresses=[ATL_ADDR])) == ("matched", JANE)
 
 
+def test_a_compound_surname_written_joined_agrees_with_its_first_surname(engine):
+    """CMS writes "Fernandez-Vicioso" as FERNANDEZVICIOSO; NPPES may have the legal name Fernandez."""
+    add_physician(engine, JANE, "Eduardo", "Fernandez", locations=[ATL])
+    status, npi = matched_as(engine, "https://x.org/cs", listing("https://x.org/cs", "EDUARDO B FERNANDEZVICIOSO, MD",
+                                                                 addresses=[ATL_ADDR]))
+    assert (status, npi) == ("matched", JANE)
+    assert decision(engine, "https://x.org/cs")[2]["fields"]["last_name"]["level"] == "part"
+
+
+def test_a_longer_surname_is_not_a_joined_compound(engine):
+    """Franklin is not Frank joined to "lin": too short a rest to be a surname, so the names alone do not
+    make the two candidates (a shared phone would)."""
+    add_physician(engine, JANE, "Jane", "Frank", locations=[ATL])
+    assert matched_as(engine, "https://x.org/fr", listing("https://x.org/fr", "Jane Franklin",
+                                                          addresses=[ATL_ADDR])) == ("unmatched", None)
+
+
 def test_a_relative_at_the_same_practice_is_not_matched_to_our_physician(roster):
     """Our phone and address, our last name, another first name: the listing is not Jane's."""
     status, npi = matched_as(roster, "https://x.org/j", listing("https://x.org/j", "Dr. Thomas Doe", phones=["404-555-0101"],
