@@ -124,7 +124,7 @@ def _load(folder: Path, roster_path: Path, records: list[dict]):
 
     db_url = f"sqlite:///{folder / 'bench.db'}"
     engine = get_engine(db_url)
-    # skip_invalid: the real sample has a military address (state AE) the roster import rightly refuses.
+    # skip_invalid: a row the roster import refuses is reported and left out, as a user would do.
     imported = import_roster(engine, roster_path, skip_invalid=True, rejects_path=folder / "rejected.csv")
     if imported.rejected:
         print(f"  roster: {imported.rejected} row(s) rejected by the import", flush=True)

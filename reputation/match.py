@@ -258,20 +258,22 @@ def _listing_side(listings: list) -> _Side:
 
 def _roster_first_keys(names: set[str], first: str, middle: str) -> set[str]:
     """Blocking keys of a physician's first name: the first three letters of the name, its nicknames and the
-    middle name (Robert: ROB, BOB, BER...), the initials of first and middle ("J*"), and for a typo in the
-    first three letters the first and last letter of the name ("R~T")."""
+    middle name (Robert: ROB, BOB, BER...), the initials of first and middle ("J*"), for a typo in the
+    first three letters the first and last letter of the name ("R~T"), and "A!" when the roster has only the
+    initial of the first name ("A Joseph Salais", where a listing shows Anita or Ajoseph)."""
     return ({n[:3] for n in names if n} | {f"{n[:1]}*" for n in (first, middle) if n}
-            | ({_typo_key(first)} if len(first) >= TYPO_MIN_LENGTH else set()))
+            | ({_typo_key(first)} if len(first) >= TYPO_MIN_LENGTH else set())
+            | ({f"{first}!"} if len(first) == 1 else set()))
 
 
 def _listing_first_keys(first: str, middle: str) -> set[str]:
-    """"J*" for an initial ("J. Robert Smith" also gives the middle name's keys), else the first three letters
-    and the typo key (see ``_roster_first_keys``)."""
+    """"J*" for an initial ("J. Robert Smith" also gives the middle name's keys), else the first three letters,
+    the typo key and the first letter for a roster that has only the initial (see ``_roster_first_keys``)."""
     if len(first) == 1:
         return {f"{first}*"} | ({middle[:3], f"{middle[:1]}*"} if middle else set())
     if not first:
         return set()
-    return {first[:3]} | ({_typo_key(first)} if len(first) >= TYPO_MIN_LENGTH else set())
+    return {first[:3], f"{first[0]}!"} | ({_typo_key(first)} if len(first) >= TYPO_MIN_LENGTH else set())
 
 
 TYPO_MIN_LENGTH = 4  # shorter first names have too little to tell a typo from another name

@@ -89,6 +89,8 @@ STATES = {
     "VA": "VIRGINIA", "WA": "WASHINGTON", "WV": "WEST VIRGINIA", "WI": "WISCONSIN", "WY": "WYOMING",
     "PR": "PUERTO RICO", "VI": "VIRGIN ISLANDS", "GU": "GUAM", "AS": "AMERICAN SAMOA",
     "MP": "NORTHERN MARIANA ISLANDS",
+    # Military post offices (APO/FPO): NPPES has physicians serving abroad at these.
+    "AA": "ARMED FORCES AMERICAS", "AE": "ARMED FORCES EUROPE", "AP": "ARMED FORCES PACIFIC",
 }
 _STATE_BY_NAME = {name: code for code, name in STATES.items()} | {
     "WASHINGTON DC": "DC", "WASHINGTON D C": "DC", "US VIRGIN ISLANDS": "VI",

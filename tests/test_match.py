@@ -164,6 +164,13 @@ def test_a_longer_surname_is_not_a_joined_compound(engine):
                                                           addresses=[ATL_ADDR])) == ("unmatched", None)
 
 
+def test_a_roster_with_only_the_first_initial_finds_the_whole_first_name(engine):
+    """NPPES has "A Gale Heckert"; the listing spells the first name out."""
+    add_physician(engine, JANE, "A", "Heckert", middle="Gale", locations=[ATL])
+    assert matched_as(engine, "https://x.org/ai", listing("https://x.org/ai", "Anita Gale Heckert, MD",
+                                                          addresses=[ATL_ADDR])) == ("matched", JANE)
+
+
 def test_a_relative_at_the_same_practice_is_not_matched_to_our_physician(roster):
     """Our phone and address, our last name, another first name: the listing is not Jane's."""
     status, npi = matched_as(roster, "https://x.org/j", listing("https://x.org/j", "Dr. Thomas Doe", phones=["404-555-0101"],

@@ -65,7 +65,7 @@ def test_zip_becomes_zip5(text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("GA", "GA"), ("ga", "GA"), ("Ga.", "GA"), ("GEORGIA", "GA"), ("Georgia ", "GA"),
-    ("District of Columbia", "DC"), ("puerto rico", "PR"), ("XX", None), ("Atlantis", None), ("", None),
+    ("District of Columbia", "DC"), ("puerto rico", "PR"), ("AE", "AE"), ("XX", None), ("Atlantis", None), ("", None),
 ])
 def test_state_becomes_usps_code(text, expected):
     assert normalize_state(text) == expected
