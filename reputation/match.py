@@ -381,8 +381,11 @@ def _with_joined_surnames(names: pd.DataFrame, other_keys: np.ndarray) -> pd.Dat
     if not found:
         return names
     extra = pd.DataFrame(found, columns=["key", "part"]).merge(whole[["idx", "key"]], on="key")
-    extra = extra[["idx", "part"]].rename(columns={"part": "key"}).assign(kind=2)
-    return pd.concat([names, extra], ignore_index=True).drop_duplicates(["idx", "key"])
+    extra = extra[["idx", "part"]].rename(columns={"part": "key"}).drop_duplicates()
+    # Only what the names do not have already (a part or a name on record keeps its own kind).
+    extra = extra.merge(names[["idx", "key"]], how="left", indicator=True)
+    extra = extra[extra["_merge"] == "left_only"][["idx", "key"]].assign(kind=2)
+    return pd.concat([names, extra], ignore_index=True)
 
 
 def _coded(a: pd.DataFrame, b: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -461,7 +464,8 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     has_phone = np.isin(pair, ph["pair"].to_numpy())
     phone_ok = np.isin(pair, agree["pair"].to_numpy())
     phone_near = ~phone_ok & np.isin(pair, near["pair"].to_numpy())
-    phone_far = has_phone & ~phone_ok & ~phone_near & np.isin(pair, ph.loc[ph["npa"] != "", "pair"].to_numpy())
+    geographic = (ph["npa"] != "").to_numpy() & np.isin(ph["r"].to_numpy(), r_phones.loc[r_phones["npa"] != "", "r"].to_numpy())
+    phone_far = has_phone & ~phone_ok & ~phone_near & np.isin(pair, ph.loc[geographic, "pair"].to_numpy())
     out["phone_value"] = pd.Series(agree["phone"].to_numpy(), index=agree["pair"].to_numpy()).reindex(range(n)).to_numpy()
     phone_w = PHONE_AGREES - np.log2(agree["phone"].map(sharing).to_numpy().astype(float))
     w_phone = np.zeros(n)
@@ -489,7 +493,6 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     rank[best["pair"].to_numpy()] = best["rank"].to_numpy()
     address_row = np.full(n, -1)
     address_row[best["pair"].to_numpy()] = best["row"].to_numpy()
-    has_address = np.isin(out["pair"], ad["pair"])
     del ad
     out["address_rank"] = rank
     out["address_row"] = address_row  # the listing address that agrees best, for the evidence
@@ -500,10 +503,11 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     out["bits"] = out[weights].sum(axis=1)
     # The overriding patterns (see the module docstring).
     phone_differs = has_phone & ~phone_ok
-    namesake = phone_differs & has_address & (rank <= 1)
+    comparable = rank >= 0  # both sides have an address with at least a state to compare
+    namesake = phone_differs & comparable & (rank <= 1)
     # A number in another area code and no address: the namesake pattern without its address.
-    far_phone_only = phone_far & ~has_address
-    moved = phone_differs & has_address & ((rank == 2) | (rank == 3))
+    far_phone_only = phone_far & ~comparable
+    moved = phone_differs & ((rank == 2) | (rank == 3))
     out["moved"] = moved
     outdated = moved & (out["bits"].to_numpy() >= MOVED_BITS) & (level == 3) & np.isin(first_level, ["exact", "nickname"]) \
         & (out["specialty"].to_numpy() != "differs")
@@ -664,65 +668,65 @@ def compute_matches(physicians: list, locations: list, listings: list):
     listing's decision depends on it and the roster alone, so the matcher's budget of two cores is used by
     splitting a large set in two halves, each prepared, paired, scored and explained in its own process. The
     helper is spawned, not forked (a fork starts with all of this process's memory and copies what it
-    touches) and hands its decisions over in small batches, taken between this process's own."""
+    touches) and hands its decisions over a pipe in small batches, taken between this process's own."""
     if len(listings) < PARALLEL_FROM or multiprocessing.current_process().daemon:
         yield from _part_decisions(physicians, locations, listings)
         return
     half = len(listings) // 2
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue(maxsize=HANDOVER_BATCHES)
-    helper = context.Process(target=_helper, args=(physicians, locations, listings[half:], queue), daemon=True)
+    receiver, sender = context.Pipe(duplex=False)
+    helper = context.Process(target=_helper, args=(physicians, locations, listings[half:], sender), daemon=True)
     helper.start()
+    sender.close()  # the helper's end only: should it die, reading gives EOFError rather than waiting forever
     del listings[half:]
     done = False
     try:
         for n, decision in enumerate(_part_decisions(physicians, locations, listings), start=1):
             yield decision
-            if n % HANDOVER_SIZE == 0 and not done:
-                while not done and not queue.empty():
-                    batch, done = _handed_over(queue, helper)
+            if n % HANDOVER_SIZE == 0:
+                while not done and receiver.poll():
+                    batch, done = _handed_over(receiver, helper)
                     yield from batch
         while not done:
-            batch, done = _handed_over(queue, helper)
+            batch, done = _handed_over(receiver, helper)
             yield from batch
     finally:
+        receiver.close()
         if helper.is_alive():
             helper.terminate()
         helper.join()
 
 
 HANDOVER_SIZE = 2_000  # decisions per batch from the helper process
-HANDOVER_BATCHES = 8  # batches waiting at most: the helper pauses rather than pile them up
 
 
-def _helper(physicians: list, locations: list, listings: list, queue) -> None:
-    """The helper process: the second half's decisions into ``queue`` in batches, then ``done`` (or the error)."""
+def _helper(physicians: list, locations: list, listings: list, sender) -> None:
+    """The helper process: the second half's decisions through ``sender`` in batches, then ``done`` (or the
+    error). Sending waits while the pipe is full, so the helper never piles up more than a batch."""
     try:
         batch = []
         for decision in _part_decisions(physicians, locations, listings):
             batch.append(decision)
             if len(batch) >= HANDOVER_SIZE:
-                queue.put(("batch", batch))
+                sender.send(("batch", batch))
                 batch = []
-        queue.put(("batch", batch))
-        queue.put(("done", None))
+        sender.send(("batch", batch))
+        sender.send(("done", None))
     except BaseException:  # noqa: BLE001 - handed to the main process, which raises it
         import traceback
 
-        queue.put(("error", traceback.format_exc()))
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
 
 
-def _handed_over(queue, helper) -> tuple[list, bool]:
+def _handed_over(receiver, helper) -> tuple[list, bool]:
     """(decisions, finished) from the helper; raises if it failed or died."""
-    import queue as queues
-
-    while True:
-        try:
-            kind, payload = queue.get(timeout=1)
-            break
-        except queues.Empty:
-            if not helper.is_alive():
-                raise RuntimeError(f"the matching helper process ended unexpectedly (exit code {helper.exitcode})")
+    try:
+        kind, payload = receiver.recv()
+    except EOFError:
+        helper.join()
+        raise RuntimeError(f"the matching helper process ended unexpectedly (exit code {helper.exitcode})") from None
     if kind == "error":
         raise RuntimeError(f"the matching helper process failed:\n{payload}")
     return (payload, False) if kind == "batch" else ([], True)

@@ -38,7 +38,8 @@ def normalize_phone(text: str | None) -> str | None:
     plain = _NANP.match(str(text).strip())
     if plain:
         number = "+1" + "".join(plain.groups())
-        return number if _valid_exchange(number[:8]) else None
+        if _valid_exchange(number[:8]):
+            return number
     try:
         number = phonenumbers.parse(str(text), "US")
     except phonenumbers.NumberParseException:
@@ -50,9 +51,12 @@ def normalize_phone(text: str | None) -> str | None:
 
 @lru_cache(maxsize=20_000)
 def _valid_exchange(prefix: str) -> bool:
-    """Whether phonenumbers' metadata takes numbers of this area code and exchange ("+1404555") as valid: for
-    North America it decides on these six digits (tests/test_normalize.py checks this on random numbers)."""
-    return phonenumbers.is_valid_number(phonenumbers.parse(prefix + "0000"))
+    """Whether numbers of this area code and exchange ("+1404555") are valid US or Canadian numbers to
+    phonenumbers' metadata, which decides those on these six digits (tests/test_normalize.py checks this on
+    random numbers). Anything else (an invalid number, the Caribbean's patterns that look further) goes
+    through phonenumbers' own parser."""
+    number = phonenumbers.parse(prefix + "0000")
+    return phonenumbers.region_code_for_number(number) in ("US", "CA") and phonenumbers.is_valid_number(number)
 
 
 def phone_digits(e164: str | None) -> str | None:
@@ -380,11 +384,12 @@ def _strip_credentials(display: str) -> tuple[str, list[str], list[str]]:
     credentials: list[str] = []
     suffixes: list[str] = []
     # Whole trailing comma segments made only of credentials and suffixes: ", MD, FACC", ", Jr." -- but in
-    # "DOE, V." the V is Jane Doe's initial, not "the fifth".
+    # "DOE, V." the V is Jane Doe's initial, not "the fifth", and in "LI, AA" AA is initials.
     while len(segments) > 1 and all(_is_credential(t, after_comma=True) or _is_suffix(t)
                                     for t in _joined_dots(segments[-1])):
-        if sum(len(s) for s in segments[:-1]) == 1 and len(segments[-1]) == 1 and _is_suffix(segments[-1][0]):
-            break
+        lone = segments[-1][0] if len(segments[-1]) == 1 else ""
+        if sum(len(s) for s in segments[:-1]) == 1 and lone and (_is_suffix(lone) or _compact(lone) in COMMA_CREDENTIALS):
+            break  # "DOE, V." and "LI, AA": a last name and initials
         tokens = _joined_dots(segments.pop())
         credentials[:0] = [t for t in tokens if _is_credential(t, after_comma=True)]
         suffixes[:0] = [t for t in tokens if not _is_credential(t, after_comma=True)]

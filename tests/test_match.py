@@ -171,6 +171,36 @@ def test_a_roster_with_only_the_first_initial_finds_the_whole_first_name(engine)
                                                           addresses=[ATL_ADDR])) == ("matched", JANE)
 
 
+def test_a_name_on_record_stays_one_when_a_joined_surname_is_about(engine):
+    """Jones is both a part of Smith-Jones and her name on record: it weighs as a name on record, whatever
+    else the listings hold (here Smith, which makes SMITHJONES a joined compound surname)."""
+    add_physician(engine, JANE, "Jane", "Smith-Jones", locations=[ATL],
+                  other_names=[{"first_name": "Jane", "last_name": "Jones", "kind": "former"}])
+    store(engine, listing("https://x.org/nr", "Dr. Jane Jones", addresses=[ATL_ADDR]),
+          listing("https://x.org/nr2", "Dr. Jane Smith", addresses=[ATL_ADDR]))  # SMITH + JONES = SMITHJONES
+    match_listings(engine)
+    fields = decision(engine, "https://x.org/nr")[2]["fields"]
+    assert fields["last_name"]["level"] == "exact" and "a name on record" in fields["last_name"]["why"]
+
+
+def test_a_phone_is_in_another_area_only_against_a_roster_number_with_an_area(engine):
+    """The roster has only a toll-free number: a listing's local number is another number, not a sign of
+    a namesake elsewhere."""
+    add_physician(engine, JANE, "Jane", "Doe", middle="Ann", locations=[{**ATL, "phone": "+18005550101"}])
+    store(engine, listing("https://x.org/tf", "Dr. Jane A. Doe", phones=["(404) 555-0199"]))
+    match_listings(engine)
+    status, npi, evidence = decision(engine, "https://x.org/tf")
+    assert (status, npi) == ("matched", JANE) and evidence["fields"]["phone"]["level"] == "another number"
+
+
+def test_a_phone_in_another_area_and_a_blank_address_is_a_question_not_a_namesake(roster):
+    blank = {"street": "", "city": "", "state": "", "zip": ""}
+    store(roster, listing("https://x.org/bl", "Dr. Jane A. Doe", phones=["(206) 555-0199"], addresses=[blank]))
+    match_listings(roster)
+    status, npi, evidence = decision(roster, "https://x.org/bl")
+    assert (status, npi) == ("review", JANE) and "another area code" in evidence["summary"]
+
+
 def test_a_relative_at_the_same_practice_is_not_matched_to_our_physician(roster):
     """Our phone and address, our last name, another first name: the listing is not Jane's."""
     status, npi = matched_as(roster, "https://x.org/j", listing("https://x.org/j", "Dr. Thomas Doe", phones=["404-555-0101"],

@@ -64,6 +64,22 @@ def test_a_failure_in_the_helper_process_is_raised_here(monkeypatch):
         list(match.compute_matches([], [], rows))
 
 
+class _DiesOnArrival:
+    """Unpickled in the helper process, it ends that process at once (as an out-of-memory kill would)."""
+
+    def __reduce__(self):
+        import os
+
+        return os._exit, (3,)
+
+
+def test_a_helper_process_that_dies_is_raised_here_not_waited_for(monkeypatch):
+    monkeypatch.setattr(match, "PARALLEL_FROM", 2)
+    rows = [(1, "Jane Doe", None, "[]", "[]", None), (2, "John Roe", None, _DiesOnArrival(), "[]", None)]
+    with pytest.raises(RuntimeError, match=r"ended unexpectedly \(exit code 3\)"):
+        list(match.compute_matches([], [], rows))
+
+
 def test_listing_addresses_may_come_as_json_text_or_lists():
     address = {"street": "1 Main St", "city": "Atlanta", "state": "GA", "zip": "30303"}
     as_text = match._listing_side([(1, "Jane Doe", None, json.dumps([address]), json.dumps(["404-555-0101"]), None)])
