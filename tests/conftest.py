@@ -58,3 +58,12 @@ def engine(db_url):
     from reputation.db import get_engine
 
     return get_engine(db_url)
+
+
+@pytest.fixture(scope="module")
+def server(world):
+    """The sandbox sites serving the test module's ``world`` (a module without one defines its own server)."""
+    from reputation.sandbox.server import SandboxServer
+
+    with SandboxServer(world) as running:
+        yield running

@@ -2,7 +2,8 @@
 
 Helpers: ``file_response`` builds a Scrapy response from a saved page; ``needs_shared`` skips tests
 that read the real pages kept outside the repository (../shared); ``run_spider`` runs
-``scrapy crawl`` in a subprocess, as a user would, and returns the records.
+``scrapy crawl`` in a subprocess, as a user would, and returns the records; ``searches`` and
+``listings`` index them. The sandbox ``server`` fixture is in conftest.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import importlib
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,18 @@ def file_response(path: Path | str, url: str, status: int = 200) -> TextResponse
     path = Path(path)
     cls = TextResponse if path.suffix == ".json" else HtmlResponse
     return cls(url=url, body=path.read_bytes(), encoding="utf-8", status=status)
+
+
+def searches(records: list[dict]) -> dict[str, dict]:
+    """A crawl's search records by NPI: exactly one per physician searched."""
+    counts = Counter(r["npi"] for r in records if r["kind"] == "search")
+    assert set(counts.values()) == {1}, counts.most_common(3)
+    return {r["npi"]: r for r in records if r["kind"] == "search"}
+
+
+def listings(records: list[dict]) -> dict[str, dict]:
+    """A crawl's listing records by URL."""
+    return {r["url"]: r for r in records if r["kind"] == "listing"}
 
 
 def run_spider(source: str, targets: list[dict], sandbox_url: str, tmp_path: Path, **settings) -> list[dict]:

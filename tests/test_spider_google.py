@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import pytest
 from scrapy.http import TextResponse
@@ -24,7 +23,7 @@ from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites import Request
 from reputation.sandbox.sites.google import handle
 from reputation.sandbox.world import World
-from test_spider_base import FILES, file_response, run_spider
+from test_spider_base import FILES, file_response, listings, run_spider, searches
 
 G = FILES / "google"
 API = "https://places.googleapis.com"
@@ -221,24 +220,8 @@ def test_broken_sandbox_answers_are_not_recognised(world):
 
 
 @pytest.fixture(scope="module")
-def server(world):
-    with SandboxServer(world) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def records(server, tmp_path_factory):
     return run_spider("google", server.world.targets(), server.url, tmp_path_factory.mktemp("google"), **KEY)
-
-
-def searches(records):
-    counts = Counter(r["npi"] for r in records if r["kind"] == "search")
-    assert set(counts.values()) <= {1}, counts.most_common(3)
-    return {r["npi"]: r for r in records if r["kind"] == "search"}
-
-
-def listings(records):
-    return {r["url"]: r for r in records if r["kind"] == "listing"}
 
 
 def place_url(server, listing):

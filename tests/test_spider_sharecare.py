@@ -16,10 +16,9 @@ from crawlers.spiders.sharecare import (
     search_results,
 )
 from reputation.cli import app
-from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites.sharecare import profile_page, profile_path, profile_slugs, search_page
 from reputation.sandbox.world import World
-from test_spider_base import FILES, SHARED, file_response, needs_shared, run_spider
+from test_spider_base import FILES, SHARED, file_response, needs_shared, run_spider, searches
 
 SC = FILES / "sharecare"
 SEARCH_EXPECTED = json.loads((SC / "search.expected.json").read_text())
@@ -165,20 +164,8 @@ def test_repmon_parse_of_the_real_search_page():
 
 
 @pytest.fixture(scope="module")
-def server(world):
-    with SandboxServer(world) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def crawl(server, tmp_path_factory):
     return run_spider("sharecare", server.world.targets(), server.url, tmp_path_factory.mktemp("sharecare"))
-
-
-def searches(records):
-    found = [r for r in records if r["kind"] == "search"]
-    assert len(found) == len({r["npi"] for r in found}), "more than one search record for a physician"
-    return {r["npi"]: r for r in found}
 
 
 def test_crawl_one_ok_search_per_roster_physician(server, crawl):

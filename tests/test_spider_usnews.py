@@ -10,10 +10,9 @@ from typer.testing import CliRunner
 
 from crawlers.spiders.usnews import UsnewsSpider, doctor_id, parse_profile_page, parse_search_response, profile_url
 from reputation.cli import app
-from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites.usnews import profile_page, profile_path, search_json
 from reputation.sandbox.world import World
-from test_spider_base import FILES, file_response, run_spider
+from test_spider_base import FILES, file_response, run_spider, searches
 
 US = FILES / "usnews"
 SEARCH_EXPECTED = json.loads((US / "search.expected.json").read_text())
@@ -112,20 +111,8 @@ def test_search_request_asks_for_the_name_near_the_city():
 
 
 @pytest.fixture(scope="module")
-def server(world):
-    with SandboxServer(world) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def crawl(server, tmp_path_factory):
     return run_spider("usnews", server.world.targets(), server.url, tmp_path_factory.mktemp("usnews"))
-
-
-def searches(records):
-    found = [r for r in records if r["kind"] == "search"]
-    assert len(found) == len({r["npi"] for r in found}), "more than one search record for a physician"
-    return {r["npi"]: r for r in found}
 
 
 def test_crawl_one_ok_search_per_roster_physician(server, crawl):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import pytest
 from scrapy.http import HtmlResponse
@@ -22,10 +21,9 @@ from crawlers.spiders.webmd import (
     search_params,
 )
 from reputation.cli import app
-from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites import webmd as site
 from reputation.sandbox.world import World
-from test_spider_base import FILES, file_response, run_spider
+from test_spider_base import FILES, file_response, run_spider, searches
 
 WEBMD = FILES / "webmd"
 PAGES = ("search", "search-no-results", "profile", "reviews")
@@ -159,20 +157,8 @@ def test_review_dates_become_iso(raw, iso):
 
 
 @pytest.fixture(scope="module")
-def server(world):
-    with SandboxServer(world) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def records(server, tmp_path_factory):
     return run_spider("webmd", server.world.targets(), server.url, tmp_path_factory.mktemp("webmd"))
-
-
-def searches(records: list[dict]) -> dict[str, dict]:
-    counts = Counter(r["npi"] for r in records if r["kind"] == "search")
-    assert set(counts.values()) == {1}
-    return {r["npi"]: r for r in records if r["kind"] == "search"}
 
 
 def test_crawl_one_ok_search_per_roster_physician(server, records):

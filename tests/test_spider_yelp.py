@@ -24,7 +24,7 @@ from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites import Request
 from reputation.sandbox.sites.yelp import handle, yelp_rating
 from reputation.sandbox.world import World
-from test_spider_base import FILES, SHARED, file_response, needs_shared, run_spider
+from test_spider_base import FILES, SHARED, file_response, listings, needs_shared, run_spider, searches
 
 Y = FILES / "yelp"
 API = "https://api.yelp.com/v3/businesses"
@@ -252,24 +252,8 @@ def test_broken_sandbox_answers_are_not_recognised(world):
 
 
 @pytest.fixture(scope="module")
-def server(world):
-    with SandboxServer(world) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def records(server, tmp_path_factory):
     return run_spider("yelp", server.world.targets(), server.url, tmp_path_factory.mktemp("yelp"), **KEY)
-
-
-def searches(records):
-    counts = Counter(r["npi"] for r in records if r["kind"] == "search")
-    assert set(counts.values()) <= {1}, counts.most_common(3)
-    return {r["npi"]: r for r in records if r["kind"] == "search"}
-
-
-def listings(records):
-    return {r["url"]: r for r in records if r["kind"] == "listing"}
 
 
 def biz_url(server, listing):

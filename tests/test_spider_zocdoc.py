@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 
 import pytest
 from scrapy.http import HtmlResponse, TextResponse
@@ -24,10 +23,9 @@ from crawlers.spiders.zocdoc import (
     search_params,
 )
 from reputation.cli import app
-from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites import zocdoc as site
 from reputation.sandbox.world import World
-from test_spider_base import FILES, file_response, run_spider
+from test_spider_base import FILES, file_response, run_spider, searches
 
 ZOCDOC = FILES / "zocdoc"
 PAGES = {"search": "search.html", "search-no-results": "search-no-results.html", "profile": "profile.html",
@@ -193,20 +191,8 @@ def test_review_dates_become_iso(raw, iso):
 
 
 @pytest.fixture(scope="module")
-def server(world):
-    with SandboxServer(world) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def records(server, tmp_path_factory):
     return run_spider("zocdoc", server.world.targets(), server.url, tmp_path_factory.mktemp("zocdoc"))
-
-
-def searches(records: list[dict]) -> dict[str, dict]:
-    counts = Counter(r["npi"] for r in records if r["kind"] == "search")
-    assert set(counts.values()) == {1}
-    return {r["npi"]: r for r in records if r["kind"] == "search"}
 
 
 def test_crawl_one_ok_search_per_roster_physician(server, records):
