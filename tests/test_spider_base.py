@@ -38,7 +38,7 @@ def file_response(path: Path | str, url: str, status: int = 200) -> TextResponse
 def searches(records: list[dict]) -> dict[str, dict]:
     """A crawl's search records by NPI: exactly one per physician searched."""
     counts = Counter(r["npi"] for r in records if r["kind"] == "search")
-    assert set(counts.values()) == {1}, counts.most_common(3)
+    assert set(counts.values()) == {1}, f"physicians with more than one search record (or none): {counts.most_common(3)}"
     return {r["npi"]: r for r in records if r["kind"] == "search"}
 
 

@@ -4,7 +4,6 @@ way it can answer."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -29,7 +28,7 @@ from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites import Request
 from reputation.sandbox.sites.ratemds import handle, profile_path, profile_page, reviews_json, search_page
 from reputation.sandbox.world import World
-from test_spider_base import FILES, file_response, run_spider
+from test_spider_base import FILES, file_response, listings, run_spider, searches
 
 RM = FILES / "ratemds"
 PAGES = sorted(p.name.removesuffix(".expected.json") for p in RM.glob("*.expected.json"))
@@ -261,16 +260,6 @@ def server():
 @pytest.fixture(scope="module")
 def records(server, tmp_path_factory):
     return run_spider("ratemds", server.world.targets(), server.url, tmp_path_factory.mktemp("ratemds"))
-
-
-def searches(found: list[dict]) -> dict[str, dict]:
-    counts = Counter(r["npi"] for r in found if r["kind"] == "search")
-    assert set(counts.values()) == {1}, counts.most_common(3)
-    return {r["npi"]: r for r in found if r["kind"] == "search"}
-
-
-def listings(found: list[dict]) -> dict[str, dict]:
-    return {r["url"]: r for r in found if r["kind"] == "listing"}
 
 
 def site_url(server, listing) -> str:

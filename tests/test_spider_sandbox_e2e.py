@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 
 import pytest
 
 from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.world import World
-from test_spider_base import run_spider, run_spider_process
+from test_spider_base import listings, run_spider, run_spider_process, searches
 
 FEW = 8  # failure modes need no more targets than this to show their rule
 
@@ -25,16 +24,6 @@ def modes_back_to_ok(server):
     yield
     for source in server.modes:
         server.set_mode(source, "ok")
-
-
-def searches(records: list[dict]) -> dict[str, dict]:
-    counts = Counter(r["npi"] for r in records if r["kind"] == "search")
-    assert set(counts.values()) == {1}, f"physicians with more than one search record: {counts.most_common(3)}"
-    return {r["npi"]: r for r in records if r["kind"] == "search"}
-
-
-def listings(records: list[dict]) -> dict[str, dict]:
-    return {r["url"]: r for r in records if r["kind"] == "listing"}
 
 
 @pytest.fixture(scope="module")

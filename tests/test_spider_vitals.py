@@ -4,7 +4,6 @@ the sandbox for every way it can answer."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import replace
 
 import pytest
@@ -28,7 +27,7 @@ from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites import Request
 from reputation.sandbox.sites.vitals import handle, profile_page, reviews_page, search_page
 from reputation.sandbox.world import World, slug
-from test_spider_base import FILES, SHARED, file_response, needs_shared, run_spider
+from test_spider_base import FILES, SHARED, file_response, listings, needs_shared, run_spider, searches
 
 VT = FILES / "vitals"
 PAGES = sorted(p.name.removesuffix(".expected.json") for p in VT.glob("*.expected.json"))
@@ -292,16 +291,6 @@ def server():
 @pytest.fixture(scope="module")
 def records(server, tmp_path_factory):
     return run_spider("vitals", server.world.targets(), server.url, tmp_path_factory.mktemp("vitals"))
-
-
-def searches(found: list[dict]) -> dict[str, dict]:
-    counts = Counter(r["npi"] for r in found if r["kind"] == "search")
-    assert set(counts.values()) == {1}, counts.most_common(3)
-    return {r["npi"]: r for r in found if r["kind"] == "search"}
-
-
-def listings(found: list[dict]) -> dict[str, dict]:
-    return {r["url"]: r for r in found if r["kind"] == "listing"}
 
 
 def site_url(server, listing) -> str:

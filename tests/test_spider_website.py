@@ -23,7 +23,7 @@ from crawlers.spiders.website import (
 from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites.website import physician_page, uses_microdata
 from reputation.sandbox.world import World
-from test_spider_base import FILES, SHARED, file_response, needs_shared, run_spider
+from test_spider_base import FILES, SHARED, file_response, needs_shared, run_spider, searches
 
 WS = FILES / "website"
 SITE = "https://health.example.org"
@@ -273,12 +273,6 @@ def records(server, tmp_path_factory):
     targets = server.world.targets()
     targets[0]["known_urls"] = [dead_url(server)]
     return run_spider("website", targets, server.url, tmp_path_factory.mktemp("website"))
-
-
-def searches(records: list[dict]) -> dict[str, dict]:
-    found = [r for r in records if r["kind"] == "search"]
-    assert len(found) == len({r["npi"] for r in found}), "a target with more than one search record"
-    return {r["npi"]: r for r in found}
 
 
 def page_url(server, listing) -> str:
