@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -183,10 +182,9 @@ def test_others_only_drift(weeks):
             assert abs(later.rating - listing.rating) < 1.0
 
 
-def test_size_is_a_parameter_and_large_worlds_are_quick():
-    began = time.perf_counter()
+def test_size_is_a_parameter():
+    # How long a large world takes to build is measured in benchmarks/bench_crawl.py, not asserted here.
     big = World(size=5000)
     assert len(big.roster) == 5000
     assert len({p.npi for p in big.physicians}) == len(big.physicians)
-    assert time.perf_counter() - began < 15
     assert len(big.discrepancies["no_listing"]) == 300
