@@ -22,8 +22,9 @@ from sqlmodel import Session, func, select
 
 from crawlers.pipelines import PROGRESS_PREFIX
 from reputation.coverage import record_coverage
-from reputation.models import CrawlRun, Listing, Location, Match, Physician, Search
+from reputation.models import Run, Listing, Location, Match, Physician, Search
 from reputation.records import iso_week
+from reputation.runs import start_run
 
 
 
@@ -116,19 +117,11 @@ def run_crawl(
     options: CrawlOptions,
     on_progress: Callable[[dict], None] | None = None,
     on_start: Callable[[int], None] | None = None,
-) -> CrawlRun:
+) -> Run:
     """Crawl ``options.sources`` for the active roster; returns the finished run with its summary."""
     crawl_time = options.crawl_time or datetime.now(UTC)
     week = iso_week(crawl_time)
-    with Session(engine) as session:
-        # A run still marked running was killed without a chance to say so.
-        for stale in session.exec(select(CrawlRun).where(CrawlRun.status == "running")).all():
-            stale.status = "interrupted"
-            session.add(stale)
-        run = CrawlRun(started_at=datetime.now(UTC), crawl_time=crawl_time, sources=options.sources)
-        session.add(run)
-        session.commit()
-        session.refresh(run)
+    run = start_run(engine, "crawl", sources=options.sources, crawl_time=crawl_time)
     workdir = Path(tempfile.mkdtemp(prefix=f"repmon-crawl-{run.id}-"))
     log_path = workdir / "scrapy.log"
     targets: dict[str, str] = {}
@@ -174,7 +167,7 @@ def run_crawl(
         raise
     finally:
         with Session(engine) as session:
-            run = session.get(CrawlRun, run.id)
+            run = session.get(Run, run.id)
             run.finished_at = datetime.now(UTC)
             run.status = status
             summary = summarize(engine, run.id, options.sources)
@@ -214,7 +207,7 @@ def summarize(engine: Engine, run_id: int, sources: list[str]) -> dict:
     """Per source: searched, found, ok, blocked, errors, disallowed, and profiles missing each field."""
     summary = {}
     with Session(engine) as session:
-        run = session.get(CrawlRun, run_id)
+        run = session.get(Run, run_id)
         for source in sources:
             by_status = dict(
                 session.exec(

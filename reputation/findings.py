@@ -393,6 +393,7 @@ def refresh_findings(engine: Engine) -> FindingsSummary:
     summary = FindingsSummary()
     with Session(engine) as session:
         kept = {(f.npi, f.source, f.kind): f for f in session.exec(select(Finding)).all()}
+        _withdraw_unsupported(session, kept, latest_crawl_time(engine))
         for key, new in current.items():
             finding = kept.get(key)
             if finding is None:
@@ -424,6 +425,23 @@ def refresh_findings(engine: Engine) -> FindingsSummary:
         for kind, count in session.exec(select(Finding.kind, func.count()).where(Finding.status == "open").group_by(Finding.kind)):
             summary.open_by_kind[kind] = count
     return summary
+
+
+def _withdraw_unsupported(session: Session, kept: dict, latest: datetime | None) -> None:
+    """Findings are dated by the crawls that showed them. What is dated after the latest crawl stored came
+    from a crawl or import that was undone (``repmon runs undo``): a finding it opened is dropped, a
+    resolution it brought is withdrawn, and its sighting no longer counts; the data decides again."""
+    for key, finding in list(kept.items()):
+        if latest is None or finding.first_seen > latest:
+            session.delete(finding)
+            del kept[key]
+            continue
+        if finding.status == "resolved" and finding.resolved_at is not None and finding.resolved_at > latest:
+            finding.status, finding.resolved_at = "open", None
+            session.add(finding)
+        if finding.last_seen > latest:
+            finding.last_seen = finding.first_seen
+            session.add(finding)
 
 
 def _latest_crawl(frames: Frames) -> dict:

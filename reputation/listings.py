@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from reputation.records import JsonlLine, RecordError, read_jsonl
+from reputation.runs import finish_run, start_run
 from reputation.store import StoreCounts, store_records
 
 BATCH = 500
@@ -17,23 +18,37 @@ BATCH = 500
 
 @dataclass
 class ListingsImport:
+    run_id: int | None = None
     stored: int = 0
     counts: StoreCounts = field(default_factory=StoreCounts)
     errors: list[RecordError] = field(default_factory=list)
 
 
 def import_listings(engine: Engine, path: Path) -> ListingsImport:
-    """Store every good line (in batches, one transaction each); report every bad one by line number."""
-    result = ListingsImport()
-    batch: list[JsonlLine] = []
-    for line in read_jsonl(path):
-        if line.error:
-            result.errors.append(line.error)
-            continue
-        batch.append(line)
-        if len(batch) >= BATCH:
-            _flush(engine, batch, result, path)
-    _flush(engine, batch, result, path)
+    """Store every good line (in batches, one transaction each); report every bad one by line number.
+
+    The import is a run (``repmon runs list``), so ``repmon runs undo`` can take back what it stored.
+    """
+    run = start_run(engine, "listings_import", input=str(path))
+    result = ListingsImport(run_id=run.id)
+    status = "failed"
+    try:
+        batch: list[JsonlLine] = []
+        for line in read_jsonl(path):
+            if line.error:
+                result.errors.append(line.error)
+                continue
+            batch.append(line)
+            if len(batch) >= BATCH:
+                _flush(engine, batch, result, path)
+        _flush(engine, batch, result, path)
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        finish_run(engine, run.id, status, {"stored": result.stored, "bad_lines": len(result.errors),
+                                             **dataclasses.asdict(result.counts)})
     result.errors.sort(key=lambda e: e.line or 0)
     return result
 
@@ -42,12 +57,12 @@ def _flush(engine: Engine, batch: list[JsonlLine], result: ListingsImport, path:
     if not batch:
         return
     try:
-        _add(result, store_records(engine, [line.record for line in batch]), len(batch))
+        _add(result, store_records(engine, [line.record for line in batch], run_id=result.run_id), len(batch))
     except SQLAlchemyError:
         # The database refused something in the batch: store line by line so only the culprit is lost.
         for line in batch:
             try:
-                _add(result, store_records(engine, [line.record]), 1)
+                _add(result, store_records(engine, [line.record], run_id=result.run_id), 1)
             except SQLAlchemyError as exc:
                 reason = f"the database refused it ({type(getattr(exc, 'orig', exc)).__name__})"
                 result.errors.append(RecordError(reason, line=line.line, path=str(path)))

@@ -23,6 +23,7 @@ class Physician(SQLModel, table=True):
     other_names: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
     updated_at: datetime
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the roster import that added it
 
 
 class Location(SQLModel, table=True):
@@ -36,16 +37,43 @@ class Location(SQLModel, table=True):
     state: str | None = None
     zip: str | None = None
     phone: str | None = None
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the roster import that added it
 
 
-class CrawlRun(SQLModel, table=True):
+class Run(SQLModel, table=True):
+    """One crawl or import: what it stored carries its id, what it changed is in ``RunChange``, so
+    ``repmon runs undo`` can take exactly that back."""
+
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = "crawl"  # crawl | listings_import | roster_import
     started_at: datetime
     finished_at: datetime | None = None
-    crawl_time: datetime
+    crawl_time: datetime | None = None  # a crawl's (simulated) time
     sources: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = "running"  # running | finished | interrupted | failed
+    input: str | None = None  # an import's file
+    status: str = "running"  # running | finished | interrupted | failed | undone
     summary: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    pid: int | None = None  # the process that runs it, to tell a running run from one killed without notice
+    host: str | None = None
+    undone_at: datetime | None = None
+
+
+class RunChange(SQLModel, table=True):
+    """A row a run changed, with the values it had before (the first change per run and row only).
+
+    Rows a run inserted carry its id instead (``run_id`` on listings, snapshots, reviews, searches,
+    physicians and locations); ``before`` is null for a row the run inserted that had no ``run_id``
+    column to say so, and the whole row for a row it deleted.
+    """
+
+    __table_args__ = (UniqueConstraint("run_id", "table_name", "row_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id", index=True)
+    table_name: str
+    row_id: int
+    deleted: bool = False  # the run deleted the row; ``before`` holds it whole
+    before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class Listing(SQLModel, table=True):
@@ -69,6 +97,7 @@ class Listing(SQLModel, table=True):
     first_seen: datetime
     last_seen: datetime
     gone_since: datetime | None = None
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the run that stored it first
 
 
 class Snapshot(SQLModel, table=True):
@@ -82,6 +111,7 @@ class Snapshot(SQLModel, table=True):
     crawled_at: datetime
     rating: float | None = None
     review_count: int | None = None
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
 
 
 class Review(SQLModel, table=True):
@@ -98,6 +128,7 @@ class Review(SQLModel, table=True):
     author: str | None = None
     response: str | None = Field(default=None, sa_column=Column(Text))
     first_seen: datetime
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the run that stored it first
 
 
 class Search(SQLModel, table=True):
@@ -115,7 +146,7 @@ class Search(SQLModel, table=True):
     results: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     gone: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     crawled_at: datetime
-    run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the run that wrote its answer
 
 
 class Match(SQLModel, table=True):
@@ -169,7 +200,7 @@ class SourceCoverage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     source: str = Field(index=True)
     week: str
-    run_id: int | None = Field(default=None, foreign_key="crawlrun.id")
+    run_id: int | None = Field(default=None, foreign_key="run.id")
     computed_at: datetime
     searched: int = 0
     ok: int = 0

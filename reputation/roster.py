@@ -23,7 +23,9 @@ from typing import TextIO
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from reputation.journal import Journal, journal_deleted
 from reputation.models import Location, Physician
+from reputation.runs import finish_run, start_run
 from reputation.normalize import (
     GENERATIONAL_SUFFIXES,
     is_valid_npi,
@@ -90,6 +92,7 @@ class RosterImportResult:
     physicians_updated: int = 0
     physicians_deactivated: int = 0
     physicians_unchanged: int = 0
+    run_id: int | None = None  # the run that stored it: repmon runs undo RUN takes it back
     locations: int = 0
     locations_added: int = 0
     locations_removed: int = 0
@@ -110,6 +113,8 @@ class RosterImportResult:
         if self.rejected:
             lines.append(f"Rejected: {self.rejected} rows, written with the reasons to {self.rejects_path}.")
         lines += [f"Warning: {warning}" for warning in self.warnings]
+        if self.run_id is not None:
+            lines.append(f"Stored as run {self.run_id}: `repmon runs undo {self.run_id}` takes this import back.")
         return "\n".join(lines)
 
 
@@ -585,8 +590,18 @@ def import_roster(engine: Engine, path: Path, *, skip_invalid: bool = False, rej
         write_rejects(result.rejects_path, parsed.header, parsed.rejected)
         result.warnings.append(f"{len(parsed.held)} physicians have rejected rows: they stay active and keep "
                                "their stored locations until the rows are fixed")
-    with engine.begin() as connection:
-        _store(connection, parsed.entries, parsed.held, now, result)
+    run = start_run(engine, "roster_import", input=str(path))
+    result.run_id = run.id
+    try:
+        with engine.begin() as connection:
+            _store(connection, parsed.entries, parsed.held, now, result, Journal(run.id))
+    except BaseException:
+        finish_run(engine, run.id, "failed")
+        raise
+    finish_run(engine, run.id, "finished", {
+        "physicians_added": result.physicians_added, "physicians_updated": result.physicians_updated,
+        "physicians_deactivated": result.physicians_deactivated, "locations_added": result.locations_added,
+        "locations_removed": result.locations_removed, "rows_read": result.rows_read, "rejected": result.rejected})
     return result
 
 
@@ -602,21 +617,22 @@ def write_rejects(path: Path, header: list[str], rejected: list[tuple[int, list[
 
 
 def _store(connection: Connection, entries: dict[str, _Entry], held: set[str], now: datetime,
-           result: RosterImportResult) -> None:
+           result: RosterImportResult, journal: Journal) -> None:
     """Upsert physicians and their locations, deactivate the absent ones.
 
     A physician with a rejected row (``held``) is still on the roster: never deactivated, and only the
-    locations of its valid rows are added, none removed.
+    locations of its valid rows are added, none removed. What is inserted carries the run's id; what is
+    changed or removed is journaled (``reputation.journal``), so the import can be undone.
     """
     physicians = Physician.__table__
     existing = {row.npi: row._mapping for row in connection.execute(select(physicians))}
-    new = [{**entry.physician, "active": True, "updated_at": now}
+    new = [{**entry.physician, "active": True, "updated_at": now, "run_id": journal.run_id}
            for npi, entry in entries.items() if npi not in existing]
     _insert(connection, physicians, new)
     ids = {npi: id_ for id_, npi in connection.execute(select(physicians.c.id, physicians.c.npi))}
 
     wanted = {ids[npi]: e.locations for npi, e in entries.items()}
-    changed_locations = _store_locations(connection, wanted, {ids[n] for n in held if n in ids}, result)
+    changed_locations = _store_locations(connection, wanted, {ids[n] for n in held if n in ids}, result, journal)
     updates = []
     for npi, entry in entries.items():
         old = existing.get(npi)
@@ -626,8 +642,13 @@ def _store(connection: Connection, entries: dict[str, _Entry], held: set[str], n
             result.physicians_unchanged += 1
         else:
             updates.append({"b_id": ids[npi], **entry.physician, "active": True, "updated_at": now})
+    existing_by_id = {row["id"]: row for row in existing.values()}
     gone = [{"b_id": row["id"], "active": False, "updated_at": now}
             for npi, row in existing.items() if npi not in entries and npi not in held and row["active"]]
+    for row in updates + gone:
+        old = existing_by_id[row["b_id"]]
+        journal.record("physician", row["b_id"], {k: old[k] for k in row if k != "b_id" and old[k] != row[k]})
+    journal.write(connection)
     _update(connection, updates, (*PHYSICIAN_FIELDS, "active", "updated_at"))
     _update(connection, gone, ("active", "updated_at"))
     result.physicians_added = len(new)
@@ -641,7 +662,7 @@ def _same(old, physician: dict) -> bool:
 
 
 def _store_locations(connection: Connection, wanted: dict[int, list[tuple]], keep: set[int],
-                     result: RosterImportResult) -> set[int]:
+                     result: RosterImportResult, journal: Journal) -> set[int]:
     """Bring each physician's locations in line with ``wanted``; identical rows keep their ids.
 
     Returns the ids of physicians whose locations changed. Physicians not in ``wanted`` keep theirs, and those
@@ -649,8 +670,10 @@ def _store_locations(connection: Connection, wanted: dict[int, list[tuple]], kee
     """
     locations = Location.__table__
     current: dict[int, list[tuple[int, tuple]]] = defaultdict(list)
+    rows_by_id = {}
     for row in connection.execute(select(locations)):
         current[row.physician_id].append((row.id, tuple(getattr(row, name) for name in LOCATION_FIELDS)))
+        rows_by_id[row.id] = dict(row._mapping)
     stale: list[int] = []
     fresh: list[dict] = []
     for physician_id, want in wanted.items():
@@ -660,7 +683,10 @@ def _store_locations(connection: Connection, wanted: dict[int, list[tuple]], kee
                 remaining.remove(values)
             elif physician_id not in keep:
                 stale.append(location_id)
-        fresh += [{"physician_id": physician_id, **dict(zip(LOCATION_FIELDS, values))} for values in remaining]
+        fresh += [{"physician_id": physician_id, **dict(zip(LOCATION_FIELDS, values)), "run_id": journal.run_id}
+                  for values in remaining]
+    if journal.run_id is not None:
+        journal_deleted(connection, journal.run_id, "location", [rows_by_id[i] for i in stale])
     for start in range(0, len(stale), BATCH):
         connection.execute(delete(locations).where(locations.c.id.in_(stale[start:start + BATCH])))
     _insert(connection, locations, fresh)

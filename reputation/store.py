@@ -3,6 +3,9 @@
 One call stores one batch in one transaction, so a record is stored completely or not at all. Every
 write is keyed (listing by source+url, snapshot by listing+week, review by listing+review key, search by
 source+npi+week), so storing the same records again changes nothing.
+
+Stored for a run (``run_id``), every row it inserts carries the run's id and every row it changes that
+another run stored has its former values journaled (``reputation.runs``), so the run can be undone.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlmodel import Session, select
 
 from reputation.models import Listing, Review, Search, Snapshot
 from reputation.records import ListingIn, Record, SearchIn, iso_week, parse_record
+from reputation.journal import Journal
 
 
 @dataclass
@@ -42,13 +46,15 @@ def store_records(engine: Engine, records: Iterable[dict | Record], *, run_id: i
     parsed = [r if isinstance(r, (ListingIn, SearchIn)) else parse_record(r) for r in records]
     listings_in = [r for r in parsed if isinstance(r, ListingIn)]
     searches_in = [r for r in parsed if isinstance(r, SearchIn)]
+    journal = Journal(run_id)
     with Session(engine) as session, session.no_autoflush:
         current = _load_listings(session, {(r.source, r.url) for r in listings_in})
-        applied = [(_store_listing(session, current, record, counts), record) for record in listings_in]
+        applied = [(_store_listing(session, current, record, counts, journal), record) for record in listings_in]
         session.flush()  # the new listings get their ids
-        _store_snapshots(session, applied, counts)
-        _store_reviews(session, applied, counts)
-        _store_searches(session, searches_in, current, run_id, counts)
+        _store_snapshots(session, applied, counts, journal)
+        _store_reviews(session, applied, counts, journal)
+        _store_searches(session, searches_in, current, journal, counts)
+        journal.write(session)
         session.commit()
     return counts
 
@@ -73,7 +79,7 @@ def _load_listings(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[s
     return found
 
 
-def _store_listing(session: Session, current: dict, record: ListingIn, counts: StoreCounts) -> Listing:
+def _store_listing(session: Session, current: dict, record: ListingIn, counts: StoreCounts, journal: Journal) -> Listing:
     listing = current.get((record.source, record.url))
     at = record.crawled_at
     fields = {
@@ -89,13 +95,18 @@ def _store_listing(session: Session, current: dict, record: ListingIn, counts: S
         "accepting_new_patients": record.accepting_new_patients,
     }
     if listing is None:
-        listing = Listing(source=record.source, url=record.url, first_seen=at, last_seen=at, **fields)
+        listing = Listing(source=record.source, url=record.url, first_seen=at, last_seen=at, run_id=journal.run_id,
+                          **fields)
         session.add(listing)
         current[(record.source, record.url)] = listing
         counts.listings_new += 1
     elif at >= listing.last_seen:
         # Only a crawl at least as recent as what we hold may change the listing's current state.
-        changed = any(getattr(listing, k) != v for k, v in fields.items()) or listing.gone_since is not None
+        before = {k: getattr(listing, k) for k, v in fields.items() if getattr(listing, k) != v}
+        if listing.gone_since is not None:
+            before["gone_since"] = listing.gone_since
+        changed = bool(before)
+        journal.changed(listing, before)
         for key, value in fields.items():
             setattr(listing, key, value)
         if at > listing.last_seen or changed:
@@ -113,25 +124,33 @@ def _store_listing(session: Session, current: dict, record: ListingIn, counts: S
     return listing
 
 
-def _store_snapshots(session: Session, applied: list[tuple[Listing, ListingIn]], counts: StoreCounts) -> None:
-    """The week's first snapshot of each listing is kept (append-only)."""
+def _store_snapshots(session: Session, applied: list[tuple[Listing, ListingIn]], counts: StoreCounts,
+                     journal: Journal) -> None:
+    """The week's first snapshot of each listing is kept (append-only); a later run that sees the listing
+    again that week is journaled as having seen it (undoing the first run then leaves the snapshot)."""
     ids = sorted({listing.id for listing, _ in applied})
-    taken = set()
+    taken: dict[tuple[int, str], tuple[int, int | None]] = {}
     for chunk in _chunks(ids):
-        taken |= set(session.exec(select(Snapshot.listing_id, Snapshot.week).where(Snapshot.listing_id.in_(chunk))).all())
-    rows = []
+        for snap_id, listing_id, week, run_id in session.exec(
+                select(Snapshot.id, Snapshot.listing_id, Snapshot.week, Snapshot.run_id).where(Snapshot.listing_id.in_(chunk))):
+            taken[(listing_id, week)] = (snap_id, run_id)
+    rows = {}
     for listing, record in applied:
         key = (listing.id, iso_week(record.crawled_at))
-        if key not in taken:
-            taken.add(key)
-            rows.append({"listing_id": listing.id, "week": key[1], "crawled_at": record.crawled_at,
-                         "rating": record.rating, "review_count": record.review_count})
+        if key in taken:
+            snap_id, run_id = taken[key]
+            if run_id != journal.run_id:
+                journal.record("snapshot", snap_id, {})
+        elif key not in rows:
+            rows[key] = {"listing_id": listing.id, "week": key[1], "crawled_at": record.crawled_at,
+                         "rating": record.rating, "review_count": record.review_count, "run_id": journal.run_id}
     if rows:
-        session.execute(insert(Snapshot), rows)
+        session.execute(insert(Snapshot), list(rows.values()))
         counts.snapshots += len(rows)
 
 
-def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], counts: StoreCounts) -> None:
+def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], counts: StoreCounts,
+                   journal: Journal) -> None:
     """New reviews are added; a stored one gains only a later response (or an earlier first sighting)."""
     ids = sorted({listing.id for listing, record in applied if record.reviews})
     known: dict[tuple[int, str], Review] = {}
@@ -149,16 +168,18 @@ def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], c
                 if row is None:
                     rows[key] = {"listing_id": listing.id, "review_key": key[1], "date": review.date,
                                  "rating": review.rating, "text": review.text, "author": review.author,
-                                 "response": review.response, "first_seen": at}
+                                 "response": review.response, "first_seen": at, "run_id": journal.run_id}
                 elif at < row["first_seen"]:
                     row["first_seen"] = at
                 continue
             # Append-only, except what a review gains later: the practice's response (and an earlier
             # first sighting when an older crawl is imported after a newer one).
             if review.response and review.response != stored.response and at >= listing.last_seen:
+                journal.changed(stored, {"response": stored.response})
                 stored.response = review.response
                 session.add(stored)
             if at < stored.first_seen:
+                journal.changed(stored, {"first_seen": stored.first_seen})
                 stored.first_seen = at
                 session.add(stored)
     if rows:
@@ -174,7 +195,7 @@ def review_key(review_id: str | None, date: str | None, author: str | None, text
     return f"sha1:{digest[:24]}"
 
 
-def _store_searches(session: Session, records: list[SearchIn], current: dict, run_id: int | None,
+def _store_searches(session: Session, records: list[SearchIn], current: dict, journal: Journal,
                     counts: StoreCounts) -> None:
     if not records:
         return
@@ -204,15 +225,16 @@ def _store_searches(session: Session, records: list[SearchIn], current: dict, ru
         }
         search = existing.get((record.source, record.npi, week))
         if search is None:
-            search = Search(source=record.source, npi=record.npi, week=week, run_id=run_id, **values)
+            search = Search(source=record.source, npi=record.npi, week=week, run_id=journal.run_id, **values)
             existing[(record.source, record.npi, week)] = search
             session.add(search)
             counts.searches += 1
         elif _supersedes(record, search):
-            if any(getattr(search, k) != v for k, v in values.items()):
+            before = {k: getattr(search, k) for k, v in values.items() if getattr(search, k) != v}
+            if before:
+                journal.changed(search, before)
                 for key, value in values.items():
                     setattr(search, key, value)
-                search.run_id = run_id if run_id is not None else search.run_id
                 session.add(search)
                 counts.searches += 1
             else:
@@ -220,7 +242,7 @@ def _store_searches(session: Session, records: list[SearchIn], current: dict, ru
         else:
             counts.unchanged += 1
         if record.gone:
-            _mark_gone(session, record.source, record.gone, record.crawled_at)
+            _mark_gone(session, record.source, record.gone, record.crawled_at, journal)
 
 
 def _stored_urls(session: Session, records: list[SearchIn], current: dict) -> set[tuple[str, str]]:
@@ -244,8 +266,9 @@ def _supersedes(record: SearchIn, search: Search) -> bool:
     return record.status == "ok" or search.status != "ok"
 
 
-def _mark_gone(session: Session, source: str, urls: list[str], at: datetime) -> None:
+def _mark_gone(session: Session, source: str, urls: list[str], at: datetime, journal: Journal) -> None:
     for listing in session.exec(select(Listing).where(Listing.source == source, Listing.url.in_(urls))).all():
         if listing.last_seen <= at and listing.gone_since is None:
+            journal.changed(listing, {"gone_since": None})
             listing.gone_since = at
             session.add(listing)
