@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False)
 roster_app = typer.Typer(help="The internal physician roster.", no_args_is_help=True)
@@ -24,8 +25,11 @@ app.add_typer(report_app, name="report")
 phones_app = typer.Typer(help="Known call-center numbers: never flagged as an outdated phone.", no_args_is_help=True)
 app.add_typer(phones_app, name="known-phones")
 
-console = Console()
-err = Console(stderr=True)
+# Much of what is printed comes from sites, files and people: these consoles never read markup or emoji codes
+# in it, so "[/x]" or ":smile:" in a review, an error or a roster cell is shown as it is (table cells included:
+# Rich parses them with the printing console's settings). Style goes in style= or a Text.
+console = Console(markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, markup=False, emoji=False, highlight=False)
 
 
 class State:
@@ -61,7 +65,7 @@ def roster_import(
     try:
         result = import_roster(engine(), file, skip_invalid=skip_invalid, rejects_path=rejects)
     except RosterError as exc:
-        err.print(f"[red]Roster not imported:[/red] {exc}", markup=True, highlight=False)
+        err.print(Text.assemble(("Roster not imported:", "red"), f" {exc}"))
         raise typer.Exit(1)
     console.print(result.describe() if hasattr(result, "describe") else str(result), highlight=False)
 
@@ -101,7 +105,7 @@ def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=N
         err.print(f"Unknown source(s): {', '.join(unknown)}. Available: {', '.join(known)}", highlight=False)
         raise typer.Exit(2)
     options = CrawlOptions(sources=list(sources), sandbox_url=sandbox_url, delay=delay, refresh=refresh, crawl_time=crawl_time)
-    progress = Progress(TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+    progress = Progress(TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}", markup=False),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=quiet)
     with progress:
         task = progress.add_task("crawl", total=None, last="")
