@@ -29,17 +29,38 @@ app.add_typer(phones_app, name="known-phones")
 # in it, so "[/x]" or ":smile:" in a review, an error or a roster cell is shown as it is (table cells included:
 # Rich parses them with the printing console's settings). Style goes in style= or a Text.
 console = Console(markup=False, emoji=False, highlight=False)
-err = Console(stderr=True, markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)  # a message is one line
 
 
 class State:
     db: str | None = None
 
 
-def engine():
-    from reputation.db import get_engine
+def engine(*, create: bool = True):
+    """The --db database, ready. Commands that only read pass create=False: they never make a database (a
+    mistyped path is named, not created empty) and never need to write to one."""
+    from reputation.db import DatabaseProblem, open_database
 
-    return get_engine(State.db)
+    try:
+        return open_database(State.db, create=create)
+    except DatabaseProblem as exc:
+        err.print(str(exc))
+        raise typer.Exit(1)
+
+
+def refresh_findings(eng) -> None:
+    """Findings are brought up to date before they are shown; on a read-only database, as last stored."""
+    from sqlalchemy.exc import DBAPIError
+
+    from reputation.db import is_read_only
+    from reputation.findings import refresh_findings as refresh
+
+    try:
+        refresh(eng)
+    except DBAPIError as exc:
+        if not is_read_only(exc):
+            raise
+        err.print("The database is read-only here: findings are shown as the last writing command stored them.")
 
 
 @app.callback()
@@ -105,6 +126,7 @@ def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=N
         err.print(f"Unknown source(s): {', '.join(unknown)}. Available: {', '.join(known)}", highlight=False)
         raise typer.Exit(2)
     options = CrawlOptions(sources=list(sources), sandbox_url=sandbox_url, delay=delay, refresh=refresh, crawl_time=crawl_time)
+    eng = engine()
     progress = Progress(TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}", markup=False),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=quiet)
     with progress:
@@ -117,7 +139,7 @@ def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=N
             progress.update(task, advance=1, last=f"{event.get('source')} {event.get('npi')} {event.get('status')}")
 
         try:
-            run = run_crawl(engine(), options, on_progress=advanced, on_start=started)
+            run = run_crawl(eng, options, on_progress=advanced, on_start=started)
         except KeyboardInterrupt:
             err.print("Interrupted: what was stored is kept; run the same command again to complete the week.")
             raise typer.Exit(130)
@@ -238,7 +260,7 @@ def match(
         console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched} "
                       f"({summary.changed} changed)", highlight=False)
     elif action is MatchAction.review:
-        _print_review(matching.review_rows(engine()), format)
+        _print_review(matching.review_rows(engine(create=False)), format)
     else:
         try:
             decided = (matching.confirm_match(engine(), args[0], args[1]) if action is MatchAction.confirm
@@ -284,9 +306,9 @@ def flags(
     Example: repmon flags --format json
     """
     from reputation.exports import write_csv
-    from reputation.findings import open_findings, refresh_findings
+    from reputation.findings import open_findings
 
-    eng = engine()
+    eng = engine(create=False)
     refresh_findings(eng)
     rows = open_findings(eng)
     if format is FlagFormat.json:
@@ -350,7 +372,7 @@ def known_phones_list() -> None:
     from reputation.findings import format_phone
     from reputation.known_phones import list_known_phones
 
-    for row in list_known_phones(engine()):
+    for row in list_known_phones(engine(create=False)):
         console.print(f"{format_phone(row.phone)}  {row.label or ''}", highlight=False)
 
 
@@ -360,10 +382,9 @@ TitleOption = Annotated[Optional[str], typer.Option("--title", envvar="REPMON_TI
 
 
 def _report_data(title):
-    from reputation.findings import refresh_findings
     from reputation.reporting import ReportData
 
-    eng = engine()
+    eng = engine(create=False)
     refresh_findings(eng)
     return ReportData(eng, title)
 
@@ -409,10 +430,9 @@ def report_all(out: OutOption = Path("reports-out"), title: TitleOption = None) 
 
 
 def write_all_reports(out: Path, title: str | None) -> tuple[Path, dict]:
-    from reputation.findings import refresh_findings
     from reputation import reporting
 
-    eng = engine()
+    eng = engine(create=False)
     refresh_findings(eng)
     return reporting.write_all_reports(eng, out, title)
 
@@ -441,9 +461,8 @@ def export(
     Example: repmon export flags --format xlsx --out flags.xlsx
     """
     from reputation.exports import EXPORTS, write_rows
-    from reputation.findings import refresh_findings
 
-    eng = engine()
+    eng = engine(create=False)
     if what is ExportWhat.flags:
         refresh_findings(eng)
     rows = EXPORTS[what.value](eng)
