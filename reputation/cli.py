@@ -377,7 +377,7 @@ def known_phones_list() -> None:
 
 
 # -- reports --------------------------------------------------------------------------------------------
-OutOption = Annotated[Path, typer.Option("--out", help="Directory to write the report(s) into.")]
+OutOption = Annotated[Path, typer.Option("--out", file_okay=False, help="Directory to write the report(s) into.")]
 TitleOption = Annotated[Optional[str], typer.Option("--title", envvar="REPMON_TITLE", help="Organization name shown on the reports.")]
 
 
@@ -385,6 +385,7 @@ def _report_data(title):
     from reputation.reporting import ReportData
 
     eng = engine(create=False)
+    _something_to_report(eng)
     refresh_findings(eng)
     return ReportData(eng, title)
 
@@ -433,8 +434,26 @@ def write_all_reports(out: Path, title: str | None) -> tuple[Path, dict]:
     from reputation import reporting
 
     eng = engine(create=False)
+    _something_to_report(eng)
     refresh_findings(eng)
     return reporting.write_all_reports(eng, out, title)
+
+
+def _something_to_report(eng) -> None:
+    """Reports describe crawls: with none stored yet, say what to run instead of writing an empty report."""
+    from sqlmodel import Session, func, select
+
+    from reputation.findings import latest_crawl_time
+    from reputation.models import Physician
+
+    if latest_crawl_time(eng) is not None:
+        return
+    with Session(eng) as session:
+        roster = session.exec(select(func.count()).select_from(Physician)).one()
+    first = "Import the roster with `repmon roster import FILE`, then run" if not roster else "Run"
+    err.print(f"Nothing to report yet: no crawl is stored{'' if roster else ' and the roster is empty'}. "
+              f"{first} `repmon crawl` (or load crawl output with `repmon listings import FILE`).")
+    raise typer.Exit(1)
 
 
 # -- export ---------------------------------------------------------------------------------------------
@@ -454,7 +473,7 @@ class ExportFormat(str, Enum):
 def export(
     what: Annotated[ExportWhat, typer.Argument(help="What to export.")],
     format: Annotated[ExportFormat, typer.Option("--format", help="File format (xlsx: one sheet per site too).")] = ExportFormat.csv,
-    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", dir_okay=False, help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
 ) -> None:
     """Export matches, open findings or weekly snapshots as CSV, XLSX or JSON.
 
@@ -516,7 +535,7 @@ def weekly(
 # -- demo and sandbox -------------------------------------------------------------------------------------
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the demo database and reports.")] = Path("repmon-demo"),
+    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Directory for the demo database and reports.")] = Path("repmon-demo"),
     weeks: Annotated[int, typer.Option(help="Simulated weekly crawls.")] = 4,
 ) -> None:
     """Run the whole job on the bundled sandbox: roster, four weekly crawls, match, findings, reports.

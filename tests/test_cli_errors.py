@@ -226,3 +226,38 @@ def test_the_real_command_reads_a_database_in_a_read_only_folder(sqlite_url, tmp
     assert result.stderr.strip() == (f"the database {share / 'repmon.db'} is read-only here (unable to open database "
                                      "file) and this command writes to it")
     assert sorted(p.name for p in share.iterdir()) == ["repmon.db"]
+
+
+# -- reports and output paths ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("args", [["report", "all"], ["report", "overview"], ["report", "physician", "1234567893"]], ids=" ".join)
+def test_a_report_with_nothing_crawled_yet_says_what_to_run(args, db_url, tmp_path):
+    out = tmp_path / "site"
+    assert run("known-phones", "add", "800-555-0199", db=db_url).exit_code == 0  # a database, and nothing else
+    result = run(*args, "--out", str(out), db=db_url)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Nothing to report yet: no crawl is stored and the roster is empty. "
+                                    "Import the roster with `repmon roster import FILE`, then run `repmon crawl`")
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    assert run("roster", "import", str(roster), db=db_url).exit_code == 0
+    result = run(*args, "--out", str(out), db=db_url)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Nothing to report yet: no crawl is stored. Run `repmon crawl`")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [["report", "all"], ["report", "overview"], ["report", "physician", "1234567893"],
+                                  ["weekly", "--sandbox", "http://127.0.0.1:9"], ["demo"]], ids=" ".join)
+def test_out_naming_a_file_is_refused_before_anything_runs(args, sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a short name: the usage error box wraps long ones
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run(*args, "--out", "notes.txt", db=sqlite_url)
+    assert result.exit_code == 2 and "Invalid value for '--out': dir 'notes.txt' is a file." in result.output
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_export_out_naming_a_folder_is_refused(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "site").mkdir()
+    result = run("export", "flags", "--out", "site", db=sqlite_url)
+    assert result.exit_code == 2 and "Invalid value for '--out': file 'site' is a directory." in result.output
