@@ -10,12 +10,35 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False)
+
+class _Repmon(TyperGroup):
+    def invoke(self, ctx):
+        """Last resort: a database or file failure reaching the top is one line naming the database or file, not
+        a traceback (a full disk, a lost server, a read-only folder). Anything else is a bug and keeps its traceback."""
+        from sqlalchemy.exc import DatabaseError, OperationalError
+
+        from reputation.db import describe, is_read_only, reason
+
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            err.print(f"repmon: {exc.filename}: {exc.strerror}" if exc.filename else f"repmon: {exc}")
+        except DatabaseError as exc:
+            if not (isinstance(exc, OperationalError) or type(exc) is DatabaseError or is_read_only(exc)):
+                raise
+            where = f" {describe(State.engine.url)}" if State.engine is not None else ""
+            err.print(f"repmon: database{where}: {reason(exc)}")
+        raise typer.Exit(1)
+
+
+app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False,
+                  cls=_Repmon)
 roster_app = typer.Typer(help="The internal physician roster.", no_args_is_help=True)
 listings_app = typer.Typer(help="Listings crawled elsewhere.", no_args_is_help=True)
 report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
@@ -34,6 +57,7 @@ err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap
 
 class State:
     db: str | None = None
+    engine = None  # the database the command opened, for the last-resort message
 
 
 def engine(*, create: bool = True):
@@ -42,10 +66,11 @@ def engine(*, create: bool = True):
     from reputation.db import DatabaseProblem, open_database
 
     try:
-        return open_database(State.db, create=create)
+        State.engine = open_database(State.db, create=create)
     except DatabaseProblem as exc:
         err.print(str(exc))
         raise typer.Exit(1)
+    return State.engine
 
 
 def refresh_findings(eng) -> None:
@@ -67,7 +92,7 @@ def refresh_findings(eng) -> None:
 def main(
     db: Annotated[Optional[str], typer.Option("--db", envvar="REPMON_DB", help="Database URL, e.g. sqlite:///repmon.db or postgresql://user@host/dbname. Default: sqlite:///repmon.db in the working directory.")] = None,
 ) -> None:
-    State.db = db
+    State.db, State.engine = db, None
 
 
 # -- roster -------------------------------------------------------------------------------------------

@@ -261,3 +261,44 @@ def test_export_out_naming_a_folder_is_refused(sqlite_url, tmp_path, monkeypatch
     (tmp_path / "site").mkdir()
     result = run("export", "flags", "--out", "site", db=sqlite_url)
     assert result.exit_code == 2 and "Invalid value for '--out': file 'site' is a directory." in result.output
+
+
+# -- the last-resort guard -------------------------------------------------------------------------------------
+def test_a_writing_command_on_a_read_only_database_is_one_line(db_url, tmp_path):
+    with_findings(db_url, tmp_path)
+    result = run("known-phones", "add", "800-555-0188", db=read_only(db_url))
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("repmon: database ")
+    assert "readonly database" in line or "read-only transaction" in line
+
+
+def test_a_report_folder_that_cannot_be_made_is_one_line_naming_it(sqlite_url, tmp_path):
+    with_findings(sqlite_url, tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    result = run("report", "all", "--out", str(tmp_path / "notes.txt" / "site"), db=sqlite_url)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"repmon: {tmp_path / 'notes.txt' / 'site'}") and line.endswith(": Not a directory")
+
+
+def test_a_programming_error_keeps_its_traceback(sqlite_url, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    import reputation.known_phones
+
+    def broken(engine):
+        raise IntegrityError("INSERT INTO known_phone ...", {}, Exception("UNIQUE constraint failed"))
+
+    assert run("known-phones", "add", "800-555-0199", db=sqlite_url).exit_code == 0
+    monkeypatch.setattr(reputation.known_phones, "list_known_phones", broken)
+    with pytest.raises(IntegrityError):
+        runner.invoke(app, ["--db", sqlite_url, "known-phones", "list"], catch_exceptions=False)
+
+
+def test_the_real_command_prints_one_line_when_a_read_only_database_refuses_a_write(sqlite_url, tmp_path):
+    with_findings(sqlite_url, tmp_path)
+    result = subprocess.run([sys.executable, "-m", "reputation.cli", "--db", read_only(sqlite_url), "known-phones", "add",
+                             "800-555-0188"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"repmon: database {tmp_path / 'repmon.db'}: attempt to write a readonly database\n"
