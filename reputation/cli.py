@@ -10,11 +10,35 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False)
+
+class _Repmon(TyperGroup):
+    def invoke(self, ctx):
+        """Last resort: a database or file failure reaching the top is one line naming the database or file, not
+        a traceback (a full disk, a lost server, a read-only folder). Anything else is a bug and keeps its traceback."""
+        from sqlalchemy.exc import DatabaseError, OperationalError
+
+        from reputation.db import describe, is_read_only, reason
+
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            err.print(f"repmon: {exc.filename}: {exc.strerror}" if exc.filename else f"repmon: {exc}")
+        except DatabaseError as exc:
+            if not (isinstance(exc, OperationalError) or type(exc) is DatabaseError or is_read_only(exc)):
+                raise
+            where = f" {describe(State.engine.url)}" if State.engine is not None else ""
+            err.print(f"repmon: database{where}: {reason(exc)}")
+        raise typer.Exit(1)
+
+
+app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False,
+                  cls=_Repmon)
 roster_app = typer.Typer(help="The internal physician roster.", no_args_is_help=True)
 listings_app = typer.Typer(help="Listings crawled elsewhere.", no_args_is_help=True)
 report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
@@ -26,25 +50,51 @@ app.add_typer(phones_app, name="known-phones")
 runs_app = typer.Typer(help="Crawls and imports, each a run that can be undone.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 
-console = Console()
-err = Console(stderr=True)
+# Much of what is printed comes from sites, files and people: these consoles never read markup or emoji codes
+# in it, so "[/x]" or ":smile:" in a review, an error or a roster cell is shown as it is (table cells included:
+# Rich parses them with the printing console's settings). Style goes in style= or a Text.
+console = Console(markup=False, emoji=False, highlight=False)
+err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)  # a message is one line
 
 
 class State:
     db: str | None = None
+    engine = None  # the database the command opened, for the last-resort message
 
 
-def engine():
-    from reputation.db import get_engine
+def engine(*, create: bool = True):
+    """The --db database, ready. Commands that only read pass create=False: they never make a database (a
+    mistyped path is named, not created empty) and never need to write to one."""
+    from reputation.db import DatabaseProblem, open_database
 
-    return get_engine(State.db)
+    try:
+        State.engine = open_database(State.db, create=create)
+    except DatabaseProblem as exc:
+        err.print(str(exc))
+        raise typer.Exit(1)
+    return State.engine
+
+
+def refresh_findings(eng) -> None:
+    """Findings are brought up to date before they are shown; on a read-only database, as last stored."""
+    from sqlalchemy.exc import DBAPIError
+
+    from reputation.db import is_read_only
+    from reputation.findings import refresh_findings as refresh
+
+    try:
+        refresh(eng)
+    except DBAPIError as exc:
+        if not is_read_only(exc):
+            raise
+        err.print("The database is read-only here: findings are shown as the last writing command stored them.")
 
 
 @app.callback()
 def main(
     db: Annotated[Optional[str], typer.Option("--db", envvar="REPMON_DB", help="Database URL, e.g. sqlite:///repmon.db or postgresql://user@host/dbname. Default: sqlite:///repmon.db in the working directory.")] = None,
 ) -> None:
-    State.db = db
+    State.db, State.engine = db, None
 
 
 # -- roster -------------------------------------------------------------------------------------------
@@ -63,7 +113,7 @@ def roster_import(
     try:
         result = import_roster(engine(), file, skip_invalid=skip_invalid, rejects_path=rejects)
     except RosterError as exc:
-        err.print(f"[red]Roster not imported:[/red] {exc}", markup=True, highlight=False)
+        err.print(Text.assemble(("Roster not imported:", "red"), f" {exc}"))
         raise typer.Exit(1)
     console.print(result.describe() if hasattr(result, "describe") else str(result), highlight=False)
 
@@ -103,7 +153,8 @@ def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=N
         err.print(f"Unknown source(s): {', '.join(unknown)}. Available: {', '.join(known)}", highlight=False)
         raise typer.Exit(2)
     options = CrawlOptions(sources=list(sources), sandbox_url=sandbox_url, delay=delay, refresh=refresh, crawl_time=crawl_time)
-    progress = Progress(TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+    eng = engine()
+    progress = Progress(TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}", markup=False),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=quiet)
     with progress:
         task = progress.add_task("crawl", total=None, last="")
@@ -115,7 +166,7 @@ def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=N
             progress.update(task, advance=1, last=f"{event.get('source')} {event.get('npi')} {event.get('status')}")
 
         try:
-            run = run_crawl(engine(), options, on_progress=advanced, on_start=started)
+            run = run_crawl(eng, options, on_progress=advanced, on_start=started)
         except KeyboardInterrupt:
             err.print("Interrupted: what was stored is kept; run the same command again to complete the week.")
             raise typer.Exit(130)
@@ -236,7 +287,7 @@ def match(
         console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched} "
                       f"({summary.changed} changed)", highlight=False)
     elif action is MatchAction.review:
-        _print_review(matching.review_rows(engine()), format)
+        _print_review(matching.review_rows(engine(create=False)), format)
     else:
         try:
             decided = (matching.confirm_match(engine(), args[0], args[1]) if action is MatchAction.confirm
@@ -282,9 +333,9 @@ def flags(
     Example: repmon flags --format json
     """
     from reputation.exports import write_csv
-    from reputation.findings import open_findings, refresh_findings
+    from reputation.findings import open_findings
 
-    eng = engine()
+    eng = engine(create=False)
     refresh_findings(eng)
     rows = open_findings(eng)
     if format is FlagFormat.json:
@@ -348,20 +399,20 @@ def known_phones_list() -> None:
     from reputation.findings import format_phone
     from reputation.known_phones import list_known_phones
 
-    for row in list_known_phones(engine()):
+    for row in list_known_phones(engine(create=False)):
         console.print(f"{format_phone(row.phone)}  {row.label or ''}", highlight=False)
 
 
 # -- reports --------------------------------------------------------------------------------------------
-OutOption = Annotated[Path, typer.Option("--out", help="Directory to write the report(s) into.")]
+OutOption = Annotated[Path, typer.Option("--out", file_okay=False, help="Directory to write the report(s) into.")]
 TitleOption = Annotated[Optional[str], typer.Option("--title", envvar="REPMON_TITLE", help="Organization name shown on the reports.")]
 
 
 def _report_data(title):
-    from reputation.findings import refresh_findings
     from reputation.reporting import ReportData
 
-    eng = engine()
+    eng = engine(create=False)
+    _something_to_report(eng)
     refresh_findings(eng)
     return ReportData(eng, title)
 
@@ -407,12 +458,29 @@ def report_all(out: OutOption = Path("reports-out"), title: TitleOption = None) 
 
 
 def write_all_reports(out: Path, title: str | None) -> tuple[Path, dict]:
-    from reputation.findings import refresh_findings
     from reputation import reporting
 
-    eng = engine()
+    eng = engine(create=False)
+    _something_to_report(eng)
     refresh_findings(eng)
     return reporting.write_all_reports(eng, out, title)
+
+
+def _something_to_report(eng) -> None:
+    """Reports describe crawls: with none stored yet, say what to run instead of writing an empty report."""
+    from sqlmodel import Session, func, select
+
+    from reputation.findings import latest_crawl_time
+    from reputation.models import Physician
+
+    if latest_crawl_time(eng) is not None:
+        return
+    with Session(eng) as session:
+        roster = session.exec(select(func.count()).select_from(Physician)).one()
+    first = "Import the roster with `repmon roster import FILE`, then run" if not roster else "Run"
+    err.print(f"Nothing to report yet: no crawl is stored{'' if roster else ' and the roster is empty'}. "
+              f"{first} `repmon crawl` (or load crawl output with `repmon listings import FILE`).")
+    raise typer.Exit(1)
 
 
 # -- export ---------------------------------------------------------------------------------------------
@@ -432,16 +500,15 @@ class ExportFormat(str, Enum):
 def export(
     what: Annotated[ExportWhat, typer.Argument(help="What to export.")],
     format: Annotated[ExportFormat, typer.Option("--format", help="File format (xlsx: one sheet per site too).")] = ExportFormat.csv,
-    out: Annotated[Optional[Path], typer.Option("--out", help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", dir_okay=False, help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
 ) -> None:
     """Export matches, open findings or weekly snapshots as CSV, XLSX or JSON.
 
     Example: repmon export flags --format xlsx --out flags.xlsx
     """
     from reputation.exports import EXPORTS, write_rows
-    from reputation.findings import refresh_findings
 
-    eng = engine()
+    eng = engine(create=False)
     if what is ExportWhat.flags:
         refresh_findings(eng)
     rows = EXPORTS[what.value](eng)
@@ -552,7 +619,7 @@ def runs_undo(
 # -- demo and sandbox -------------------------------------------------------------------------------------
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the demo database and reports.")] = Path("repmon-demo"),
+    out: Annotated[Path, typer.Option("--out", file_okay=False, help="Directory for the demo database and reports.")] = Path("repmon-demo"),
     weeks: Annotated[int, typer.Option(help="Simulated weekly crawls.")] = 4,
 ) -> None:
     """Run the whole job on the bundled sandbox: roster, four weekly crawls, match, findings, reports.
