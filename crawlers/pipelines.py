@@ -72,15 +72,18 @@ class DatabasePipeline:
 
     Batches keep transactions short so an interrupted crawl keeps what it stored. Each search record
     is also announced on stdout (``REPMON-PROGRESS {json}``) for the parent process's progress bar.
+    Each record is checked first (``reputation.records``): a refused one is logged and counted
+    (``repmon/records/refused``), a value cut to its limit too (``repmon/records/cut/FIELD``).
     """
 
     BATCH_SIZE = 50
 
-    def __init__(self, db_url: str, run_id: int | None, stats=None):
+    def __init__(self, db_url: str, run_id: int | None, stats=None, clock=None):
         self.db_url = db_url
         self.run_id = run_id
         self.stats = stats
-        self.buffer: list[dict] = []
+        self.clock = clock or (lambda: datetime.now(UTC))  # what a record's dates may not run ahead of
+        self.buffer: list = []
         self.engine = None
 
     @classmethod
@@ -94,12 +97,24 @@ class DatabasePipeline:
         self.engine = _engine(self.db_url)
 
     def process_item(self, item, spider=None):
+        from reputation.records import RecordError, check_record  # like the store: spiders load without it
+
         record = dict(item)
-        self.buffer.append(record)
         if record.get("kind") == "search":
             progress = {"source": record.get("source"), "npi": record.get("npi"), "status": record.get("status")}
             sys.stdout.write(PROGRESS_PREFIX + json.dumps(progress) + "\n")
             sys.stdout.flush()
+        try:
+            checked, cuts = check_record(record, now=self.clock())
+        except RecordError as exc:
+            logger.error("record refused (%s): %s", _which(record), exc)
+            self._inc("repmon/records/refused")
+            return item
+        for cut in cuts:
+            logger.warning("record cut (%s): %s", _which(record), cut)
+            self._inc("repmon/records/cut")
+            self._inc(f"repmon/records/cut/{cut.key}")
+        self.buffer.append(checked)
         if len(self.buffer) >= self.BATCH_SIZE:
             self.flush()
         return item
@@ -124,10 +139,14 @@ class DatabasePipeline:
                     store_records(self.engine, [record], run_id=self.run_id)
                     self._inc("repmon/db/stored")
                 except Exception as exc:
-                    logger.error("record rejected (%s %s %s): %s", record.get("kind"), record.get("source"),
-                                 record.get("url") or record.get("npi"), exc)
+                    logger.error("record rejected (%s): %s", _which(dict(record)), exc)
                     self._inc("repmon/db/rejected")
 
     def _inc(self, key: str, count: int = 1) -> None:
         if self.stats is not None:
             self.stats.inc_value(key, count)
+
+
+def _which(record: dict) -> str:
+    """A record's kind, source and URL or NPI, for the log; shortened, as they may be anything."""
+    return " ".join(str(v)[:200] for v in (record.get("kind"), record.get("source"), record.get("url") or record.get("npi")))

@@ -81,7 +81,7 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.StampPipeline": 100,
     "crawlers.pipelines.DatabasePipeline": 800,
 }
-# Set by `repmon crawl`: where to store records, which CrawlRun they belong to, the (simulated) crawl time.
+# Set by `repmon crawl`: where to store records, which Run they belong to, the (simulated) crawl time.
 REPMON_DB = None
 REPMON_RUN_ID = None
 REPMON_CRAWL_TIME = None

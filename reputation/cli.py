@@ -203,17 +203,22 @@ def listings_import(
 ) -> None:
     """Load crawl output produced elsewhere (e.g. scrapy crawl SITE -O out.jsonl).
 
-    Bad lines are skipped and reported with their line number; good lines are stored.
+    Bad lines are skipped and reported with their line number and field; good lines are stored. A value
+    longer than its limit is cut, with a warning, and its line stored.
     Example: repmon listings import out.jsonl
     """
     from reputation.listings import import_listings
 
     result = import_listings(engine(), file)
-    for error in result.errors:
-        err.print(str(error), highlight=False)
-    console.print(f"{result.stored} record(s) read and stored ({result.counts.listings_new} new listings, "
-                  f"{result.counts.snapshots} snapshots, {result.counts.reviews} reviews, {result.counts.searches} searches); "
-                  f"{len(result.errors)} bad line(s) skipped", highlight=False)
+    # In line order; out(), not print(): the text comes from the file and must not be read as Rich markup.
+    notes = [(e.line or 0, str(e)) for e in result.errors] + [(c.line or 0, f"warning: {c}") for c in result.cuts]
+    for _, note in sorted(notes, key=lambda n: n[0]):
+        err.out(note, highlight=False)
+    cut = f", {len(result.cuts)} value(s) cut to their limit" if result.cuts else ""
+    console.out(f"{result.stored} record(s) read and stored ({result.counts.listings_new} new listings, "
+                f"{result.counts.snapshots} snapshots, {result.counts.reviews} reviews, {result.counts.searches} searches); "
+                f"{len(result.errors)} bad line(s) skipped{cut}; stored as run {result.run_id} "
+                f"(`repmon runs undo {result.run_id}` takes it back)", highlight=False)
     if result.errors:
         raise typer.Exit(1)
 
@@ -572,7 +577,7 @@ def runs_list(
 
     from reputation.runs import list_runs
 
-    runs = list_runs(engine(), limit or None)
+    runs = list_runs(engine(create=False), limit or None)
     table = Table(title=f"{len(runs)} run(s), newest first: `repmon runs undo RUN` takes one back")
     for column in ("run", "kind", "started (UTC)", "status", "what"):
         table.add_column(column, overflow="fold")

@@ -48,7 +48,10 @@ MATRIX_ROWS = 300  # physicians in the overview's coverage matrix; a larger rost
 FIXES_PER_SOURCE = 25  # outdated contact details listed per site in the overview
 NEGATIVE_REVIEWS_SHOWN = 50
 MOVERS_SHOWN = 12
-REVIEW_TEXT_CHARS = 600
+# Scraped text is shown clipped to these, whatever the database holds (older rows predate the record
+# limits): ten 2 MB author names must not make a 20 MB overview, which is also the e-mail body.
+REVIEW_TEXT_CHARS = 600  # review text, a response, a finding's "shows" and "roster says"
+SHORT_TEXT_CHARS = 120  # an author, a review date, a listing name, a crawler's note on a coverage cell
 REVIEWS_PER_PHYSICIAN = 20
 # Sites in the order a marketer thinks of them: the registry, the big search and review sites, the rest.
 SOURCE_ORDER = ("nppes", "google", "healthgrades", "vitals", "webmd", "zocdoc", "yelp", "ratemds", "usnews",
@@ -231,7 +234,7 @@ class ReportData:
         cells: dict[str, dict] = defaultdict(dict)
         for row in shown.itertuples():
             # Only a cell that needs explaining carries the crawler's note (why unknown, what to review).
-            cells[row.npi][row.source] = {"state": row.state, "note": row.note if row.state in ("unknown", "review") else "",
+            cells[row.npi][row.source] = {"state": row.state, "note": _clip(row.note, SHORT_TEXT_CHARS) if row.state in ("unknown", "review") else "",
                                           "url": row.url if isinstance(row.url, str) else None,
                                           "rating": None if pd.isna(row.rating) else float(row.rating)}
         note = {"shown": len(rows), "physicians": len(self.active), "with_gaps": int(len(to_act)),
@@ -312,7 +315,7 @@ class ReportData:
     def _finding_dict(self, f) -> dict:
         p = self.physicians.get(f.npi)
         return {"npi": f.npi, "name": display_name(p) if p else f.npi, "department": (p.department if p else "") or "",
-                "kind": f.kind, "source": f.source, "url": f.url, "shown": f.shown, "expected": f.expected,
+                "kind": f.kind, "source": f.source, "url": f.url, "shown": _clip(f.shown), "expected": _clip(f.expected),
                 "first_seen": f.first_seen.date().isoformat(), "last_seen": f.last_seen.date().isoformat()}
 
     # -- the two reports ----------------------------------------------------------------------------
@@ -385,8 +388,8 @@ class ReportData:
         for r in new_negative_reviews(matched, self.unanswered).itertuples():
             p = self.physicians.get(r.npi)
             rows.append({"npi": r.npi, "name": display_name(p) if p else r.npi, "department": (p.department if p else "") or "",
-                         "source": r.source, "url": r.url, "date": _text(r.date), "rating": float(r.rating),
-                         "text": _clip(_text(r.text)), "author": _text(r.author)})
+                         "source": r.source, "url": r.url, "date": _clip(_text(r.date), SHORT_TEXT_CHARS), "rating": float(r.rating),
+                         "text": _clip(_text(r.text)), "author": _clip(_text(r.author), SHORT_TEXT_CHARS)})
         return rows
 
     def _crawl_health(self) -> list[dict]:
@@ -432,7 +435,7 @@ class ReportData:
         for row in self.frames.listings.sort_values(["source", "url"]).to_dict("records"):
             groups["listings"][row["physician_id"]].append(row)
         for row in self.coverage_now[["npi", "source", "state", "note"]].itertuples(index=False):
-            groups["coverage"][row.npi][row.source] = {"state": row.state, "note": row.note}
+            groups["coverage"][row.npi][row.source] = {"state": row.state, "note": _clip(row.note, SHORT_TEXT_CHARS)}
         for f in self.findings:
             if f.status == "open":
                 groups["findings"][f.npi].append(f)
@@ -453,8 +456,9 @@ class ReportData:
             rows = conn.execute(select(inner).where(inner.c.rank <= REVIEWS_PER_PHYSICIAN).order_by(inner.c.physician_id, inner.c.rank)).all()
         out: dict[int, list] = defaultdict(list)
         for r in rows:
-            out[r.physician_id].append({"source": r.source, "url": r.url, "date": r.date, "rating": r.rating,
-                                        "text": _clip(r.text), "author": r.author, "response": r.response})
+            out[r.physician_id].append({"source": r.source, "url": r.url, "date": _clip(r.date, SHORT_TEXT_CHARS), "rating": r.rating,
+                                        "text": _clip(r.text), "author": _clip(r.author, SHORT_TEXT_CHARS),
+                                        "response": _clip(r.response)})
         return out
 
     def physician(self, npi: str) -> dict:
@@ -465,7 +469,7 @@ class ReportData:
         for l in groups["listings"].get(p.id, []):
             phones = [normalize_phone(x) for x in l["phones"] or []]
             listings.append({
-                "source": l["source"], "url": l["url"], "name": l["name"],
+                "source": l["source"], "url": l["url"], "name": _clip(l["name"], SHORT_TEXT_CHARS),
                 "rating": None if pd.isna(l["rating"]) else float(l["rating"]),
                 "review_count": None if pd.isna(l["review_count"]) else int(l["review_count"]),
                 "match_status": l["match_status"],
@@ -588,7 +592,7 @@ CHECKLIST = {
 def _checklist_item(f) -> dict:
     source = "all sites" if f.source == ALL_SITES else f.source
     return {"kind": f.kind, "source": f.source, "url": f.url,
-            "text": CHECKLIST[f.kind].format(source=source, shown=f.shown, expected=f.expected)}
+            "text": CHECKLIST[f.kind].format(source=source, shown=_clip(f.shown), expected=_clip(f.expected))}
 
 
 def _text(value) -> str | None:
@@ -596,10 +600,10 @@ def _text(value) -> str | None:
     return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-def _clip(text: str | None) -> str | None:
-    if text is None or len(text) <= REVIEW_TEXT_CHARS:
+def _clip(text: str | None, chars: int = REVIEW_TEXT_CHARS) -> str | None:
+    if text is None or len(text) <= chars:
         return text
-    return text[:REVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
+    return text[:chars].rsplit(" ", 1)[0] + " …"
 
 
 def _diff(now: float | None, before: float | None) -> float | None:

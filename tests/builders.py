@@ -8,9 +8,11 @@ from sqlmodel import Session
 
 from reputation.models import Location, Physician
 from reputation.normalize import npi_check_digit
+from reputation.records import parse_record
 from reputation.store import store_records
 
 WEEK1 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+CLOCK = WEEK1 + timedelta(weeks=52)  # "now" for the records tests store: after every week they use, whatever the date
 
 
 def week(n: int) -> datetime:
@@ -48,4 +50,4 @@ def search(npi, status="ok", *, source="healthgrades", results=(), at=WEEK1, rea
 
 
 def store(engine, *records):
-    store_records(engine, list(records))
+    store_records(engine, [parse_record(r, now=CLOCK) for r in records])

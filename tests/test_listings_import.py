@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlmodel import Session, func, select
+from typer.testing import CliRunner
 
+from builders import npi_with_check_digit
+from reputation.cli import app
+from reputation.db import get_engine
 from reputation.listings import import_listings
 from reputation.models import Listing, Review, Search, Snapshot
 from reputation.records import RecordError, parse_record
@@ -146,3 +151,150 @@ def test_a_response_posted_later_is_recorded_on_the_review(engine, tmp_path):
     with Session(engine) as s:
         review = s.exec(select(Review).where(Review.review_key == "c1")).one()
     assert review.response.startswith("Thank you") and review.first_seen.isoformat().startswith("2026-11-16")
+
+
+# ----- out of range, over the limit, nothing else lost -----------------------------------------------
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the clock the imports below are checked against
+
+
+def numbered_listings(n: int, **changes_on: dict) -> list[dict]:
+    """``n`` listings of their own URLs; ``changes_on={"line700": {...}}`` changes that line."""
+    out = []
+    for i in range(1, n + 1):
+        record = {**LISTING, "url": f"https://example.org/p/{i}", "reviews": [], "review_count": 5}
+        out.append({**record, **changes_on.get(f"line{i}", {})})
+    return out
+
+
+def test_an_oversized_number_costs_only_its_line_named_with_its_field(engine, tmp_path):
+    path = write_jsonl(tmp_path / "big.jsonl", numbered_listings(1200, line700={"review_count": 10**20}))
+    result = import_listings(engine, path, now=NOW)
+    assert [(e.line, e.field) for e in result.errors] == [(700, "review_count")]
+    assert result.stored == 1199 and counts(engine)[0] == 1199
+
+
+def test_what_the_database_driver_raises_for_a_line_costs_only_that_line(engine, tmp_path, monkeypatch):
+    # Checking the records bounds review_count; this is the store's own net for what slips past a check
+    # (SQLite's driver raises OverflowError, which is not one of SQLAlchemy's errors).
+    from reputation import listings
+
+    checked = listings.read_jsonl
+
+    def slipping_past(path, **kwargs):
+        for line in checked(path, **kwargs):
+            if line.line == 700:
+                line.record.review_count = 10**20
+            yield line
+
+    monkeypatch.setattr(listings, "read_jsonl", slipping_past)
+    result = import_listings(engine, write_jsonl(tmp_path / "big.jsonl", numbered_listings(1200)), now=NOW)
+    assert [e.line for e in result.errors] == [700] and "the database refused it" in result.errors[0].reason
+    assert counts(engine)[0] == 1199
+
+
+def test_a_future_dated_listing_is_refused_and_later_real_data_for_it_is_stored(engine, tmp_path):
+    future = {**LISTING, "rating": 1.0, "crawled_at": "2099-01-07T09:00:00Z"}
+    first = import_listings(engine, write_jsonl(tmp_path / "2099.jsonl", [future]), now=NOW)
+    assert [(e.line, e.field) for e in first.errors] == [(1, "crawled_at")]
+    import_listings(engine, write_jsonl(tmp_path / "real.jsonl", [LISTING]), now=NOW)
+    with Session(engine) as s:
+        listing = s.exec(select(Listing)).one()
+        assert (listing.rating, listing.last_seen.year) == (4.5, 2026)
+        assert s.exec(select(Snapshot.week)).all() == ["2026-W47"]
+
+
+def test_a_review_dated_ahead_of_the_clock_is_named_by_its_place(engine, tmp_path):
+    reviews = LISTING["reviews"] + [{"review_id": "c3", "date": "2026-11-21", "rating": 2, "text": "x"},
+                                    {"review_id": "c4", "date": "2026-11-25", "rating": 2, "text": "y"}]
+    result = import_listings(engine, write_jsonl(tmp_path / "r.jsonl", [{**LISTING, "reviews": reviews}]), now=NOW)
+    assert [str(e) for e in result.errors] == [f"{tmp_path / 'r.jsonl'}:1: reviews.3.date: 2026-11-25 00:00 UTC is more than "
+                                               "a day ahead of the clock (2026-11-20 12:00 UTC)"]
+    assert counts(engine) == (0, 0, 0, 0)
+
+
+def test_a_rating_of_true_is_refused_not_stored_as_one_star(engine, tmp_path):
+    result = import_listings(engine, write_jsonl(tmp_path / "t.jsonl", [{**LISTING, "rating": True}, SEARCH]), now=NOW)
+    assert [(e.line, e.field) for e in result.errors] == [(1, "rating")]
+    assert counts(engine)[0] == 0
+
+
+def test_values_over_their_limit_are_cut_reported_by_line_and_the_line_stored(engine, tmp_path):
+    reviews = [{"review_id": f"r{i}", "date": "2026-11-01", "rating": 1, "text": "rude", "author": "A" * 2_000_000}
+               for i in range(10)]
+    path = write_jsonl(tmp_path / "huge.jsonl", [SEARCH, {**LISTING, "name": "Dr. Jane Doe " + "x" * 50_000_000, "reviews": reviews}])
+    result = import_listings(engine, path, now=NOW)
+    assert result.errors == []
+    assert [str(c) for c in result.cuts][:2] == [f"{path}:2: name: cut to 300 of 50,000,013 characters",
+                                                 f"{path}:2: reviews.0.author: cut to 200 of 2,000,000 characters"]
+    assert len(result.cuts) == 11
+    with Session(engine) as s:
+        assert len(s.exec(select(Listing.name)).one()) == 300
+        assert {len(a) for a in s.exec(select(Review.author))} == {200}
+
+
+def test_a_markup_looking_reason_is_stored_as_it_was_written(engine, tmp_path):
+    blocked = {**SEARCH, "status": "blocked", "reason": "[/x] [bold red]HTTP 403[/]", "results": []}
+    import_listings(engine, write_jsonl(tmp_path / "m.jsonl", [blocked]), now=NOW)
+    with Session(engine) as s:
+        assert s.exec(select(Search.reason)).one() == "[/x] [bold red]HTTP 403[/]"
+
+
+# ----- the whole command, as a user runs it ----------------------------------------------------------
+
+def test_a_future_date_an_overflowing_number_and_markup_are_refused_by_line_and_no_finding_disappears(db_url, tmp_path):
+    def repmon(*args):
+        return CliRunner().invoke(app, ["--db", db_url, *args], catch_exceptions=False)
+
+    def open_findings():
+        result = repmon("flags", "--format", "json")
+        assert result.exit_code == 0, result.output
+        return sorted((f["kind"], f["npi"], f["source"], f["shown"]) for f in json.loads(result.stdout))
+
+    jane, omar, stranger = (npi_with_check_digit(n) for n in ("423456781", "523456782", "623456783"))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("npi,first_name,middle_name,last_name,suffix,credentials,specialty,department,practice_name,street,city,state,zip,phone\n"
+                      f"{jane},Jane,A,Doe,,MD,Cardiology,Heart,Heart Care,12 Main St Ste 4,Atlanta,GA,30303,404-555-0101\n"
+                      f"{omar},Omar,,Haddad,,DO,Family Medicine,Primary Care,Family Clinic,5 Elm Ave,Decatur,GA,30030,404-555-0303\n")
+    janes = {**LISTING, "phones": ["(404) 555-0199"], "reviews": [], "crawled_at": "2026-11-16T09:00:00Z"}  # an outdated phone
+    searches = [{**SEARCH, "npi": jane, "results": [janes["url"]]},
+                {**SEARCH, "npi": omar, "query": "Omar Haddad", "results": []}]  # a missing listing
+    week = write_jsonl(tmp_path / "week.jsonl", [janes, *searches])
+    assert repmon("roster", "import", str(roster)).exit_code == 0
+    assert repmon("listings", "import", str(week)).exit_code == 0
+    assert repmon("match").exit_code == 0
+    before = open_findings()
+    assert {kind for kind, *_ in before} == {"missing_listing", "outdated_phone"}
+
+    other = {**LISTING, "url": "https://www.healthgrades.com/physician/dr-zed-quux-q9", "name": "Dr. Zed Quux", "npi": None,
+             "reviews": [{"review_id": "z1", "date": "2026-11-10", "rating": 5, "text": "fine", "author": "Z" * 5_000}]}
+    marked = {**SEARCH, "npi": stranger, "status": "blocked", "reason": "[/x] [bold]HTTP 403[/bold]", "results": []}
+    lines = [
+        janes, searches[0],                                         # 1-2 good, as stored already
+        {**janes, "crawled_at": "2099-01-07T09:00:00Z"},            # 3 dated 2099: the false all-clear
+        searches[1],                                                # 4 good
+        {**other, "url": other["url"] + "-b", "review_count": 10**20},  # 5 an overflowing number
+        other,                                                      # 6 good, an author cut to its limit
+        {**marked, "status": "[/x]"},                               # 7 a markup-looking value refused
+        marked,                                                     # 8 good: a markup-looking reason, as written
+    ]
+    (tmp_path / "[bold]").mkdir()  # Rich would read the path as markup too
+    mixed = write_jsonl(tmp_path / "[bold]" / "mixed.jsonl", lines)
+    result = repmon("listings", "import", str(mixed))
+
+    assert result.exit_code == 1
+    where = f"{mixed}:"
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith(f"{where}3: crawled_at: 2099-01-07 09:00 UTC is more than a day ahead of the clock (")
+    assert errors[1:] == [
+        f"{where}5: review_count: Input should be less than or equal to 10000000 (got 100000000000000000000)",
+        f"warning: {where}6: reviews.0.author: cut to 200 of 5,000 characters",
+        f"{where}7: status: Input should be 'ok', 'blocked', 'error' or 'disallowed' (got \"[/x]\")",
+    ]
+    assert "5 record(s) read and stored" in result.stdout and "3 bad line(s) skipped, 1 value(s) cut" in result.stdout
+    with Session(get_engine(db_url)) as s:
+        assert s.exec(select(Search.reason).where(Search.npi == stranger)).one() == "[/x] [bold]HTTP 403[/bold]"
+        assert len(s.exec(select(Review.author).where(Review.review_key == "z1")).one()) == 200
+        assert s.exec(select(func.max(Listing.last_seen))).one().year == 2026
+    assert repmon("match").exit_code == 0
+    assert open_findings() == before

@@ -123,3 +123,31 @@ def test_an_average_drop_across_sites_reads_as_all_sites_on_the_checklist(engine
     checklist = ReportData(engine).physician(npis[0])["checklist"]
     assert [(c["kind"], c["source"]) for c in checklist] == [("rating_drop", "all")]
     assert checklist[0]["text"].startswith("Look into the rating drop on all sites: 4.40 stars")
+
+
+def test_an_overview_of_ten_reviews_with_2_mb_author_names_stays_under_500_kb(engine, tmp_path):
+    from sqlalchemy import update
+
+    from reports.render import write_reports
+    from reputation.models import Review
+
+    # What an older database may hold: rows stored before the record limits, so written here directly.
+    npis = _roster(engine, 1)
+    url = "https://www.healthgrades.com/physician/dr-0"
+    reviews = [{"review_id": f"r{i}", "date": "2026-11-01", "rating": 1, "text": "rude", "author": "A"} for i in range(10)]
+    store(engine, listing(url, "Pat Lee", phones=["404-555-0101"], addresses=[GOOD_ADDR], reviews=reviews),
+          search(npis[0], results=[url]))
+    link(engine, url, npis[0])
+    huge = "Ann " + "N" * 2_000_000
+    with Session(engine) as s:
+        s.execute(update(Review).values(author=huge))
+        s.commit()
+    refresh_findings(engine)
+    data = ReportData(engine)
+    overview, page = data.overview(), data.physician(npis[0])
+    assert len(overview["negative_reviews"]) == 10 and len(page["reviews"]) == 10
+    index, physician_page = write_reports(tmp_path, overview, [page])
+    assert index.stat().st_size < 500_000
+    assert physician_page.stat().st_size < 500_000
+    author = overview["negative_reviews"][0]["author"]
+    assert author.startswith("Ann") and author.endswith("…") and len(author) <= reporting.SHORT_TEXT_CHARS + 2
