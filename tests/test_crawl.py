@@ -264,3 +264,40 @@ def test_a_crawler_whose_repmon_crawl_died_before_it_started_does_not_crawl(setu
     assert server.request_counts == {}
     with Session(engine) as s:
         assert s.exec(select(Search)).all() == []
+
+
+# ----- answers too large to read -------------------------------------------------------------------------
+
+# Runs a command and prints the peak memory (KiB on Linux) of the largest process it waited for, its own
+# children included: for `repmon crawl`, the crawler child.
+PEAK_MEMORY = ("import resource, subprocess, sys; code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); sys.exit(code)")
+
+
+@pytest.fixture
+def few_setup(tmp_path):
+    world = World(seed=7, size=5)
+    engine = get_engine(f"sqlite:///{tmp_path / 'crawl.db'}")
+    import_roster(engine, roster_file(world, tmp_path / "roster.csv"))
+    with SandboxServer(world) as server:
+        yield world, server, engine
+
+
+@linux_only
+@pytest.mark.parametrize("mode", ["gzipbomb", "huge", "hugestream"])
+def test_an_answer_beyond_the_download_limit_is_an_error_naming_the_limit_never_no_listing(few_setup, tmp_path, mode,
+                                                                                          record_property):
+    world, server, engine = few_setup
+    server.set_mode("healthgrades", mode)
+    # One request at a time (a delay above 0), as a real crawl asks: the peak is one answer's, not five.
+    command = [sys.executable, "-c", PEAK_MEMORY, *crawl_command(str(engine.url), server.url, 0.01)]
+    crawl = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    peak_mb = int(crawl.stdout.split()[-1]) / 1024
+    record_property("crawler_peak_memory_mb", round(peak_mb))
+    print(f"{mode}: peak memory of the crawl {peak_mb:.0f} MB")
+    assert crawl.returncode == 0, crawl.stderr[-2000:]
+    with Session(engine) as s:
+        searches = s.exec(select(Search)).all()
+    assert {x.npi for x in searches} == npis(world)
+    for search in searches:
+        assert search.status == "error" and search.reason.startswith("answer larger than 10 MB (the download limit)")
