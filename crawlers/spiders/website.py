@@ -48,7 +48,7 @@ from crawlers import structured as sd
 from crawlers.blocking import block_reason
 from crawlers.items import listing_record, review
 from crawlers.spiders.base import GONE_STATUSES, RosterSpider
-from crawlers.text import name_words, to_five_stars, without_query, words
+from crawlers.text import name_words, without_query, words
 
 SOURCE = "website"
 DEFAULT_MAX_PAGES = 5000
@@ -525,7 +525,7 @@ def physician_listing(physician: dict, url: str, practice: dict | None = None, *
             phone = phone.removeprefix("tel:").strip()
             if phone and phone not in phones:
                 phones.append(phone)
-    rating, count = _rating(physician)
+    rating, count = sd.aggregate_rating(physician)  # stars out of 5, the listing format
     path = urlsplit(url)
     slug = None if path.fragment else path.path.rstrip("/").rsplit("/", 1)[-1] or None
     listing = listing_record(
@@ -559,22 +559,11 @@ def specialty(value) -> str | None:
     return None
 
 
-def _rating(obj: dict) -> tuple[float | None, int | None]:
-    rating, count = sd.aggregate_rating(obj)
-    block = obj.get("aggregateRating")
-    block = block[0] if isinstance(block, list) and block else block
-    best = sd.number(block.get("bestRating")) if isinstance(block, dict) else None
-    return to_five_stars(rating, best), count  # the listing format is five stars
-
-
 def _review(value) -> dict | None:
     if not isinstance(value, dict):
         return None
     body = sd.text(value.get("reviewBody")) or sd.text(value.get("description"))
-    stars = value.get("reviewRating")
-    stars = stars[0] if isinstance(stars, list) and stars else stars
-    best = sd.number(stars.get("bestRating")) if isinstance(stars, dict) else None
-    rating = to_five_stars(sd.number(stars.get("ratingValue")), best) if isinstance(stars, dict) else None
+    rating = sd.stars(value.get("reviewRating")) if value.get("reviewRating") is not None else None
     if body is None and rating is None:
         return None
     date = sd.text(value.get("datePublished"))
