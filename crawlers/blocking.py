@@ -58,10 +58,15 @@ def block_reason(response) -> str | None:
     return None
 
 
-def failure_status(failure) -> tuple[str, str]:
-    """Map a request failure (an errback's Failure) to a search status and a short human reason."""
+def failure_status(failure, max_size: int | None = None) -> tuple[str, str]:
+    """Map a request failure (an errback's Failure) to a search status and a short human reason.
+
+    ``max_size``: the download limit the request had (DOWNLOAD_MAXSIZE), to name an answer cut off for it.
+    """
     request = getattr(failure, "request", None)
     url = request.url if request is not None else "?"
+    if max_size and _too_large(failure, request, max_size):
+        return "error", f"answer larger than {max_size / 2**20:g} MB (the download limit) at {url}"
     if failure.check(HttpError):
         response = failure.value.response
         block = block_reason(response)
@@ -82,6 +87,19 @@ def failure_status(failure) -> tuple[str, str]:
     if problem:
         return "error", f"{problem} for {url}"
     return "error", f"{_exception_name(failure)}: {str(failure.value)[:120]} for {url}"
+
+
+RECEIVED = "repmon_bytes_received"  # request meta: bytes of the answer received so far (RosterSpider counts)
+
+
+def _too_large(failure, request, max_size: int) -> bool:
+    """Whether Scrapy cut the answer off for its size: announced too large (Content-Length), grown too large
+    while streaming (an empty cancellation, but we counted the bytes), or inflated too large (a gzip bomb)."""
+    name, message = _exception_name(failure), str(failure.value)
+    if name == "DownloadCancelledError":
+        received = request.meta.get(RECEIVED, 0) if request is not None else 0
+        return "max size" in message or received > max_size
+    return failure.check(IgnoreRequest) is not None and "DOWNLOAD_MAXSIZE" in message
 
 
 # Network failures by exception name: Twisted's, and Scrapy's own since 2.14 (which wrap Twisted's).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -42,6 +43,16 @@ def _engine(url: str):
 
         _ENGINES[url] = get_engine(url)
     return _ENGINES[url]
+
+
+def announce(progress: dict) -> None:
+    """One progress line for the parent process; once the parent is gone (a broken pipe), nothing more."""
+    try:
+        sys.stdout.write(PROGRESS_PREFIX + json.dumps(progress) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The crawl is being stopped (the child dies with its parent); the records are stored all the same.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 class StampPipeline:
@@ -101,9 +112,9 @@ class DatabasePipeline:
 
         record = dict(item)
         if record.get("kind") == "search":
-            progress = {"source": record.get("source"), "npi": record.get("npi"), "status": record.get("status")}
-            sys.stdout.write(PROGRESS_PREFIX + json.dumps(progress) + "\n")
-            sys.stdout.flush()
+            progress = {"source": record.get("source"), "npi": record.get("npi"), "status": record.get("status"),
+                        "reason": record.get("reason"), "results": len(record.get("results") or [])}
+            announce(progress)
         try:
             checked, cuts = check_record(record, now=self.clock())
         except RecordError as exc:

@@ -31,6 +31,12 @@ RETRY_TIMES = 2
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 BACKOFF_MAX_DELAY = 60.0  # a site answering 429/503 gets twice the delay each time, up to this (seconds)
 DOWNLOAD_TIMEOUT = 30
+# Answers larger than this are cut off and their search is an "error" ("answer larger than 10 MB"), never
+# "no listing"; compressed answers are measured as they inflate, so a gzip bomb stops here too. Real profile
+# and search pages are up to about 1 MB. Sitemaps may be 50 MB (the protocol's limit): the website spider
+# allows them that much.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # logged, still read
 
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

@@ -2,48 +2,65 @@
 
 ``structured_objects`` returns every schema.org object of a page as one flat list, nested objects
 included (a ``SearchResultsPage``'s ``provider[]`` Physicians, a JSON-LD ``@graph``), with ``@type``
-reduced to its short name ("Physician", not "http://schema.org/Physician").
+reduced to its short name ("Physician", not "http://schema.org/Physician"). Each JSON-LD script is read
+on its own: one that cannot be read (broken, or nested too deep to parse) hides none of the others.
+
+Ratings are stars out of 5 whatever scale the page declares (``bestRating``/``worstRating``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import extruct
+from extruct.utils import parse_html
+
+from crawlers.text import to_five_stars
 
 # The types a physician's profile or a practice's page declares, most specific first.
 PHYSICIAN_TYPES = ("IndividualPhysician", "Physician")
 BUSINESS_TYPES = ("MedicalClinic", "MedicalBusiness", "MedicalOrganization", "LocalBusiness")
+# Nesting deeper than this is no schema.org description of a physician; what lies deeper is not read, so
+# that a page's data cannot run the parser out of stack.
+MAX_DEPTH = 40
 
 
 def structured_objects(response) -> list[dict]:
     """All schema.org objects in ``response`` (JSON-LD and microdata), flattened."""
     try:
-        data = extruct.extract(
-            response.text, base_url=response.url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore"
-        )
-    except Exception:  # a page extruct cannot read simply has no structured data for us
+        tree = parse_html(response.text, encoding="UTF-8")
+    except Exception:  # no text, or nothing lxml can read: no structured data for us
         return []
     found: list[dict] = []
-    for syntax in ("json-ld", "microdata"):
-        for item in data.get(syntax) or []:
-            _collect(item, found)
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        _collect(_extract(script, "json-ld", response.url), found)
+    _collect(_extract(tree, "microdata", response.url), found)
     return found
 
 
-def _collect(value, found: list[dict]) -> None:
+def _extract(tree, syntax: str, url: str) -> list:
+    try:
+        return extruct.extract(tree, base_url=url, syntaxes=[syntax], uniform=True, errors="strict").get(syntax) or []
+    except Exception:  # broken JSON, JSON nested deeper than Python parses (RecursionError), odd microdata
+        return []
+
+
+def _collect(value, found: list[dict], depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        return
     if isinstance(value, list):
         for entry in value:
-            _collect(entry, found)
+            _collect(entry, found, depth + 1)
     elif isinstance(value, dict):
         if "@graph" in value:
-            _collect(value["@graph"], found)
+            _collect(value["@graph"], found, depth + 1)
         if "@type" in value:
             value["@type"] = _short_type(value["@type"])
             found.append(value)
         for key, child in value.items():
             if key not in ("@graph", "@context"):
-                _collect(child, found)
+                _collect(child, found, depth + 1)
 
 
 def _short_type(value):
@@ -86,12 +103,33 @@ def text(value) -> str | None:
 
 
 def number(value) -> float | None:
-    found = re.search(r"\d+(?:\.\d+)?", text(value) or "")
-    return float(found.group()) if found else None
+    """A number as such or as text ('4.5', '1e1', '4.5 stars'); None when there is no finite one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) if math.isfinite(value) else None
+    written = text(value) or ""
+    try:
+        parsed = float(written)
+    except ValueError:
+        found = re.search(r"\d+(?:\.\d+)?", written)
+        return float(found.group()) if found else None
+    return parsed if math.isfinite(parsed) else None
+
+
+def stars(rating) -> float | None:
+    """A schema.org ``Rating`` (or a bare value) as stars out of 5, on the scale it declares: ``ratingValue``
+    within ``worstRating``..``bestRating`` (default 0..5). None when the value lies outside that scale."""
+    if isinstance(rating, list):
+        rating = rating[0] if rating else None
+    if not isinstance(rating, dict):
+        return to_five_stars(number(rating))
+    return to_five_stars(number(rating.get("ratingValue")), number(rating.get("bestRating")),
+                         number(rating.get("worstRating")))
 
 
 def aggregate_rating(obj: dict) -> tuple[float | None, int | None]:
-    """(rating, count) of an object's ``aggregateRating``; count prefers ratingCount over reviewCount."""
+    """(stars out of 5, count) of an object's ``aggregateRating``; count prefers ratingCount over reviewCount."""
     rating = obj.get("aggregateRating")
     if isinstance(rating, list):
         rating = rating[0] if rating else None
@@ -100,7 +138,7 @@ def aggregate_rating(obj: dict) -> tuple[float | None, int | None]:
     count = number(rating.get("ratingCount"))
     if count is None:
         count = number(rating.get("reviewCount"))
-    return number(rating.get("ratingValue")), int(count) if count is not None else None
+    return stars(rating), int(count) if count is not None else None
 
 
 def postal_addresses(obj: dict) -> list[dict]:

@@ -68,13 +68,17 @@ def integer(value) -> int | None:
     return int(match.group().replace(",", "")) if match else None
 
 
-def to_five_stars(value: float | None, best: float | None) -> float | None:
-    """A rating on a ``best``-point scale as stars out of 5 (no ``best``, or 5: the rating as it is)."""
+def to_five_stars(value: float | None, best: float | None = None, worst: float | None = None) -> float | None:
+    """A rating on a ``worst``..``best`` scale as stars out of 5: its share of full marks (8.7 of 10: 4.35; no
+    ``best``: out of 5). A value outside its own scale (4.5 of "best 1"), or a scale that is none, gives None:
+    a number that cannot be placed is no rating, never 22.5 stars."""
     if value is None:
         return None
-    if best and best != 5:
-        return round(value * 5 / best, 2)
-    return value
+    top = 5.0 if best is None else best
+    bottom = 0.0 if worst is None else worst
+    if not (0 <= bottom < top and bottom <= value <= top):
+        return None
+    return value if top == 5 else round(value * 5 / top, 2)
 
 
 def iso_date(value: str | None) -> str | None:

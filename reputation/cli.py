@@ -136,7 +136,7 @@ def crawl(
 
 
 def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):
-    from reputation.crawl import CrawlOptions, available_sources, run_crawl
+    from reputation.crawl import CrawlAlreadyRunning, CrawlOptions, available_sources, run_crawl
 
     from reputation.crawl import unconfigured
 
@@ -170,6 +170,9 @@ def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=N
         except KeyboardInterrupt:
             err.print("Interrupted: what was stored is kept; run the same command again to complete the week.")
             raise typer.Exit(130)
+        except CrawlAlreadyRunning as exc:
+            err.print(str(exc), markup=False, highlight=False)
+            raise typer.Exit(1)
     if not quiet:
         print_crawl_summary(run)
     return run

@@ -12,20 +12,29 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
 from crawlers.pipelines import PROGRESS_PREFIX
 from reputation.coverage import record_coverage
-from reputation.models import Run, Listing, Location, Match, Physician, Search
+from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
+from reputation.models import Listing, Location, Match, Physician, Run, Search
 from reputation.records import iso_week
 from reputation.runs import start_run
 
+# How long a new crawl waits for the crawler of a killed one to store its last batch and stop (it is told
+# to stop the moment its parent dies; a download under way may take up to DOWNLOAD_TIMEOUT).
+ORPHAN_GRACE = 60.0
+
+
+class CrawlAlreadyRunning(Exception):
+    """Another crawl of the same database is running; the message says which and what to do."""
 
 
 def available_sources() -> list[str]:
@@ -118,10 +127,46 @@ def run_crawl(
     on_progress: Callable[[dict], None] | None = None,
     on_start: Callable[[int], None] | None = None,
 ) -> Run:
-    """Crawl ``options.sources`` for the active roster; returns the finished run with its summary."""
+    """Crawl ``options.sources`` for the active roster; returns the finished run with its summary.
+
+    Raises ``CrawlAlreadyRunning`` while another crawl of the same database runs: two crawls side by side
+    would search everybody twice and race each other's records.
+    """
+    lock = DatabaseLock(engine, CRAWL)
+    if not lock.acquire():
+        raise CrawlAlreadyRunning(_running_crawl(engine))
+    try:
+        with DatabaseLock(engine, CRAWLER) as crawler:
+            if not crawler.acquire(wait=ORPHAN_GRACE):
+                raise CrawlAlreadyRunning(
+                    "The crawler process of an earlier, stopped crawl of this database is still storing its last "
+                    f"records after {ORPHAN_GRACE:.0f} s; try again in a minute."
+                )
+        return _run_locked(engine, options, on_progress, on_start)
+    finally:
+        lock.release()
+
+
+def _running_crawl(engine: Engine) -> str:
+    with Session(engine) as session:
+        run = session.exec(select(Run).where(Run.kind == "crawl", Run.status == "running").order_by(Run.id.desc())).first()
+    if run is None:
+        return "Another crawl of this database is running (it is just starting). Run this one when it has finished."
+    return (f"Another crawl of this database is running: crawl {run.id}, started {run.started_at:%Y-%m-%d %H:%M} UTC "
+            f"by process {run.pid or '?'} on {run.host or '?'}. Run this one when it has finished; "
+            "a crawl that was stopped or killed leaves nothing to clean up.")
+
+
+def _run_locked(engine: Engine, options: CrawlOptions, on_progress, on_start) -> Run:
     crawl_time = options.crawl_time or datetime.now(UTC)
     week = iso_week(crawl_time)
-    run = start_run(engine, "crawl", sources=options.sources, crawl_time=crawl_time)
+    with Session(engine) as session:
+        # We hold the lock, so a crawl still marked running was killed without a chance to say so.
+        for stale in session.exec(select(Run).where(Run.kind == "crawl", Run.status == "running")).all():
+            stale.status = "interrupted"
+            session.add(stale)
+        session.commit()
+    run = start_run(engine, "crawl", sources=options.sources, crawl_time=crawl_time)  # records who holds the lock
     workdir = Path(tempfile.mkdtemp(prefix=f"repmon-crawl-{run.id}-"))
     log_path = workdir / "scrapy.log"
     targets: dict[str, str] = {}
@@ -154,12 +199,22 @@ def run_crawl(
             settings["AUTOTHROTTLE_ENABLED"] = False
             settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = 8
     job = workdir / "job.json"
-    job.write_text(json.dumps({"sources": options.sources, "targets": targets, "settings": settings}))
+    job.write_text(json.dumps({"sources": options.sources, "targets": targets, "settings": settings,
+                               "parent_pid": os.getpid()}))
+
+    # What the crawler reports of each search: a failed search never replaces the week's good one in the
+    # database, so only the reports tell what this run saw.
+    reported: list[dict] = []
+
+    def progressed(event: dict) -> None:
+        reported.append(event)
+        if on_progress:
+            on_progress(event)
 
     status = "failed"
     try:
         if total:
-            status = _run_child(job, on_progress)
+            status = _run_child(job, progressed)
         else:
             status = "finished"
     except KeyboardInterrupt:
@@ -170,7 +225,7 @@ def run_crawl(
             run = session.get(Run, run.id)
             run.finished_at = datetime.now(UTC)
             run.status = status
-            summary = summarize(engine, run.id, options.sources)
+            summary = summarize(engine, run.id, options.sources, reported)
             for source, coverage in record_coverage(engine, week, options.sources, run.id).items():
                 summary[source]["broken_fields"] = coverage.broken_fields
                 summary[source]["broken_reason"] = coverage.reason
@@ -181,7 +236,7 @@ def run_crawl(
     return run
 
 
-def _run_child(job: Path, on_progress: Callable[[dict], None] | None) -> str:
+def _run_child(job: Path, on_progress: Callable[[dict], None]) -> str:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawlers.settings", "PYTHONUNBUFFERED": "1"}
     child = subprocess.Popen(
         [sys.executable, "-m", "crawlers.run", str(job)],
@@ -190,8 +245,12 @@ def _run_child(job: Path, on_progress: Callable[[dict], None] | None) -> str:
     try:
         assert child.stdout is not None
         for line in child.stdout:
-            if line.startswith(PROGRESS_PREFIX) and on_progress:
-                on_progress(json.loads(line[len(PROGRESS_PREFIX):]))
+            if line.startswith(PROGRESS_PREFIX):
+                try:
+                    event = json.loads(line[len(PROGRESS_PREFIX):])
+                except ValueError:  # a line garbled by other output: the database still has the record
+                    continue
+                on_progress(event)
         code = child.wait()
     except KeyboardInterrupt:
         # Ctrl-C reached the child too (same process group): let Scrapy close and flush its batch.
@@ -203,33 +262,29 @@ def _run_child(job: Path, on_progress: Callable[[dict], None] | None) -> str:
     return "finished" if code == 0 else "failed"
 
 
-def summarize(engine: Engine, run_id: int, sources: list[str]) -> dict:
-    """Per source: searched, found, ok, blocked, errors, disallowed, and profiles missing each field."""
+def summarize(engine: Engine, run_id: int, sources: list[str], reported: list[dict]) -> dict:
+    """Per source: what this run's crawler reported (searched, found, ok, blocked, errors, disallowed, the
+    commonest reasons) and the profiles it read, with how many miss each field."""
     summary = {}
     with Session(engine) as session:
         run = session.get(Run, run_id)
         for source in sources:
-            by_status = dict(
-                session.exec(
-                    select(Search.status, func.count())
-                    .where(Search.run_id == run_id, Search.source == source)
-                    .group_by(Search.status)
-                ).all()
-            )
-            searches = session.exec(select(Search).where(Search.run_id == run_id, Search.source == source)).all()
+            searches = [event for event in reported if event.get("source") == source]
+            statuses = Counter(event.get("status") for event in searches)
+            reasons = Counter(event["reason"] for event in searches if event.get("status") != "ok" and event.get("reason"))
             listings = session.exec(
                 select(Listing).where(Listing.source == source, Listing.last_seen == run.crawl_time)
             ).all()
             summary[source] = {
-                "searched": sum(by_status.values()),
-                "found": sum(1 for s in searches if s.results),
-                "ok": by_status.get("ok", 0),
-                "blocked": by_status.get("blocked", 0),
-                "errors": by_status.get("error", 0),
-                "disallowed": by_status.get("disallowed", 0),
+                "searched": len(searches),
+                "found": sum(1 for event in searches if event.get("results")),
+                "ok": statuses["ok"],
+                "blocked": statuses["blocked"],
+                "errors": statuses["error"],
+                "disallowed": statuses["disallowed"],
                 "profiles": len(listings),
                 "fields_missing": _fields_missing(listings),
-                "reasons": sorted({s.reason for s in searches if s.status != "ok" and s.reason})[:5],
+                "reasons": [reason for reason, _ in sorted(reasons.items(), key=lambda r: (-r[1], r[0]))[:5]],
             }
     return summary
 

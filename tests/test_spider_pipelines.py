@@ -107,12 +107,15 @@ def test_records_are_stored_every_fifty_and_at_close(fake_store):
 def test_each_search_record_is_announced_on_stdout(fake_store, capsys):
     pipeline, _ = open_database_pipeline({"REPMON_DB": "sqlite:///x.db"})
     pipeline.process_item(stamped(listing_record(source="nppes", url="https://npiregistry.cms.hhs.gov/provider-view/1", name="A")))
-    pipeline.process_item(stamped(search(status="blocked")))
+    blocked = stamped(search(status="blocked"))
+    blocked["reason"] = "HTTP 403 at https://npiregistry.cms.hhs.gov/api/"
+    pipeline.process_item(blocked)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1
     prefix, payload = lines[0].split(" ", 1)
     assert prefix == "REPMON-PROGRESS"
-    assert json.loads(payload) == {"source": "nppes", "npi": "1720377294", "status": "blocked"}
+    assert json.loads(payload) == {"source": "nppes", "npi": "1720377294", "status": "blocked",
+                                   "reason": "HTTP 403 at https://npiregistry.cms.hhs.gov/api/", "results": 0}
 
 
 def test_a_bad_record_costs_only_itself(fake_store):

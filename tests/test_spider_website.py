@@ -11,6 +11,7 @@ from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 from crawlers.spiders.website import (
     PageListing,
     SiteCrawl,
+    SitemapTooLarge,
     WebsiteSpider,
     listing_matches,
     page_links,
@@ -116,6 +117,12 @@ def test_gzipped_sitemap_is_read():
     body = gzip.compress((WS / "sitemap-providers.xml").read_bytes())
     response = Response(url=f"{SITE}/sitemap-providers.xml.gz", body=body)
     assert read_sitemap(response) == ("urlset", wanted["urls"])
+
+
+def test_a_gzipped_sitemap_inflating_beyond_50_mb_is_cut_off_and_said_so():
+    bomb = gzip.compress(b"<urlset>" + b" " * (60 * 1024 * 1024) + b"</urlset>")
+    with pytest.raises(SitemapTooLarge, match=r"sitemap larger than 50 MB uncompressed .* at https://"):
+        read_sitemap(Response(url=f"{SITE}/sitemap-providers.xml.gz", body=bomb))
 
 
 def test_a_page_is_no_sitemap():
@@ -357,3 +364,11 @@ def test_sandbox_site_answers_404_for_unknown_pages(server):
 
     for path in ("doctors/nobody-0000", "locations/nowhere", "search"):
         assert handle(server.world, Request("GET", path, {}, prefix="/website")).status == 404
+
+
+def test_sandbox_sitemap_that_is_a_gzip_bomb_is_every_target_error_naming_the_limit(server, tmp_path):
+    server.set_mode("website", "gzipbomb")
+    found = searches(run_spider("website", server.world.targets(), server.url, tmp_path))
+    assert set(found) == {p.npi for p in server.world.roster}
+    for search in found.values():
+        assert search["status"] == "error" and search["reason"].startswith("answer larger than 50 MB (the download limit)")

@@ -171,6 +171,7 @@ class RosterSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(_count_bytes, signal=signals.bytes_received)
         return spider
 
     # ----- to be provided by each source -------------------------------------------------------
@@ -227,7 +228,9 @@ class RosterSpider(scrapy.Spider):
 
     def failure_status(self, failure) -> tuple[str, str]:
         """(search status, reason) of a request that failed (an errback's Failure); see ``crawlers.blocking``."""
-        return blocking.failure_status(failure)
+        request = getattr(failure, "request", None)
+        limit = request.meta.get("download_maxsize") if request is not None else None
+        return blocking.failure_status(failure, limit or self.settings.getint("DOWNLOAD_MAXSIZE"))
 
     def closing_records(self):
         """The records still owed once no request is left (computed once, on the first ``spider_idle``): by
@@ -515,6 +518,11 @@ class RosterSpider(scrapy.Spider):
 
     def _emit_closing_records(self, response):
         yield from self._closing or []
+
+
+def _count_bytes(data: bytes, request, spider) -> None:
+    # An answer cut off mid-stream for its size fails without saying why: the count tells (see blocking).
+    request.meta[blocking.RECEIVED] = request.meta.get(blocking.RECEIVED, 0) + len(data)
 
 
 def _add_gone(state: TargetState, *urls: str | None) -> None:

@@ -124,7 +124,7 @@ def parse_profile_page(response) -> dict | None:
     name = sd.text(physician.get("name")) or doctor.get("name")
     if not name:
         return None
-    rating, count = _rating_of(physician)
+    rating, count = sd.aggregate_rating(physician)
     url = profile_url(response.url) or _canonical_from_page(response, physician, doctor) or without_query(response.url)
     specialty = sd.text(physician.get("medicalSpecialty"))
     return listing_record(
@@ -149,14 +149,6 @@ def _union(first: list | None, second: list | None) -> list:
         if value not in merged:
             merged.append(value)
     return merged
-
-
-def _rating_of(physician: dict) -> tuple[float | None, int | None]:
-    """(rating on 5 stars, count) of the JSON-LD ``aggregateRating``."""
-    rating, count = sd.aggregate_rating(physician)
-    block = physician.get("aggregateRating")
-    best = sd.number(block.get("bestRating")) if isinstance(block, dict) else None
-    return to_five_stars(rating, best), count
 
 
 def _doctor_fields(doctor: dict) -> dict:

@@ -202,8 +202,7 @@ def _practice_of(physician: dict) -> str | None:
 def _review(value) -> dict | None:
     if not isinstance(value, dict):
         return None
-    rating = value.get("reviewRating")
-    score = sd.number(rating.get("ratingValue")) if isinstance(rating, dict) else None
+    score = sd.stars(value["reviewRating"]) if isinstance(value.get("reviewRating"), dict) else None
     return review(
         review_id=sd.text(value.get("identifier")) or sd.text(value.get("@id")),
         date=iso_date(sd.text(value.get("datePublished"))),

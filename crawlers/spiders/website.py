@@ -48,7 +48,7 @@ from crawlers import structured as sd
 from crawlers.blocking import block_reason
 from crawlers.items import listing_record, review
 from crawlers.spiders.base import GONE_STATUSES, RosterSpider
-from crawlers.text import name_words, to_five_stars, without_query, words
+from crawlers.text import name_words, without_query, words
 
 SOURCE = "website"
 DEFAULT_MAX_PAGES = 5000
@@ -156,7 +156,8 @@ class WebsiteSpider(RosterSpider):
 
     def start_requests(self):
         """Not a chain per target: the start URL, and every target's known URLs."""
-        yield scrapy.Request(self.start_url, callback=self._on_start, errback=self._on_start_failure, dont_filter=True)
+        yield scrapy.Request(self.start_url, callback=self._on_start, errback=self._on_start_failure, dont_filter=True,
+                             meta={"download_maxsize": SITEMAP_MAX_BYTES})  # it may be a sitemap
         for target in self.targets:
             for url in target["known_urls"]:
                 request = self._page_request(url, known=True)
@@ -169,7 +170,11 @@ class WebsiteSpider(RosterSpider):
         if blocked:
             crawl.start_failure = ("blocked", blocked)
             return
-        sitemap = read_sitemap(response)
+        try:
+            sitemap = read_sitemap(response)
+        except SitemapTooLarge as exc:
+            crawl.start_failure = ("error", str(exc))
+            return
         if sitemap:
             yield from self._follow_sitemap(response, sitemap)
         elif b"<html" in response.body[:5000].lower() or b"<!doctype html" in response.body[:5000].lower():
@@ -184,7 +189,11 @@ class WebsiteSpider(RosterSpider):
 
     def _on_sitemap(self, response):
         blocked = block_reason(response)
-        sitemap = None if blocked else read_sitemap(response)
+        try:
+            sitemap = None if blocked else read_sitemap(response)
+        except SitemapTooLarge as exc:
+            self._crawl.failures[response.url] = ("error", str(exc))
+            return
         if sitemap is None:
             self._crawl.failures[response.url] = ("blocked", blocked) if blocked else (
                 "error", f"sitemap not recognised at {response.url}")
@@ -204,7 +213,8 @@ class WebsiteSpider(RosterSpider):
                     self.inc_stat("sitemaps_capped")
                     break
                 self._sitemaps += 1
-                yield scrapy.Request(url, callback=self._on_sitemap, errback=self._on_sitemap_failure, dont_filter=True)
+                yield scrapy.Request(url, callback=self._on_sitemap, errback=self._on_sitemap_failure, dont_filter=True,
+                                     meta={"download_maxsize": SITEMAP_MAX_BYTES})
             return
         pattern = self.settings.get("WEBSITE_URL_PATTERN")
         for url in urls:
@@ -382,12 +392,23 @@ def merge(first: PageListing, second: PageListing) -> PageListing:
 # ----- sitemaps and links (pure) ----------------------------------------------------------------------
 
 
+class SitemapTooLarge(ValueError):
+    """A gzipped sitemap inflating beyond the protocol's 50 MB: cut off, and said so."""
+
+
 def read_sitemap(response) -> tuple[str, list[str]] | None:
-    """``("urlset" | "sitemapindex", [loc...])``, or None when the response is no sitemap."""
+    """``("urlset" | "sitemapindex", [loc...])``, or None when the response is no sitemap.
+
+    A gzipped sitemap (a ``.gz`` file, which Scrapy does not inflate) is inflated here, up to
+    ``SITEMAP_MAX_BYTES``: beyond that, ``SitemapTooLarge``.
+    """
     body = response.body or b""
     if body[:2] == b"\x1f\x8b":
         try:
             body = gunzip(body, max_size=SITEMAP_MAX_BYTES)
+        except ValueError:  # gunzip's way of saying "beyond max_size" (a corrupt file raises OSError)
+            raise SitemapTooLarge(f"sitemap larger than {SITEMAP_MAX_BYTES // 2**20} MB uncompressed (the sitemap "
+                                  f"protocol's limit) at {response.url}") from None
         except Exception:
             return None
     head = body[:2000].lower()
@@ -504,7 +525,7 @@ def physician_listing(physician: dict, url: str, practice: dict | None = None, *
             phone = phone.removeprefix("tel:").strip()
             if phone and phone not in phones:
                 phones.append(phone)
-    rating, count = _rating(physician)
+    rating, count = sd.aggregate_rating(physician)  # stars out of 5, the listing format
     path = urlsplit(url)
     slug = None if path.fragment else path.path.rstrip("/").rsplit("/", 1)[-1] or None
     listing = listing_record(
@@ -538,22 +559,11 @@ def specialty(value) -> str | None:
     return None
 
 
-def _rating(obj: dict) -> tuple[float | None, int | None]:
-    rating, count = sd.aggregate_rating(obj)
-    block = obj.get("aggregateRating")
-    block = block[0] if isinstance(block, list) and block else block
-    best = sd.number(block.get("bestRating")) if isinstance(block, dict) else None
-    return to_five_stars(rating, best), count  # the listing format is five stars
-
-
 def _review(value) -> dict | None:
     if not isinstance(value, dict):
         return None
     body = sd.text(value.get("reviewBody")) or sd.text(value.get("description"))
-    stars = value.get("reviewRating")
-    stars = stars[0] if isinstance(stars, list) and stars else stars
-    best = sd.number(stars.get("bestRating")) if isinstance(stars, dict) else None
-    rating = to_five_stars(sd.number(stars.get("ratingValue")), best) if isinstance(stars, dict) else None
+    rating = sd.stars(value.get("reviewRating")) if value.get("reviewRating") is not None else None
     if body is None and rating is None:
         return None
     date = sd.text(value.get("datePublished"))

@@ -397,8 +397,7 @@ def _page_reviews(response, business: dict) -> list[dict]:
     for item, review_id in zip(items, ids, strict=True):
         if not isinstance(item, dict):
             continue
-        score = sd.number((item.get("reviewRating") or {}).get("ratingValue")) if isinstance(
-            item.get("reviewRating"), dict) else None
+        score = sd.stars(item["reviewRating"]) if isinstance(item.get("reviewRating"), dict) else None
         reviews.append(review(
             review_id=review_id or sd.text(item.get("identifier")) or None,
             date=(sd.text(item.get("datePublished")) or "")[:10] or None,

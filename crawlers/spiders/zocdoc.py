@@ -302,17 +302,11 @@ def _listing_from_microdata(physician: dict, reviews: list[dict], url: str) -> d
         reviews=[review(
             review_id=None,
             date=iso_date(sd.text(r.get("datePublished"))),
-            rating=_rating_value(r.get("reviewRating")),
+            rating=sd.stars(r.get("reviewRating")),
             text=sd.text(r.get("reviewBody")),
             author=sd.text(r.get("author")),
         ) for r in reviews],
     )
-
-
-def _rating_value(rating) -> float | None:
-    if isinstance(rating, list):
-        rating = rating[0] if rating else None
-    return sd.number(rating.get("ratingValue")) if isinstance(rating, dict) else sd.number(rating)
 
 
 def _review(data: dict) -> dict:

@@ -10,15 +10,18 @@ Control, for tests and for a sandbox started separately (``repmon sandbox``):
 (one week); ``GET /_control/state``. Modes: "ok"; "block" (403 + Cloudflare-like "Just a moment..."
 page); "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
 answer); "broken" (pages in a changed markup the parsers do not know); "robots" (robots.txt disallows
-the source). ``server.request_counts`` counts requests per source.
+the source); "gzipbomb" (a 2 MB gzip answer that inflates to 2 GiB); "huge" (a 12 MB page); "hugestream"
+(the same page sent without Content-Length, as a stream). ``server.request_counts`` counts requests per source.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import threading
 from collections import Counter
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,7 +29,8 @@ from reputation.sandbox import sites
 from reputation.sandbox.world import World
 
 SOURCES = sites.site_keys()
-MODES = ("ok", "block", "challenge200", "429", "503", "outage", "broken", "robots")
+MODES = ("ok", "block", "challenge200", "429", "503", "outage", "broken", "robots", "gzipbomb", "huge", "hugestream")
+HUGE_PAGE_BYTES = 12 * 1024 * 1024  # beyond the crawler's download limit, far below what a bomb inflates to
 
 CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
 <meta http-equiv="refresh" content="390"><meta name="robots" content="noindex,nofollow"></head>
@@ -168,6 +172,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(429, "<h1>Too Many Requests</h1>")
         if mode == "503":
             return self._send(503, "<h1>Service Unavailable</h1>")
+        if mode == "gzipbomb":
+            return self._send_bytes(200, gzip_bomb(), "text/html", {"Content-Encoding": "gzip"})
+        if mode in ("huge", "hugestream"):
+            return self._send_bytes(200, huge_page(), "text/html", streamed=mode == "hugestream")
         request = sites.Request(
             method=method, path=rest, query=query, body=body, prefix=f"/{source}", broken=mode == "broken",
             origin=f"http://{self.headers.get('Host') or self.sandbox.url.split('//', 1)[1]}",
@@ -199,11 +207,33 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(data), "application/json")
 
     def _send(self, status: int, text: str, content_type: str = "text/html", headers: dict | None = None) -> None:
-        payload = text.encode("utf-8")
+        self._send_bytes(status, text.encode("utf-8"), content_type, headers)
+
+    def _send_bytes(self, status: int, payload: bytes, content_type: str, headers: dict | None = None,
+                    streamed: bool = False) -> None:
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
+        if streamed:  # no length: the answer ends when the connection does
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(len(payload)))
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client hung up on an answer it did not want (too large): as a real server, carry on
+
+
+@cache
+def gzip_bomb() -> bytes:
+    """About 2 MB of gzip that inflate to 2 GiB of an HTML page: one 64 MiB member, repeated."""
+    member = gzip.compress(b"<html><body>" + b" " * (64 * 1024 * 1024 - 12), compresslevel=9, mtime=0)
+    return member * 32
+
+
+@cache
+def huge_page() -> bytes:
+    return b"<html><body><p>" + b"x" * HUGE_PAGE_BYTES + b"</p></body></html>"
