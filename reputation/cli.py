@@ -61,9 +61,11 @@ def roster_import(
     try:
         result = import_roster(engine(), file, skip_invalid=skip_invalid, rejects_path=rejects)
     except RosterError as exc:
-        err.print(f"[red]Roster not imported:[/red] {exc}", markup=True, highlight=False)
+        from rich.markup import escape
+
+        err.print(f"[red]Roster not imported:[/red] {escape(str(exc))}", highlight=False)  # cells are the user's text
         raise typer.Exit(1)
-    console.print(result.describe() if hasattr(result, "describe") else str(result), highlight=False)
+    console.print(result.describe(), markup=False, highlight=False)
 
 
 # -- crawl ----------------------------------------------------------------------------------------------
