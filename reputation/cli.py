@@ -233,8 +233,10 @@ def match(
         raise typer.Exit(2)
     if action is MatchAction.run:
         summary = matching.match_listings(engine())
+        kept = (f"; {summary.kept_for_person} decided by a person while matching ran, kept as they decided"
+                if summary.kept_for_person else "")
         console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched} "
-                      f"({summary.changed} changed)", highlight=False)
+                      f"({summary.changed} changed{kept})", highlight=False)
     elif action is MatchAction.review:
         _print_review(matching.review_rows(engine()), format)
     else:
