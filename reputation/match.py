@@ -11,11 +11,14 @@ Two patterns override the sum, because precision comes first (a stranger's one-s
 are worse than a question to a person):
 
 - a namesake: the listing shows a phone that is none of ours and an address in another city/metro area
-  (three-digit ZIP) than all of ours -> unmatched, whatever the names say;
-- a physician who may have moved (another phone, an old address in one of our cities) -> at most "review",
+  (three-digit ZIP) than all of ours -> unmatched, whatever the names say; unless the phone is in one of our
+  area codes (a namesake's number is local to them), which is the next pattern;
+- a physician who may have moved (another phone, an old address in one of our cities, or an address
+  elsewhere beside a phone in our area code) -> at most "review",
   unless the whole first and last name agree and the total is ``MOVED_BITS``: then it is our physician with
   outdated contact details on the listing, which is what the contact findings are for;
-- a clear first-name or last-name disagreement -> at most "review".
+- a clear first-name or last-name disagreement -> at most "review"; another last name with the same first
+  name, our phone and one of our cities (a former name nobody recorded) -> "review" even on little evidence.
 
 A person's decision (``repmon match confirm`` / ``reject``; ``Match.method == "person"``) is never
 overwritten by a re-match, nor by a match running while the person decides (see ``match_listings``), and a
@@ -506,14 +509,22 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     # The overriding patterns (see the module docstring).
     phone_differs = has_phone & ~phone_ok
     comparable = rank >= 0  # both sides have an address with at least a state to compare
-    namesake = phone_differs & comparable & (rank <= 1)
+    # A number in one of the physician's area codes beside an address in another area is an old number of
+    # theirs more likely than a namesake's (which would be local to the namesake): moved, not a namesake.
+    near_elsewhere = phone_near & comparable & (rank <= 1)
+    namesake = phone_differs & comparable & (rank <= 1) & ~near_elsewhere
     # A number in another area code and no address: the namesake pattern without its address.
     far_phone_only = phone_far & ~comparable
-    moved = phone_differs & ((rank == 2) | (rank == 3))
+    moved = phone_differs & ((rank == 2) | (rank == 3) | near_elsewhere)
     out["moved"] = moved
-    outdated = moved & (out["bits"].to_numpy() >= MOVED_BITS) & (level == 3) & np.isin(first_level, ["exact", "nickname"]) \
+    outdated = moved & ~near_elsewhere & (out["bits"].to_numpy() >= MOVED_BITS) & (level == 3) & np.isin(first_level, ["exact", "nickname"]) \
         & (out["specialty"].to_numpy() != "differs")
     names_disagree = (first_level == "differs") | (level == 0)
+    # Another last name with the same first name, one of the physician's phones and (if shown) an address in
+    # one of their cities: a former or married name nobody recorded. A question for a person, however common
+    # the first name or shared the phone, never a match.
+    out["other_surname"] = (level == 0) & phone_ok & np.isin(first_level, ["exact", "nickname"]) \
+        & ((rank >= 3) | ~comparable)
     out["far_phone_only"] = far_phone_only
     out["cap"] = np.select([namesake, (moved & ~outdated) | names_disagree | far_phone_only], [2, 1], 0)
     return out
@@ -579,7 +590,8 @@ def decide(scored: pd.DataFrame) -> pd.DataFrame:
     margin = best["bits"] - best["runner_bits"].fillna(-np.inf)
     clear = margin >= MARGIN_BITS
     best["status"] = np.select(
-        [(best["bits"] >= MATCHED_BITS) & clear & (best["cap"] == 0), (best["bits"] >= REVIEW_BITS) & (best["cap"] <= 1)],
+        [(best["bits"] >= MATCHED_BITS) & clear & (best["cap"] == 0),
+         ((best["bits"] >= REVIEW_BITS) | best["other_surname"]) & (best["cap"] <= 1)],
         ["matched", "review"], "unmatched")
     best["ambiguous"] = (best["bits"] >= REVIEW_BITS) & ~clear
     return best
@@ -623,11 +635,14 @@ def _evidence(row, roster_row: dict, listing_row: dict, runner_npi: str | None) 
     elif row.cap == 1 and row.far_phone_only:
         notes.append("a phone in another area code than all of the physician's and no address: a namesake? "
                      "a person should look")
-    elif row.cap == 1 and row.moved:
-        notes.append("another phone and an address in the same area but not the same ZIP: moved? a person should look")
     elif row.moved:
-        notes.append("another phone and another address in the same area, with the whole name agreeing: "
-                     "the listing's contact details look outdated")
+        where = ("another phone in one of the physician's area codes and an address in another area"
+                 if row.address_rank <= 1 else "another phone and an address in the same area but not the same ZIP")
+        notes.append(f"{where}: moved? a person should look" if row.cap == 1 else
+                     f"{where}, with the whole name agreeing: the listing's contact details look outdated")
+    elif row.other_surname:
+        notes.append("another last name with the same first name and the physician's phone: a former or married "
+                     "name? a person should look")
     elif row.cap == 1:
         notes.append("the names disagree: a person should look")
     if runner_npi is not None:
