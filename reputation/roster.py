@@ -300,6 +300,8 @@ def _check_row(values: dict, roster_format: RosterFormat, where: Callable[..., R
     for name in ("last_name", "first_name"):
         if not values[name]:
             errors.append(where(name, "is required"))
+    errors += [where(name, "holds a NUL character: is the file damaged?") for name, value in values.items()
+               if isinstance(value, str) and "\0" in value]
     return errors + _check_location(values, roster_format, where)
 
 

@@ -601,3 +601,14 @@ def test_roster_import_command_on_broken_files_says_what_is_wrong(tmp_path, name
     output = " ".join((result.stdout + result.stderr).split())  # Rich wraps long lines
     assert " ".join(shown.split()) in output
     assert "Traceback" not in output
+
+
+def test_a_nul_character_in_a_value_is_an_error_on_its_line_not_a_database_error(engine, tmp_path):
+    """Past the first bytes (where NULs mean a binary file), a NUL is one damaged value: PostgreSQL would
+    refuse to store it."""
+    rows = read_rows(CANONICAL) + [[valid_npi(110 + n), "Ann", "", f"Roe{n}", "", "MD", "", "", "Clinic", "1 Elm St",
+                                    "Atlanta", "GA", "30303", "4045550199"] for n in range(100)]
+    rows[-1][rows[0].index("practice_name")] = "Cli\0nic"
+    with pytest.raises(RosterError) as caught:
+        import_roster(engine, write_rows(tmp_path / "roster.csv", rows), now=NOW)
+    assert [(e.line, e.column) for e in caught.value.errors] == [(len(rows), "practice_name")]
