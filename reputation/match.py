@@ -520,11 +520,6 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     outdated = moved & ~near_elsewhere & (out["bits"].to_numpy() >= MOVED_BITS) & (level == 3) & np.isin(first_level, ["exact", "nickname"]) \
         & (out["specialty"].to_numpy() != "differs")
     names_disagree = (first_level == "differs") | (level == 0)
-    # Another last name with the same first name, one of the physician's phones and (if shown) an address in
-    # one of their cities: a former or married name nobody recorded. A question for a person, however common
-    # the first name or shared the phone, never a match.
-    out["other_surname"] = (level == 0) & phone_ok & np.isin(first_level, ["exact", "nickname"]) \
-        & ((rank >= 3) | ~comparable)
     out["far_phone_only"] = far_phone_only
     out["cap"] = np.select([namesake, (moved & ~outdated) | names_disagree | far_phone_only], [2, 1], 0)
     return out
@@ -587,6 +582,12 @@ def decide(scored: pd.DataFrame) -> pd.DataFrame:
     runner = ordered[ordered.duplicated("l")].drop_duplicates("l").set_index("l")
     best["runner_bits"] = runner["bits"].reindex(best.index)
     best["runner_r"] = runner["r"].reindex(best.index)
+    # Another last name with the same first name, one of the physician's phones and (if shown) an address in
+    # one of their cities: a former or married name nobody recorded. A question for a person, however common
+    # the first name or shared the phone, never a match.
+    best["other_surname"] = ((best["last_name"] == "differs") & (best["phone"] == "agrees")
+                             & best["first_name"].isin(["exact", "nickname"])
+                             & ((best["address_rank"] >= 3) | (best["address_rank"] < 0)))
     margin = best["bits"] - best["runner_bits"].fillna(-np.inf)
     clear = margin >= MARGIN_BITS
     best["status"] = np.select(
@@ -880,8 +881,11 @@ def _store_batch(engine: Engine, decisions: list[dict]) -> int:
             index_elements=[table.c.listing_id],
             set_={k: statement.excluded[k] for k in (*_DECIDED, "updated_at")},
             where=table.c.method != "person",
-        ).returning(table.c.listing_id)
-        return len(connection.execute(statement, sorted(decisions, key=lambda d: d["listing_id"])).all())
+        )
+        rows = sorted(decisions, key=lambda d: d["listing_id"])
+        if connection.dialect.name == "postgresql":  # psycopg counts no rows of an executemany: have them returned
+            return len(connection.execute(statement.returning(table.c.listing_id), rows).all())
+        return connection.execute(statement, rows).rowcount  # RETURNING would cost SQLite a tenth more time
 
 
 def _count_stored(engine: Engine, summary: MatchSummary, decided_by_person: set[int]) -> None:
