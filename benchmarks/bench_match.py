@@ -2,8 +2,9 @@
 Splink on the same data.
 
 Data sets (benchmarks/match_data.py): the real NPPES x CMS linked sample from ../shared (skipped with a note
-when absent; REPMON_SHARED overrides the path), a generated 5,000 x 25,000 set, and the generated
-50,000 x 250,000 speed run. Each goes through the real code path: the roster file through `import_roster`,
+when absent; REPMON_SHARED overrides the path), the same with documented, seeded noise (match_data.NOISE:
+nicknames, typos, missing streets, outdated phones, former surnames...), a generated 5,000 x 25,000 set, and
+the generated 50,000 x 250,000 speed run. Each goes through the real code path: the roster file through `import_roster`,
 listings stored in the database, `reputation.match.match_listings` over it, and the outcome read back with
 the `repmon export matches` rows. Matching and Splink each run in a child process so that the time and
 peak RSS are theirs alone.
@@ -11,7 +12,7 @@ peak RSS are theirs alone.
 Precision and recall count the listings matched automatically ("matched"); "review" is reported apart, with
 the recall a person would reach by confirming the correct ones.
 
-Usage: python benchmarks/bench_match.py [--only real,generated,50k] [--no-splink]
+Usage: python benchmarks/bench_match.py [--only real,real+noise,generated,50k] [--no-splink]
 Writes benchmarks/results/match.json.
 """
 
@@ -157,7 +158,21 @@ def _scores(predicted: dict[str, str], review: dict[str, str], truth: dict[str, 
             "recall_after_review": round((tp + review_right) / positives, 4) if positives else 1.0}
 
 
-def bench(name: str, folder: Path, roster_path: Path, records: list[dict], truth: dict, splink: bool) -> dict:
+def _by_noise(labels: dict[str, list[str]], predicted: dict, review: dict, truth: dict) -> dict:
+    """Recall and review share of the listings of roster physicians that each kind of noise touched."""
+    kinds = sorted({k for ks in labels.values() for k in ks})
+    out = {}
+    for kind in ["none", *kinds]:
+        urls = [u for u, npi in truth.items() if npi and (kind in labels.get(u, []) or kind == "none" and not labels.get(u))]
+        if urls:
+            out[kind] = {"listings": len(urls),
+                         "recall": round(sum(predicted.get(u) == truth[u] for u in urls) / len(urls), 4),
+                         "review": round(sum(u in review for u in urls) / len(urls), 4)}
+    return out
+
+
+def bench(name: str, folder: Path, roster_path: Path, records: list[dict], truth: dict, splink: bool,
+          labels: dict | None = None) -> dict:
     from reputation.exports import match_rows
 
     started = time.perf_counter()
@@ -170,6 +185,8 @@ def bench(name: str, folder: Path, roster_path: Path, records: list[dict], truth
     result = {"repmon": {**_scores(predicted, review, truth), "seconds": round(repmon["seconds"], 2),
                          "peak_rss_mb": round(repmon["peak_rss_mb"]),
                          "main_max_rss_mb": round(repmon["main_max_rss_mb"])}}
+    if labels:
+        result["repmon"]["by_noise"] = _by_noise(labels, predicted, review, truth)
     print(f"  {name}: repmon {result['repmon']}", flush=True)
     if splink:
         from sqlalchemy import select
@@ -192,31 +209,37 @@ def bench(name: str, folder: Path, roster_path: Path, records: list[dict], truth
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="real,generated,50k")
+    parser.add_argument("--only", default="real,real+noise,generated,50k")
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(*args.child)
-    from match_data import generated, real_sample
+    from match_data import NOISE, generated, real_sample, real_sample_with_noise
 
     wanted = set(args.only.split(","))
     shared = Path(os.environ.get("REPMON_SHARED", ROOT.parent / "shared"))
-    results: dict = {"cores": os.cpu_count(), "when": datetime.now(UTC).isoformat(timespec="seconds")}
+    results: dict = {"cores": os.cpu_count(), "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                     "noise": NOISE}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        if "real" in wanted:
-            print("== real NPPES x CMS linked sample", flush=True)
+        for key, sample, title in (("real", real_sample, "real NPPES x CMS linked sample"),
+                                   ("real+noise", real_sample_with_noise, "the same with noise (match_data.NOISE)")):
+            if key not in wanted:
+                continue
+            print(f"== {title}", flush=True)
+            labels: dict = {}
             try:
-                folder = tmp / "real"
+                folder = tmp / key
                 folder.mkdir()
-                roster_path, records, truth = real_sample(shared, folder)
+                roster_path, records, truth = (sample(shared, folder, labels=labels) if sample is real_sample_with_noise
+                                               else sample(shared, folder))
             except FileNotFoundError:
                 print(f"  skipped: the linked sample is not in {shared}/data/nppes_cms_linked_sample "
                       "(set REPMON_SHARED to the folder holding data/)")
-                results["real"] = {"skipped": f"no linked sample under {shared}"}
+                results[key] = {"skipped": f"no linked sample under {shared}"}
             else:
-                results["real"] = bench("real", folder, roster_path, records, truth, not args.no_splink)
+                results[key] = bench(key, folder, roster_path, records, truth, not args.no_splink, labels)
         for key, physicians, listings in (("generated", 5_000, 25_000), ("50k", 50_000, 250_000)):
             if key not in wanted:
                 continue
@@ -235,13 +258,16 @@ def _print_table(results: dict) -> None:
     print(f"\n{'data set':<12} {'matcher':<8} {'precision':>9} {'recall':>7} {'F1':>6} {'review':>7} "
           f"{'rec+rev':>7} {'seconds':>8} {'peak MB':>8}")
     for name, result in results.items():
-        if not isinstance(result, dict) or "skipped" in result:
-            if isinstance(result, dict):
+        if name == "noise" or not isinstance(result, dict) or "skipped" in result:
+            if name != "noise" and isinstance(result, dict):
                 print(f"{name:<12} skipped")
             continue
         for matcher, s in result.items():
             print(f"{name:<12} {matcher:<8} {s['precision']:>9.4f} {s['recall']:>7.4f} {s['f1']:>6.4f} "
                   f"{s['review_share']:>7.2%} {s['recall_after_review']:>7.4f} {s['seconds']:>8.1f} {s['peak_rss_mb']:>8}")
+            for kind, k in s.get("by_noise", {}).items():
+                print(f"{'':<12} {'':<8}   {kind + ':':<24} recall {k['recall']:.4f}, review {k['review']:.2%} "
+                      f"of {k['listings']} listings")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 - ``real_sample``: the NPPES x CMS linked sample in ../shared (not redistributable, so read from there). NPPES is
   the roster, each CMS row a listing without its NPI; a share of the physicians is left off the roster, so
   their listings must stay unmatched.
+- ``real_sample_with_noise``: the same, with the documented, seeded noise of ``NOISE`` (nicknames, typos,
+  missing streets, outdated or missing phones, former surnames) and made-up practice phones.
 - ``generated``: a seeded synthetic roster and listings with what real directories show: nicknames, middle
   initials or none, credentials in any spelling, inverted "LAST, FIRST", hyphenated and multi-part last names,
   former names on record, outdated phones and addresses, namesakes (same name and specialty, another city,
@@ -16,7 +18,8 @@ import json
 import random
 from pathlib import Path
 
-from reputation.normalize import nickname_variants, npi_check_digit, specialty_code
+from reputation.normalize import address_key, nickname_variants, normalize_phone, npi_check_digit, specialty_code
+from reputation.roster import ROSTER_COLUMNS
 
 NPPES_COLUMNS = {  # NPPES V2 header names the roster import reads
     "npi": "NPI", "entity": "Entity Type Code", "last": "Provider Last Name (Legal Name)",
@@ -91,6 +94,141 @@ def real_sample(shared: Path, out: Path, *, off_roster: float = 0.15, seed: int 
         records.append(listing_record(url, name, r["pri_spec"], [address], []))
         truth[url] = None if r["NPI"] in left_off else r["NPI"]
     return roster_path, records, truth
+
+
+# -- the real linked sample with noise ------------------------------------------------------------------
+
+# The noise added to the real sample (``real_sample_with_noise``): the share of listings, or of roster
+# physicians, each kind touches. The sample is two official directories, cleaner than a hospital's roster
+# and the review sites; these are the ways real ones differ, at rates chosen to be noticeable, not measured.
+NOISE = {
+    "nickname": 0.06,  # the listing's first name is a nickname or formal form of the roster's (Bob, Robert)
+    "first_name_typo": 0.015,  # two neighbouring letters swapped in the listing's first name (5+ letters)
+    "last_name_typo": 0.01,  # the same in the last name (6+ letters)
+    "former_surname": 0.005,  # the listing shows another surname, not on record (a maiden name): review at best
+    "listing_without_street": 0.05,  # the listing shows city, state and ZIP only
+    "roster_without_street": 0.02,  # a roster physician whose rows have no street (real CMS rows: 0.3 %)
+    "outdated_phone": 0.08,  # the listing shows an old number of the practice (another in its area code)
+    "no_phone": 0.15,  # the listing shows no phone
+}
+
+
+def real_sample_with_noise(shared: Path, out: Path, *, off_roster: float = 0.15, seed: int = 7,
+                           noise_seed: int = 13, labels: dict | None = None) -> tuple[Path, list[dict], dict]:
+    """The real sample of ``real_sample`` as a hospital would have it, with seeded noise (``NOISE``).
+
+    The roster is written in the canonical layout (a hospital's own export), so it goes through the same
+    import; NPPES other last names are its names on record. The sample has no phones, so each physician gets
+    a made-up practice number for their NPPES address (colleagues at one address share it, as a practice's
+    main line; the area code goes by 3-digit ZIP), on the roster and on their listings, but for the
+    outdated and missing ones of ``NOISE``. The same physicians are left off the roster as in
+    ``real_sample``; truth is unchanged by the noise (a listing under a former surname is still theirs).
+    ``labels``, when given, is filled with url -> the kinds of noise on that listing (and its physician).
+    """
+    folder = shared / "data" / "nppes_cms_linked_sample"
+    nppes = list(csv.DictReader((folder / "clean_NPPES_sample.csv").open(encoding="utf-8")))
+    cms = list(csv.DictReader((folder / "clean_CMS_sample.csv").open(encoding="utf-8")))
+    npis = sorted({r["NPI"] for r in nppes})
+    left_off = set(random.Random(seed).sample(npis, int(len(npis) * off_roster)))
+    rng = random.Random(noise_seed)
+    phones = _PracticePhones(rng)
+    no_street = set(rng.sample(sorted(npis), int(len(npis) * NOISE["roster_without_street"])))
+    surnames = sorted({r["Provider Last Name"] for r in cms})
+    number = {}  # the physician's practice number, shared by the colleagues at their address
+    for r in nppes:
+        number[r["NPI"]] = phones.of(r["Full Street Address"], r["Provider Business Practice Location Address City Name"],
+                                     r["Provider Business Practice Location Address State Name"],
+                                     r["Provider Business Practice Location Address Postal Code"])
+    roster_path = out / "real_roster_noisy.csv"
+    with roster_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*ROSTER_COLUMNS, "other_names"])
+        for r in nppes:
+            if r["NPI"] in left_off:
+                continue
+            street, city = r["Full Street Address"], r["Provider Business Practice Location Address City Name"]
+            state, zip_ = (r["Provider Business Practice Location Address State Name"],
+                           r["Provider Business Practice Location Address Postal Code"])
+            other = " ".join(filter(None, [r["Provider Other First Name"] or r["Provider First Name"],
+                                           r["Provider Other Last Name"]])) if r["Provider Other Last Name"] else ""
+            writer.writerow([r["NPI"], r["Provider First Name"], r["Provider Middle Name"],
+                             r["Provider Last Name (Legal Name)"], r["Provider Name Suffix Text"],
+                             r["Provider Credential Text"], r["Healthcare Provider Taxonomy Code_1"], "", "",
+                             "" if r["NPI"] in no_street else street, city, state, zip_, number[r["NPI"]], other])
+    records, truth = [], {}
+    for i, r in enumerate(cms):
+        first, last = r["Provider First Name"], r["Provider Last Name"]
+        kinds = ["roster_without_street"] if r["NPI"] in no_street else []
+        roll = rng.random()
+        if roll < NOISE["nickname"]:
+            first = rng.choice(sorted(v for v in nickname_variants(first) if v != first.upper()) or [first])
+            kinds.append("nickname")
+        elif roll < NOISE["nickname"] + NOISE["first_name_typo"]:
+            first = _swap_letters(rng, first, 5)
+            kinds.append("first_name_typo")
+        roll = rng.random()
+        if roll < NOISE["former_surname"]:
+            last = rng.choice(surnames)
+            kinds.append("former_surname")
+        elif roll < NOISE["former_surname"] + NOISE["last_name_typo"]:
+            last = _swap_letters(rng, last, 6)
+            kinds.append("last_name_typo")
+        name = " ".join(filter(None, [first, r["Provider Middle Name"], last, r["suff"]]))
+        if r["Cred"]:
+            name += f", {r['Cred']}"
+        street, city, state, zip_ = r["Full Street Address"], r["City/Town"], r["State"], r["ZIP Code"]
+        shown = number[r["NPI"]]
+        roll = rng.random()
+        if roll < NOISE["outdated_phone"]:
+            shown = phones.another(shown)
+            kinds.append("outdated_phone")
+        elif roll < NOISE["outdated_phone"] + NOISE["no_phone"]:
+            shown = ""
+            kinds.append("no_phone")
+        if rng.random() < NOISE["listing_without_street"]:
+            street = ""
+            kinds.append("listing_without_street")
+        url = f"https://cms.example/row/{i}"
+        if labels is not None:
+            labels[url] = kinds
+        address = {"street": street, "city": city, "state": state, "zip": zip_}
+        records.append(listing_record(url, name, r["pri_spec"], [address], [shown] if shown else []))
+        truth[url] = None if r["NPI"] in left_off else r["NPI"]
+    return roster_path, records, truth
+
+
+class _PracticePhones:
+    """Made-up practice numbers: one per address, its area code by 3-digit ZIP."""
+
+    def __init__(self, rng: random.Random):
+        self.rng, self.by_address, self.area_by_zip3, self.used = rng, {}, {}, set()
+
+    def of(self, street: str, city: str, state: str, zip_: str) -> str:
+        key = address_key(street, city, state, zip_)
+        if key not in self.by_address:
+            self.by_address[key] = self._new(self._area(zip_))
+        return self.by_address[key]
+
+    def another(self, number: str) -> str:
+        """An old number of the same practice: another one in its area code."""
+        return self._new(int(number[1:4]))
+
+    def _area(self, zip_: str) -> int:
+        return self.area_by_zip3.setdefault(zip_[:3], self.rng.choice(AREA_CODES))
+
+    def _new(self, area) -> str:
+        while True:
+            number = f"({area}) {self.rng.randint(200, 999)}-{self.rng.randint(0, 9999):04d}"
+            if number not in self.used and normalize_phone(number):
+                self.used.add(number)
+                return number
+
+
+def _swap_letters(rng: random.Random, text: str, shortest: int) -> str:
+    if len(text) < shortest:
+        return text
+    i = rng.randrange(1, len(text) - 2)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2:]
 
 
 # -- the generated benchmark ----------------------------------------------------------------------------

@@ -115,7 +115,7 @@ def roster_import(
     except RosterError as exc:
         err.print(Text.assemble(("Roster not imported:", "red"), f" {exc}"))
         raise typer.Exit(1)
-    console.print(result.describe() if hasattr(result, "describe") else str(result), highlight=False)
+    console.print(result.describe(), markup=False, highlight=False)
 
 
 # -- crawl ----------------------------------------------------------------------------------------------
@@ -292,8 +292,10 @@ def match(
         raise typer.Exit(2)
     if action is MatchAction.run:
         summary = matching.match_listings(engine())
+        kept = (f"; {summary.kept_for_person} decided by a person while matching ran, kept as they decided"
+                if summary.kept_for_person else "")
         console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched} "
-                      f"({summary.changed} changed)", highlight=False)
+                      f"({summary.changed} changed{kept})", highlight=False)
     elif action is MatchAction.review:
         _print_review(matching.review_rows(engine(create=False)), format)
     else:

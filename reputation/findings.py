@@ -197,10 +197,10 @@ def roster_contacts(locations: pd.DataFrame) -> dict[int, dict]:
 
 def address_known(address: dict, roster: list[tuple]) -> bool:
     """Whether a listed address is one of the roster locations: the same street (after USPS
-    normalization) in the same ZIP or city; with no street shown, the same ZIP (or city)."""
+    normalization) in the same ZIP or city; with no street shown or on the roster, the same ZIP (or city)."""
     street, zip5, city = _address_parts(address.get("street") or None, address.get("zip"), address.get("city"))
     for r_street, r_zip, r_city in roster:
-        if street:
+        if street and r_street:
             if street == r_street and (zip5 == r_zip or city == r_city):
                 return True
         elif (zip5 and zip5 == r_zip) or (not zip5 and city and city == r_city):

@@ -11,14 +11,18 @@ Two patterns override the sum, because precision comes first (a stranger's one-s
 are worse than a question to a person):
 
 - a namesake: the listing shows a phone that is none of ours and an address in another city/metro area
-  (three-digit ZIP) than all of ours -> unmatched, whatever the names say;
-- a physician who may have moved (another phone, an old address in one of our cities) -> at most "review",
+  (three-digit ZIP) than all of ours -> unmatched, whatever the names say; unless the phone is in one of our
+  area codes (a namesake's number is local to them), which is the next pattern;
+- a physician who may have moved (another phone, an old address in one of our cities, or an address
+  elsewhere beside a phone in our area code) -> at most "review",
   unless the whole first and last name agree and the total is ``MOVED_BITS``: then it is our physician with
   outdated contact details on the listing, which is what the contact findings are for;
-- a clear first-name or last-name disagreement -> at most "review".
+- a clear first-name or last-name disagreement -> at most "review"; another last name with the same first
+  name, our phone and one of our cities (a former name nobody recorded) -> "review" even on little evidence.
 
 A person's decision (``repmon match confirm`` / ``reject``; ``Match.method == "person"``) is never
-overwritten by a re-match, and a re-crawl keeps it because the listing row (source + URL) is kept.
+overwritten by a re-match, nor by a match running while the person decides (see ``match_listings``), and a
+re-crawl keeps it because the listing row (source + URL) is kept.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.process import cpdist
-from sqlalchemy import Text, bindparam, cast, insert, update
+from sqlalchemy import Text, cast, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -102,6 +106,7 @@ class MatchSummary:
     review: int = 0
     unmatched: int = 0
     by_person: int = 0
+    kept_for_person: int = 0  # decided by a person while this run was matching: theirs is kept
     changed: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
 
@@ -504,12 +509,15 @@ def score_pairs(pairs: pd.DataFrame, roster: _Side, listings: _Side) -> pd.DataF
     # The overriding patterns (see the module docstring).
     phone_differs = has_phone & ~phone_ok
     comparable = rank >= 0  # both sides have an address with at least a state to compare
-    namesake = phone_differs & comparable & (rank <= 1)
+    # A number in one of the physician's area codes beside an address in another area is an old number of
+    # theirs more likely than a namesake's (which would be local to the namesake): moved, not a namesake.
+    near_elsewhere = phone_near & comparable & (rank <= 1)
+    namesake = phone_differs & comparable & (rank <= 1) & ~near_elsewhere
     # A number in another area code and no address: the namesake pattern without its address.
     far_phone_only = phone_far & ~comparable
-    moved = phone_differs & ((rank == 2) | (rank == 3))
+    moved = phone_differs & ((rank == 2) | (rank == 3) | near_elsewhere)
     out["moved"] = moved
-    outdated = moved & (out["bits"].to_numpy() >= MOVED_BITS) & (level == 3) & np.isin(first_level, ["exact", "nickname"]) \
+    outdated = moved & ~near_elsewhere & (out["bits"].to_numpy() >= MOVED_BITS) & (level == 3) & np.isin(first_level, ["exact", "nickname"]) \
         & (out["specialty"].to_numpy() != "differs")
     names_disagree = (first_level == "differs") | (level == 0)
     out["far_phone_only"] = far_phone_only
@@ -574,10 +582,17 @@ def decide(scored: pd.DataFrame) -> pd.DataFrame:
     runner = ordered[ordered.duplicated("l")].drop_duplicates("l").set_index("l")
     best["runner_bits"] = runner["bits"].reindex(best.index)
     best["runner_r"] = runner["r"].reindex(best.index)
+    # Another last name with the same first name, one of the physician's phones and (if shown) an address in
+    # one of their cities: a former or married name nobody recorded. A question for a person, however common
+    # the first name or shared the phone, never a match.
+    best["other_surname"] = ((best["last_name"] == "differs") & (best["phone"] == "agrees")
+                             & best["first_name"].isin(["exact", "nickname"])
+                             & ((best["address_rank"] >= 3) | (best["address_rank"] < 0)))
     margin = best["bits"] - best["runner_bits"].fillna(-np.inf)
     clear = margin >= MARGIN_BITS
     best["status"] = np.select(
-        [(best["bits"] >= MATCHED_BITS) & clear & (best["cap"] == 0), (best["bits"] >= REVIEW_BITS) & (best["cap"] <= 1)],
+        [(best["bits"] >= MATCHED_BITS) & clear & (best["cap"] == 0),
+         ((best["bits"] >= REVIEW_BITS) | best["other_surname"]) & (best["cap"] <= 1)],
         ["matched", "review"], "unmatched")
     best["ambiguous"] = (best["bits"] >= REVIEW_BITS) & ~clear
     return best
@@ -621,11 +636,14 @@ def _evidence(row, roster_row: dict, listing_row: dict, runner_npi: str | None) 
     elif row.cap == 1 and row.far_phone_only:
         notes.append("a phone in another area code than all of the physician's and no address: a namesake? "
                      "a person should look")
-    elif row.cap == 1 and row.moved:
-        notes.append("another phone and an address in the same area but not the same ZIP: moved? a person should look")
     elif row.moved:
-        notes.append("another phone and another address in the same area, with the whole name agreeing: "
-                     "the listing's contact details look outdated")
+        where = ("another phone in one of the physician's area codes and an address in another area"
+                 if row.address_rank <= 1 else "another phone and an address in the same area but not the same ZIP")
+        notes.append(f"{where}: moved? a person should look" if row.cap == 1 else
+                     f"{where}, with the whole name agreeing: the listing's contact details look outdated")
+    elif row.other_surname:
+        notes.append("another last name with the same first name and the physician's phone: a former or married "
+                     "name? a person should look")
     elif row.cap == 1:
         notes.append("the names disagree: a person should look")
     if runner_npi is not None:
@@ -810,57 +828,91 @@ def _iter_decisions(roster: _Side, side: _Side):
                    "method": "score", "evidence": {"summary": why, "fields": {}}}
 
 
+STORE_BATCH = 5_000  # decisions stored per transaction: a person's command waits for one batch at most
+
+
 def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSummary:
-    """Match every listing not decided by a person; store a decision per listing; return counts."""
+    """Match every listing not decided by a person; store a decision per listing; return counts.
+
+    Whatever runs at the same time, a person's decision stands: the matcher never writes over a row whose
+    method is "person" (the database checks it as it writes, so a decision a person makes while the matcher
+    runs is kept and counted in ``kept_for_person``), and a decision stored meanwhile by another matching run
+    is updated, not inserted twice. Decisions are stored in batches, each its own transaction, sorted by
+    listing so that two runs at once take their row locks in the same order.
+    """
     now = now or datetime.now(UTC)
     summary = MatchSummary()
     with engine.connect() as connection:
         physicians = connection.execute(select(Physician.__table__)).all()
         locations = connection.execute(select(Location.__table__)).all()
-        matches = Match.__table__
-        existing = {row.listing_id: row for row in connection.execute(select(matches))}
+        existing = {row.listing_id: row for row in connection.execute(select(Match.__table__))}
         listing_table = Listing.__table__
         # Addresses and phones as their JSON text: each matching process parses its own half.
         rows = [tuple(l) for l in connection.execute(select(
                 listing_table.c.id, listing_table.c.name, listing_table.c.specialty,
                 cast(listing_table.c.addresses, Text), cast(listing_table.c.phones, Text), listing_table.c.npi))
                 if not (l.id in existing and existing[l.id].method == "person")]
-    for row in existing.values():
-        if row.method == "person":
-            summary.by_person += 1
-            _count(summary, row.status)
-    statement = update(matches).where(matches.c.id == bindparam("b_id")).values(
-        {k: bindparam(k) for k in ("physician_id", "score", "status", "method", "evidence", "updated_at")})
-    new, changed = [], []  # stored 5,000 at a time as the decisions come: all of them at once are large
-    with engine.begin() as connection:
-        for decision in compute_matches(physicians, locations, rows):
-            _count(summary, decision["status"])
-            current = existing.get(decision["listing_id"])
-            if current is None:
-                new.append({**decision, "updated_at": now})
-            elif tuple(getattr(current, k) for k in ("physician_id", "score", "status", "method", "evidence")) != tuple(
-                    decision[k] for k in ("physician_id", "score", "status", "method", "evidence")):
-                changed.append({k: v for k, v in decision.items() if k != "listing_id"} | {"b_id": current.id, "updated_at": now})
-            if len(new) >= 5000:
-                connection.execute(insert(matches), new)
-                summary.changed += len(new)
-                new = []
-            if len(changed) >= 5000:
-                connection.execute(statement, changed)
-                summary.changed += len(changed)
-                changed = []
-        if new:
-            connection.execute(insert(matches), new)
-        if changed:
-            connection.execute(statement, changed)
-    summary.changed += len(new) + len(changed)
+    decided_by_person = {id_ for id_, row in existing.items() if row.method == "person"}
+    pending: list[dict] = []
+    for decision in compute_matches(physicians, locations, rows):
+        current = existing.get(decision["listing_id"])
+        if current is None or any(getattr(current, k) != decision[k] for k in _DECIDED):
+            pending.append({**decision, "updated_at": now})
+        if len(pending) >= STORE_BATCH:
+            summary.changed += _store_batch(engine, pending)
+            pending = []
+    summary.changed += _store_batch(engine, pending)
+    _count_stored(engine, summary, decided_by_person)
     return summary
 
 
-def _count(summary: MatchSummary, status: str) -> None:
-    summary.statuses[status] = summary.statuses.get(status, 0) + 1
+_DECIDED = ("physician_id", "score", "status", "method", "evidence")
+
+
+def _store_batch(engine: Engine, decisions: list[dict]) -> int:
+    """Insert or update ``decisions`` in one transaction, except over a person's; returns how many were
+    stored."""
+    if not decisions:
+        return 0
+    table = Match.__table__
+    with engine.begin() as connection:
+        statement = _dialect_insert(connection)(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.listing_id],
+            set_={k: statement.excluded[k] for k in (*_DECIDED, "updated_at")},
+            where=table.c.method != "person",
+        )
+        rows = sorted(decisions, key=lambda d: d["listing_id"])
+        if connection.dialect.name == "postgresql":  # psycopg counts no rows of an executemany: have them returned
+            return len(connection.execute(statement.returning(table.c.listing_id), rows).all())
+        return connection.execute(statement, rows).rowcount  # RETURNING would cost SQLite a tenth more time
+
+
+def _count_stored(engine: Engine, summary: MatchSummary, decided_by_person: set[int]) -> None:
+    """The counts of what is stored now, so that they include what a person decided while matching ran."""
+    table = Match.__table__
+    with engine.connect() as connection:
+        for status, method, n in connection.execute(
+                select(table.c.status, table.c.method, func.count()).group_by(table.c.status, table.c.method)):
+            _count(summary, status, n)
+        persons = set(connection.execute(select(table.c.listing_id).where(table.c.method == "person")).scalars())
+    summary.by_person = len(persons)
+    summary.kept_for_person = len(persons - decided_by_person)
+
+
+def _dialect_insert(connection):
+    """The INSERT with ON CONFLICT of this database (SQLite and PostgreSQL have the same one)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
+def _count(summary: MatchSummary, status: str, n: int = 1) -> None:
+    summary.statuses[status] = summary.statuses.get(status, 0) + n
     if status in ("matched", "review", "unmatched"):
-        setattr(summary, status, getattr(summary, status) + 1)
+        setattr(summary, status, getattr(summary, status) + n)
 
 
 # -- a person's decisions -----------------------------------------------------------------------------------
@@ -909,18 +961,24 @@ def _decide_by_person(engine: Engine, url: str, npi: str | None, now: datetime |
             physician = session.exec(select(Physician).where(Physician.npi == npi)).first()
             if physician is None:
                 raise MatchError(f"NPI {npi} is not on the roster" + ("" if is_valid_npi(npi) else " (and its check digit is wrong)"))
-        match = session.exec(select(Match).where(Match.listing_id == listing.id)).first()
-        if match is None:
-            match = Match(listing_id=listing.id, status="unmatched", method="person", updated_at=now)
-        before = (match.evidence or {}).get("summary")
+        current = _current_decision(session, listing.id)
+        before = (current.evidence or {}).get("summary") if current else None
+        status = "matched" if physician else "unmatched"
         why = (f"confirmed by a person on {now.date().isoformat()}: NPI {npi}" if physician
                else f"rejected by a person on {now.date().isoformat()}: none of our physicians")
-        match.physician_id = physician.id if physician else None
-        match.status = "matched" if physician else "unmatched"
-        match.method, match.score, match.updated_at = "person", 1.0 if physician else 0.0, now
-        match.evidence = {"summary": why, "fields": {"person": {"level": match.status, "weight": None, "why": why}},
-                          **({"before": before} if before else {})}
-        session.add(match)
+        decided = {"listing_id": listing.id, "physician_id": physician.id if physician else None, "status": status,
+                   "method": "person", "score": 1.0 if physician else 0.0, "updated_at": now,
+                   "evidence": {"summary": why, "fields": {"person": {"level": status, "weight": None, "why": why}},
+                                **({"before": before} if before else {})}}
+        # An upsert: a matcher may store its first decision for this listing after the read above.
+        table = Match.__table__
+        statement = _dialect_insert(session.connection())(table)
+        statement = statement.on_conflict_do_update(index_elements=[table.c.listing_id],
+                                                    set_={k: statement.excluded[k] for k in decided if k != "listing_id"})
+        session.connection().execute(statement, [decided])
         session.commit()
-        session.refresh(match)
-        return match
+        return session.exec(select(Match).where(Match.listing_id == listing.id)).one()
+
+
+def _current_decision(session, listing_id: int) -> Match | None:
+    return session.exec(select(Match).where(Match.listing_id == listing_id)).first()

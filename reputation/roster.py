@@ -3,7 +3,7 @@
 Three layouts are recognised from the header row: our own roster CSV (``ROSTER_COLUMNS``), the CMS Doctors and
 Clinicians national downloadable file (DAC), and the NPPES monthly ``npidata_pfile`` (V2). Every row is
 checked first; by default one bad row stops the import and every problem is reported with its line and column.
-The import then runs in one transaction: physicians are upserted by NPI, their locations brought in line with
+A file whose rows are not one line each (a stray quote) is refused whole (see ``roster_file``). The import then runs in one transaction: physicians are upserted by NPI, their locations brought in line with
 the file, and physicians missing from the file are marked inactive (never deleted).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from reputation.journal import Journal, journal_deleted
 from reputation.models import Location, Physician
+from reputation.roster_file import RosterError, RowError, numbered_rows, text_encodings, undecodable
 from reputation.runs import finish_run, start_run
 from reputation.normalize import (
     GENERATIONAL_SUFFIXES,
@@ -48,40 +49,9 @@ PHYSICIAN_FIELDS = (
 )
 LOCATION_FIELDS = ("practice_name", "street", "city", "state", "zip", "phone")
 BATCH = 500  # rows per executemany / IN (...) list; well under SQLite's bound-parameter limit
-SHOWN_ERRORS = 20
 
 
 # -- results and errors -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one cell: ``roster.csv:7: npi: check digit is wrong (1234567890)``."""
-
-    file: str
-    line: int
-    column: str
-    reason: str
-    value: str = ""
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}: {self.column}: {self.reason}"
-        return f"{where} ({self.value})" if self.value else where
-
-
-class RosterError(Exception):
-    """The roster cannot be imported; ``errors`` lists every bad cell when rows were at fault."""
-
-    def __init__(self, message: str, errors: Iterable[RowError] = ()) -> None:
-        super().__init__(message)
-        self.message = message
-        self.errors = list(errors)
-
-    def __str__(self) -> str:
-        lines = [self.message, *(f"  {e}" for e in self.errors[:SHOWN_ERRORS])]
-        if len(self.errors) > SHOWN_ERRORS:
-            lines.append(f"  ... and {len(self.errors) - SHOWN_ERRORS} more")
-        return "\n".join(lines)
 
 
 @dataclass
@@ -134,7 +104,6 @@ class RosterFormat:
     required: tuple[str, ...]  # fields whose column must be in the header
     extract: Callable[[_Row], dict]
     phone_required: bool = False
-    street_required: bool = False
 
     def resolve(self, header: list[str]) -> dict[str, str]:
         """field -> the header's own spelling of its column, for the fields this header has."""
@@ -287,7 +256,7 @@ FORMATS = (
                                                     "street", "city", "state", "zip"), extract=_dac),
     RosterFormat("canonical", {name: (name,) for name in (*ROSTER_COLUMNS, "other_names")},
                  required=("npi", "first_name", "last_name", "street", "city", "state", "zip", "phone"),
-                 extract=_canonical, phone_required=True, street_required=True),
+                 extract=_canonical, phone_required=True),
 )
 
 
@@ -336,6 +305,8 @@ def _check_row(values: dict, roster_format: RosterFormat, where: Callable[..., R
     for name in ("last_name", "first_name"):
         if not values[name]:
             errors.append(where(name, "is required"))
+    errors += [where(name, "holds a NUL character: is the file damaged?") for name, value in values.items()
+               if isinstance(value, str) and "\0" in value]
     return errors + _check_location(values, roster_format, where)
 
 
@@ -344,9 +315,7 @@ def _check_location(values: dict, roster_format: RosterFormat, where: Callable[.
     if country and country.upper() not in ("US", "USA"):
         return [where("country", f"practice location is outside the US (country code {country}), "
                                  "not a US address", country)]
-    errors = []
-    if roster_format.street_required and not values["street"]:
-        errors.append(where("street", "is required"))
+    errors = []  # no street is allowed: a location known by its city, state and ZIP is a location
     if not values["city"]:
         errors.append(where("city", "is required"))
     if not values["state"]:
@@ -453,50 +422,45 @@ def read_roster(path: Path) -> tuple[ParsedRoster, list[str]]:
     if path.suffix.lower() in (".xlsx", ".xls"):
         raise RosterError(f"{path.name}: this is a spreadsheet; save it as CSV (File > Save As > CSV UTF-8)")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return _parse(handle, path.name), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        with path.open(newline="", encoding="cp1252") as handle:
-            warning = f"{path.name} is not UTF-8; read it as Windows-1252 (check accented names)"
-            return _parse(handle, path.name), [warning]
-    except UnicodeDecodeError as error:
-        raise RosterError(f"{path.name}: the text encoding is neither UTF-8 nor Windows-1252 "
-                          f"(byte {error.start}); save the file as CSV UTF-8") from error
+        encodings = text_encodings(path)
+        for n, (encoding, warning) in enumerate(encodings, start=1):
+            try:
+                with path.open(newline="", encoding=encoding) as handle:
+                    return _parse(handle, path.name), [warning] if warning else []
+            except UnicodeDecodeError:
+                if n == len(encodings):
+                    raise undecodable(path, encoding) from None
+    except OSError as error:
+        raise RosterError(f"{path.name} cannot be read: {error.strerror or error}") from None
+    raise AssertionError("unreachable: the last encoding returns or raises")
 
 
 def _parse(handle: TextIO, filename: str) -> ParsedRoster:
-    reader = csv.reader(handle, delimiter=_delimiter(handle))
-    header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
-    if header is None:
+    rows = numbered_rows(handle, filename)
+    first = next(rows, None)
+    if first is None:
         raise RosterError(f"{filename} is empty: the first row must be the header "
                           f"({', '.join(ROSTER_COLUMNS)})")
+    _, header, shape_errors = first
+    if shape_errors:
+        raise RosterError(f"{filename}: the header row is broken, so nothing was imported.", shape_errors)
     roster_format, columns = detect_format(header, filename)
     parsed = ParsedRoster(roster_format.name, header)
     row = _Row(header, columns)
-    for line, cells in _numbered_rows(reader):
+    for line, cells, errors in rows:
         parsed.rows_read += 1
-        _parse_row(parsed, roster_format, row, cells, filename, line)
+        if errors:
+            shape_errors += errors  # a broken row's cells are not its own: not checked further
+        else:
+            _parse_row(parsed, roster_format, row, cells, filename, line)
+    if shape_errors:
+        raise RosterError(
+            f"{filename}: {len(shape_errors)} row(s) are not one line of {len(header)} values each, so nothing was "
+            "imported. A stray double quote swallows the rows after it, which --skip-invalid cannot skip: fix the "
+            "file and import it again.", shape_errors + parsed.errors)
     if parsed.rows_read == 0:
         raise RosterError(f"{filename} has a header but no rows")
     return parsed
-
-
-def _delimiter(handle: TextIO) -> str:
-    """Comma, unless the header line clearly uses tabs, semicolons or pipes (spreadsheet exports do)."""
-    first = handle.readline()
-    handle.seek(0)
-    return max([",", "\t", ";", "|"], key=first.count) if first.count(",") == 0 else ","
-
-
-def _numbered_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    """Non-blank rows with the physical line each starts on (a quoted value may span lines)."""
-    previous = reader.line_num
-    for cells in reader:
-        line, previous = previous + 1, reader.line_num
-        if any(c.strip() for c in cells):
-            yield line, cells
 
 
 def _parse_row(parsed: ParsedRoster, roster_format: RosterFormat, row: _Row, cells: list[str],
@@ -510,7 +474,7 @@ def _parse_row(parsed: ParsedRoster, roster_format: RosterFormat, row: _Row, cel
     except _Skip as skip:
         parsed.skipped[str(skip)] += 1
         return
-    errors = _check_extra_cells(cells, parsed.header, where) + _check_row(values, roster_format, where)
+    errors = _check_row(values, roster_format, where)
     if not errors:
         errors = _add(parsed, values, line, where)
     if errors:
@@ -519,14 +483,6 @@ def _parse_row(parsed: ParsedRoster, roster_format: RosterFormat, row: _Row, cel
         parsed.held.add(values["npi"])
     elif values["specialty"].startswith("taxonomy "):
         parsed.unknown_taxonomies += 1
-
-
-def _check_extra_cells(cells: list[str], header: list[str], where: Callable[..., RowError]) -> list[RowError]:
-    extra = [c for c in cells[len(header):] if c.strip()]
-    if not extra:
-        return []
-    return [where("(row)", f"has {len(cells)} values but the header has {len(header)} columns: "
-                           "a value containing a comma must be in double quotes", ",".join(extra))]
 
 
 def _add(parsed: ParsedRoster, values: dict, line: int, where: Callable[..., RowError]) -> list[RowError]:
@@ -587,7 +543,11 @@ def import_roster(engine: Engine, path: Path, *, skip_invalid: bool = False, rej
     if parsed.rejected:
         result.rejected = len(parsed.rejected)
         result.rejects_path = rejects_path or path.with_name(f"{path.stem}.rejected.csv")
-        write_rejects(result.rejects_path, parsed.header, parsed.rejected)
+        try:
+            write_rejects(result.rejects_path, parsed.header, parsed.rejected)
+        except OSError as error:
+            raise RosterError(f"{path.name}: the rejected rows cannot be written to {result.rejects_path} "
+                              f"({error.strerror or error}), so nothing was imported") from None
         result.warnings.append(f"{len(parsed.held)} physicians have rejected rows: they stay active and keep "
                                "their stored locations until the rows are fixed")
     run = start_run(engine, "roster_import", input=str(path))

@@ -277,3 +277,16 @@ def test_a_negative_review_dated_just_before_the_first_crawl_is_listed(jane):
 def test_flags_carry_the_physicians_name_and_department(jane):
     crawl_week(jane, 1, search(JANE, at=week(1)))
     assert {(f["name"], f["department"]) for f in open_findings(jane)} == {("Jane Doe", "Heart")}
+
+
+def test_a_roster_location_without_a_street_is_no_outdated_address_where_zip_or_city_agree(engine):
+    """The roster knows only Atlanta 30303: a listing at a street there is at that location, not outdated;
+    one in another ZIP is."""
+    add_physician(engine, JANE, "Jane", "Doe", locations=[{**ATL, "street": None}])
+    other = {"street": "900 Peachtree St", "city": "Atlanta", "state": "GA", "zip": "30309"}
+    found = crawl_week(engine, 1, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0101"], addresses=[GOOD_ADDR], at=week(1)),
+                       search(JANE, results=[URL], at=week(1)))
+    assert found == set()
+    found = crawl_week(engine, 2, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0101"], addresses=[other], at=week(2)),
+                       search(JANE, results=[URL], at=week(2)))
+    assert found == {("healthgrades", "outdated_address")}

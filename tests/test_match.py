@@ -285,3 +285,58 @@ def test_review_lists_the_uncertain_ones_with_their_evidence(roster):
     rows = review_rows(roster)
     assert [(r["url"], r["npi"]) for r in rows] == [("https://x.org/m", JANE)]
     assert rows[0]["summary"].startswith("needs review") and rows[0]["evidence"]["fields"]
+
+
+# -- what real listings and rosters look like -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("on_roster, on_listing", [("John", "Jack"), ("Jack", "John"), ("Peter", "Pete"),
+                                                   ("Bradford", "Ford"), ("Elizabeth", "Beth"), ("Beth", "Elizabeth")])
+@pytest.mark.parametrize("shown", ["phone", "address"])
+def test_the_short_names_real_listings_use_match(engine, on_roster, on_listing, shown):
+    add_physician(engine, JANE, on_roster, "Doe", locations=[ATL])
+    contact = {"phones": ["404-555-0101"]} if shown == "phone" else {"addresses": [ATL_ADDR]}
+    store(engine, listing("https://x.org/nn", f"Dr. {on_listing} Doe", **contact))
+    match_listings(engine)
+    status, npi, evidence = decision(engine, "https://x.org/nn")
+    assert (status, npi, evidence["fields"]["first_name"]["level"]) == ("matched", JANE, "nickname")
+
+
+def test_a_roster_row_without_a_street_still_matches_its_listings(engine, tmp_path):
+    """Real CMS rows have no street now and then: the physician is on the roster all the same, located by
+    city, state and ZIP."""
+    from reputation.roster import ROSTER_COLUMNS, import_roster
+
+    row = {"npi": JANE, "first_name": "Jane", "last_name": "Doe", "specialty": "Cardiology", "city": "Atlanta",
+           "state": "GA", "zip": "30303", "phone": "(404) 555-0101"}
+    path = tmp_path / "roster.csv"
+    path.write_text(",".join(ROSTER_COLUMNS) + "\n" + ",".join(row.get(c, "") for c in ROSTER_COLUMNS) + "\n")
+    import_roster(engine, path)
+    assert matched_as(engine, "https://x.org/ns", listing("https://x.org/ns", "Dr. Jane Doe", addresses=[ATL_ADDR],
+                                                          phones=["404-555-0101"])) == ("matched", JANE)
+
+
+def test_a_former_surname_with_our_phone_in_our_city_is_a_question_naming_it(engine):
+    """Nobody recorded Jane Doe's maiden name; her old listing shows it, her practice's main line (shared by
+    thirty colleagues) and her city. Little evidence by the sum, but the pattern is a question, not a no."""
+    practice = {**ATL, "phone": "+14045550101"}
+    add_physician(engine, JANE, "Jane", "Doe", locations=[practice])
+    for n in range(1, 31):
+        add_physician(engine, npi_with_check_digit(f"{300000000 + n}"), f"Colleague{n}", f"Roe{n}", locations=[practice])
+    for n in range(31, 71):  # Jane is a common first name on this roster
+        add_physician(engine, npi_with_check_digit(f"{300000000 + n}"), "Jane", f"Roe{n}", locations=[SAVANNAH | {"phone": None}])
+    store(engine, listing("https://x.org/ms", "Dr. Jane Miller", specialty="", phones=["404-555-0101"], addresses=[OLD_ATL_ADDR]))
+    match_listings(engine)
+    status, npi, evidence = decision(engine, "https://x.org/ms")
+    assert (status, npi) == ("review", JANE)
+    assert "a former or married name?" in evidence["summary"]
+
+
+def test_an_old_number_in_our_area_code_beside_an_address_elsewhere_is_a_question_not_a_namesake(roster):
+    """A namesake's number is local to the namesake: one in Jane's area code with an address in another part of
+    the state is more likely her old number at another of her practices. A person decides."""
+    store(roster, listing("https://x.org/oa", "Dr. Jane A. Doe", phones=["(404) 555-0999"], addresses=[SAVANNAH]))
+    match_listings(roster)
+    status, npi, evidence = decision(roster, "https://x.org/oa")
+    assert (status, npi) == ("review", JANE)
+    assert "in one of the physician's area codes and an address in another area" in evidence["summary"]

@@ -1,6 +1,7 @@
 """Importing the roster: the three file layouts, row checks, and what an import does to the database."""
 
 import csv
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -187,7 +188,6 @@ def test_bad_check_digit_is_refused_with_its_line_and_nothing_is_stored(engine, 
     ("zip", "30342-12", "roster.csv:3: zip: must be a 5-digit ZIP or ZIP+4 (30329 or 30329-2206) (30342-12)"),
     ("phone", "555-0102", "roster.csv:3: phone: must be a 10-digit US phone number like (404) 555-0101 (555-0102)"),
     ("phone", "", "roster.csv:3: phone: is required"),
-    ("street", "", "roster.csv:3: street: is required"),
     ("city", "", "roster.csv:3: city: is required"),
 ])
 def test_row_check_messages(engine, tmp_path, column, value, message):
@@ -223,13 +223,15 @@ def test_every_bad_row_is_reported_at_once(engine, tmp_path):
     assert [(e.line, e.column) for e in caught.value.errors] == [(3, "zip"), (5, "state")]
 
 
-def test_line_numbers_count_physical_lines_of_quoted_multiline_values(engine, tmp_path):
+def test_a_value_holding_a_line_break_is_an_error_on_its_line_and_later_lines_still_count(engine, tmp_path):
     rows = read_rows(CANONICAL)
     rows[1][rows[0].index("practice_name")] = "Peachtree Heart Clinic\nSecond floor"
     rows[3][rows[0].index("zip")] = "ABC"
     with pytest.raises(RosterError) as caught:
-        import_roster(engine, write_rows(tmp_path / "roster.csv", rows), now=NOW)
-    assert [e.line for e in caught.value.errors] == [5]  # row 4 of the table starts on line 5 of the file
+        import_roster(engine, write_rows(tmp_path / "roster.csv", rows), skip_invalid=True, now=NOW)
+    # row 4 of the table starts on line 5 of the file
+    assert [(e.line, e.column) for e in caught.value.errors] == [(2, "practice_name"), (5, "zip")]
+    assert physicians(engine) == {}
 
 
 def test_unquoted_comma_is_reported(engine, tmp_path):
@@ -240,6 +242,78 @@ def test_unquoted_comma_is_reported(engine, tmp_path):
     with pytest.raises(RosterError) as caught:
         import_roster(engine, path, now=NOW)
     assert "a value containing a comma must be in double quotes" in str(caught.value.errors[0])
+
+
+def test_a_row_without_a_street_is_a_location_known_by_city_state_and_zip(engine, tmp_path):
+    result = import_roster(engine, canonical_with(tmp_path, 4, "street", ""), now=NOW)
+    assert result.rejected == 0
+    [location] = locations(engine, valid_npi(102))
+    assert (location.street, location.city, location.state, location.zip) == (None, "DECATUR", "GA", "30030")
+
+
+# -- a stray quote: the rows it swallows are not known, so the file is refused whole -------------------
+
+
+def with_stray_quote(tmp_path: Path) -> Path:
+    """The canonical fixture with a quote opening Robert Garcia-Lopez's practice name (line 4) and nothing
+    closing it until the quoted street on line 6: a CSV reader swallows the rows on lines 5 and 6."""
+    lines = CANONICAL.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace("Decatur Bone & Joint", '"Decatur Bone & Joint')
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("skip_invalid", [False, True], ids=["default", "skip-invalid"])
+def test_a_stray_quote_refuses_the_file_naming_the_line_where_it_opens(engine, tmp_path, skip_invalid):
+    import_roster(engine, CANONICAL, now=NOW)
+    before = {npi: (p.active, p.updated_at) for npi, p in physicians(engine).items()}
+    with pytest.raises(RosterError) as caught:
+        import_roster(engine, with_stray_quote(tmp_path), skip_invalid=skip_invalid, now=datetime(2026, 2, 1, tzinfo=UTC))
+    [error] = caught.value.errors
+    assert (error.line, error.column) == (4, "practice_name")
+    assert "runs from this line on to line 6, so the rows on lines 5-6 were read into it" in error.reason
+    assert "nothing was imported" in caught.value.message and "--skip-invalid cannot skip" in caught.value.message
+    assert {npi: (p.active, p.updated_at) for npi, p in physicians(engine).items()} == before  # nobody deactivated
+    assert not (tmp_path / "roster.rejected.csv").exists()
+
+
+def test_a_quote_that_never_closes_is_refused_naming_its_line(engine, tmp_path):
+    lines = CANONICAL.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace(",30308,", ',"30308,')
+    path = tmp_path / "roster.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(RosterError) as caught:
+        import_roster(engine, path, now=NOW)
+    assert [(e.line, e.column) for e in caught.value.errors] == [(6, "zip")]
+    assert "does not close by the end of the file" in caught.value.errors[0].reason
+    assert physicians(engine) == {}
+
+
+def test_a_quote_that_swallows_more_than_a_value_can_hold_is_refused_naming_its_line(engine, tmp_path):
+    rows = read_rows(CANONICAL)
+    rows += [[valid_npi(110 + n), "Ann", "", f"Roe{n}", "", "MD", "", "", "Practice " + "x" * 200, "1 Elm St",
+              "Atlanta", "GA", "30303", "4045550199"] for n in range(1000)]
+    path = write_rows(tmp_path / "roster.csv", rows)
+    path.write_text(path.read_text(encoding="utf-8").replace(",Practice", ',"Practice', 1), encoding="utf-8")
+    with pytest.raises(RosterError, match=r"roster.csv:7: the row that starts here cannot be read"):
+        import_roster(engine, path, now=NOW)
+    assert physicians(engine) == {}
+
+
+def test_a_row_with_more_values_than_the_header_refuses_the_file_even_with_skip_invalid(engine, tmp_path):
+    text = CANONICAL.read_text(encoding="utf-8").replace("100 North Main Street # 5", "100 North Main Street, # 5")
+    path = tmp_path / "roster.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RosterError) as caught:
+        import_roster(engine, path, skip_invalid=True, now=NOW)
+    assert [(e.line, e.column, e.value) for e in caught.value.errors] == [(4, "(row)", "+1 404 555 0103")]
+    assert physicians(engine) == {}
+
+
+def test_blank_values_after_the_last_column_are_no_error(engine, tmp_path):
+    rows = [row + ["", ""] for row in read_rows(CANONICAL)]
+    assert import_roster(engine, write_rows(tmp_path / "roster.csv", rows), now=NOW).physicians_added == 4
 
 
 def test_skip_invalid_imports_valid_rows_and_writes_rejects(engine, tmp_path):
@@ -324,6 +398,54 @@ def test_windows_1252_file_is_read_with_a_warning(engine, tmp_path):
 def test_utf8_byte_order_mark_is_ignored(engine, tmp_path):
     path = write_rows(tmp_path / "roster.csv", read_rows(CANONICAL), encoding="utf-8-sig")
     assert import_roster(engine, path, now=NOW).warnings == []
+
+
+def as_unicode_text(rows: list[list[str]], encoding: str) -> bytes:
+    """What Excel's "Save as Unicode Text" writes: tab-separated lines, UTF-16 with a byte order mark."""
+    return "".join("\t".join(row) + "\r\n" for row in rows).encode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_excel_unicode_text_is_read_as_utf16_with_a_warning(engine, tmp_path, encoding):
+    path = tmp_path / "roster.txt"
+    data = as_unicode_text(read_rows(CANONICAL), encoding)
+    path.write_bytes(data if encoding == "utf-16" else b"\xfe\xff" + data)
+    result = import_roster(engine, path, now=NOW)
+    assert (result.format, result.physicians_added, result.locations) == ("canonical", 4, 5)
+    assert physicians(engine)[valid_npi(103)].first_name == "María"
+    assert result.warnings == ['roster.txt is UTF-16 text (Excel\'s "Unicode Text"); read it as UTF-16']
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_naming_the_encoding(engine, tmp_path):
+    path = tmp_path / "roster.txt"
+    path.write_bytes(as_unicode_text(read_rows(CANONICAL), "utf-16-le"))
+    with pytest.raises(RosterError, match="looks like UTF-16 without a byte order mark"):
+        import_roster(engine, path)
+
+
+def test_utf16_cut_short_is_refused_naming_the_encoding(engine, tmp_path):
+    path = tmp_path / "roster.txt"
+    path.write_bytes(as_unicode_text(read_rows(CANONICAL), "utf-16") + b"\x41")
+    with pytest.raises(RosterError, match="marked as UTF-16 text but is not valid UTF-16"):
+        import_roster(engine, path)
+
+
+@pytest.mark.parametrize("content, message", [
+    (bytes(range(256)) * 8, "junk.csv is not a text file (it holds NUL bytes)"),
+    (b"PK\x03\x04" + bytes(200), "junk.csv is an Excel workbook (or a zip archive), not a CSV file"),
+])
+def test_a_file_that_is_not_text_is_refused_saying_what_it_is(engine, tmp_path, content, message):
+    path = tmp_path / "junk.csv"
+    path.write_bytes(content)
+    with pytest.raises(RosterError, match=re.escape(message)):
+        import_roster(engine, path)
+
+
+def test_a_byte_no_encoding_reads_is_named_with_its_line(engine, tmp_path):
+    path = write_rows(tmp_path / "roster.csv", read_rows(CANONICAL), encoding="cp1252")
+    path.write_bytes(path.read_bytes().replace(b"Decatur Bone", b"Decatur \x81Bone"))
+    with pytest.raises(RosterError, match=r"roster.csv:4: the text encoding is neither UTF-8 nor Windows-1252 \(byte 0x81"):
+        import_roster(engine, path)
 
 
 # -- what an import does to the database ------------------------------------------------------------
@@ -437,3 +559,56 @@ def test_roster_import_on_postgresql(postgres_engine, tmp_path):
     dropped = import_roster(postgres_engine, write_rows(tmp_path / "roster.csv", rows), now=NOW)
     assert dropped.physicians_deactivated == 1
     assert physicians(postgres_engine)[valid_npi(104)].updated_at == NOW
+
+
+# -- the command: a user's mistake is a message, never a traceback ------------------------------------
+
+
+def broken_files(tmp_path: Path) -> dict[str, Path]:
+    rows = read_rows(CANONICAL)
+    contents = {
+        "stray_quote.csv": with_stray_quote(tmp_path).read_bytes(),
+        "unicode_text.txt": as_unicode_text(rows, "utf-16"),
+        "no_bom.txt": as_unicode_text(rows, "utf-16-le"),
+        "junk.csv": bytes(range(256)) * 64,
+        "empty.csv": b"",
+        "header_only.csv": CANONICAL.read_bytes().splitlines(keepends=True)[0],
+        "markup.csv": CANONICAL.read_bytes().replace(b"30329-2206", b"[/red][bold]3032"),
+    }
+    for name, content in contents.items():
+        (tmp_path / name).write_bytes(content)
+    return {name: tmp_path / name for name in contents}
+
+
+@pytest.mark.parametrize("name, exit_code, shown", [
+    ("stray_quote.csv", 1, "stray_quote.csv:4: practice_name: a quoted value runs from this line on to line 6"),
+    ("unicode_text.txt", 0, "Physicians: 4 added"),
+    ("no_bom.txt", 1, "looks like UTF-16 without a byte order mark"),
+    ("junk.csv", 1, "is not a text file"),
+    ("empty.csv", 1, "empty.csv is empty"),
+    ("header_only.csv", 1, "has a header but no rows"),
+    ("markup.csv", 1, "[/red][bold]3032"),
+])
+def test_roster_import_command_on_broken_files_says_what_is_wrong(tmp_path, name, exit_code, shown):
+    from typer.testing import CliRunner
+
+    from reputation.cli import app
+
+    path = broken_files(tmp_path)[name]
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path}/cli.db", "roster", "import", str(path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == exit_code
+    output = " ".join((result.stdout + result.stderr).split())  # Rich wraps long lines
+    assert " ".join(shown.split()) in output
+    assert "Traceback" not in output
+
+
+def test_a_nul_character_in_a_value_is_an_error_on_its_line_not_a_database_error(engine, tmp_path):
+    """Past the first bytes (where NULs mean a binary file), a NUL is one damaged value: PostgreSQL would
+    refuse to store it."""
+    rows = read_rows(CANONICAL) + [[valid_npi(110 + n), "Ann", "", f"Roe{n}", "", "MD", "", "", "Clinic", "1 Elm St",
+                                    "Atlanta", "GA", "30303", "4045550199"] for n in range(100)]
+    rows[-1][rows[0].index("practice_name")] = "Cli\0nic"
+    with pytest.raises(RosterError) as caught:
+        import_roster(engine, write_rows(tmp_path / "roster.csv", rows), now=NOW)
+    assert [(e.line, e.column) for e in caught.value.errors] == [(len(rows), "practice_name")]
