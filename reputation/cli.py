@@ -606,7 +606,8 @@ def runs_undo(
     undone newest first. A person's match decisions are kept.
     Example: repmon runs undo 12
     """
-    from reputation.runs import RunError, list_runs, undo_run
+    from reputation.runs import list_runs
+    from reputation.undo import RunError, undo_run
 
     eng = engine()
     run = next((r for r in list_runs(eng) if r.id == run_id), None)

@@ -23,10 +23,9 @@ from typing import TextIO
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from reputation.journal import Journal, journal_deleted
+from reputation.runs import Journal, finish_run, journal_deleted, start_run
 from reputation.models import Location, Physician
 from reputation.roster_file import RosterError, RowError, numbered_rows, text_encodings, undecodable
-from reputation.runs import finish_run, start_run
 from reputation.normalize import (
     GENERATIONAL_SUFFIXES,
     is_valid_npi,
@@ -582,7 +581,7 @@ def _store(connection: Connection, entries: dict[str, _Entry], held: set[str], n
 
     A physician with a rejected row (``held``) is still on the roster: never deactivated, and only the
     locations of its valid rows are added, none removed. What is inserted carries the run's id; what is
-    changed or removed is journaled (``reputation.journal``), so the import can be undone.
+    changed or removed is journaled (``reputation.runs``), so the import can be undone.
     """
     physicians = Physician.__table__
     existing = {row.npi: row._mapping for row in connection.execute(select(physicians))}

@@ -1,19 +1,9 @@
-"""Runs: every crawl and import is one, so what it stored can be listed and taken back.
+"""Runs: every crawl and import is one, and the journal of what each changed.
 
-A run stamps the rows it inserts with its id (``run_id``) and journals the former values of rows it
-changes that another run stored (``RunChange``: the fields it changed, as they were; the whole row for
-a row it deleted). ``undo_run`` then removes exactly what the run stored:
-
-- rows it inserted are deleted, unless a later run changed them or saw them again (a later crawl took the
-  same week's snapshot): they then become that later run's, as if it had stored them first;
-- fields it changed get their former values back, unless a later run changed the same field again: the
-  later value stands, and undoing that later run restores the value from before both;
-- a listing a person decided on (``repmon match confirm|reject``) is never deleted: the decision stays;
-- a roster import is undone only if no later roster import stands (undo that one first): a roster
-  replaces what the one before it said, so the order matters.
-
-Afterwards the listings' first and last sightings and the coverage of the weeks concerned are computed
-again from what is left, listings are matched again and findings recomputed.
+A run stamps the rows it inserts with its id (``run_id`` on listings, snapshots, reviews, searches,
+physicians and locations) and journals the former values of rows it changes that another run stored
+(``RunChange``: the fields it changed, as they were; the whole row for a row it deleted). That is what
+``reputation.undo`` needs to take a run back exactly.
 """
 
 from __future__ import annotations
@@ -21,26 +11,16 @@ from __future__ import annotations
 import os
 import socket
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, select as sql_select
 
-from reputation.coverage import record_coverage
-from reputation.findings import refresh_findings
-from reputation.journal import decode
-from reputation.match import match_listings
-from reputation.models import Listing, Location, Match, Physician, Review, Run, RunChange, Search, Snapshot
+from reputation.models import Run, RunChange
 
 KINDS = ("crawl", "listings_import", "roster_import")
 CHUNK = 500
-TABLES = {t.__tablename__: t.__table__ for t in (Listing, Review, Snapshot, Search, Physician, Location)}
-
-
-class RunError(ValueError):
-    """A run that cannot be undone (or does not exist), with the reason in words."""
 
 
 # -- starting and finishing ------------------------------------------------------------------------------
@@ -106,246 +86,82 @@ def list_runs(engine: Engine, limit: int | None = None) -> list[Run]:
         return list(session.exec(query.limit(limit) if limit else query).all())
 
 
-# -- undoing ------------------------------------------------------------------------------------------------
+def encode(value):
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    return value
 
 
-@dataclass
-class UndoSummary:
-    run: Run
-    deleted: dict[str, int] = field(default_factory=dict)  # table -> rows deleted
-    restored: dict[str, int] = field(default_factory=dict)  # table -> rows given former values back
-    handed_on: dict[str, int] = field(default_factory=dict)  # table -> rows a later run keeps
-    kept_for_person: int = 0  # listings kept because a person decided on them
-    weeks: set[tuple[str, str]] = field(default_factory=set)  # (source, ISO week) whose coverage was recomputed
-
-    def describe(self) -> str:
-        def part(counts: dict[str, int]) -> str:
-            return ", ".join(f"{n} {table}{'s' if n != 1 else ''}" for table, n in sorted(counts.items()) if n) or "nothing"
-
-        lines = [f"run {self.run.id} ({self.run.kind}) undone: removed {part(self.deleted)}; "
-                 f"restored {part(self.restored)} to their former values"]
-        if any(self.handed_on.values()):
-            lines.append(f"kept {part(self.handed_on)} that later runs stored again")
-        if self.kept_for_person:
-            lines.append(f"kept {self.kept_for_person} listing(s) a person decided on (repmon match confirm/reject)")
-        return "\n".join(lines)
+def decode(value):
+    if isinstance(value, dict) and len(value) == 1:
+        if "$datetime" in value:
+            return datetime.fromisoformat(value["$datetime"])
+        if "$date" in value:
+            return date.fromisoformat(value["$date"])
+    return value
 
 
-def undo_run(engine: Engine, run_id: int, *, rematch: bool = True) -> UndoSummary:
-    """Take back what run ``run_id`` stored (see the module's docstring); then match and find again."""
-    mark_stale_runs(engine)
-    with engine.begin() as conn:
-        run = _undoable(conn, run_id)
-        summary = UndoSummary(run)
-        summary.weeks = _weeks_touched(conn, run_id)
-        if run.kind == "roster_import":
-            _undo_roster(conn, run_id, summary)
-        else:
-            for name in ("snapshot", "review", "search"):
-                _undo_inserts(conn, name, run_id, summary)
-            listing_ids = _touched_listings(conn, run_id)
-            _undo_listing_inserts(conn, run_id, summary)
-            _undo_changes(conn, run_id, summary)
-            _recompute_sightings(conn, listing_ids)
-        conn.execute(delete(RunChange.__table__).where(RunChange.run_id == run_id))
-        conn.execute(update(Run.__table__).where(Run.id == run_id).values(status="undone", undone_at=datetime.now(UTC)))
-    summary.run = _get_run(engine, run_id)
-    _recompute(engine, summary, rematch)
-    return summary
+class Journal:
+    """The former values of the rows one run changes, gathered during a transaction and written with it.
+
+    Rows the run inserted itself (their ``run_id`` is the run's) are not journaled: undoing deletes them.
+    ``changed(row, {})`` records that the run saw a row again without changing it, which keeps the row
+    when an earlier run that stored it is undone.
+    """
+
+    def __init__(self, run_id: int | None):
+        self.run_id = run_id
+        self.rows: dict[tuple[str, int], dict] = {}
+
+    def changed(self, row, before: dict) -> None:
+        if self.run_id is None or row.id is None or getattr(row, "run_id", None) == self.run_id:
+            return
+        self.record(row.__tablename__, row.id, before)
+
+    def record(self, table: str, row_id: int, before: dict) -> None:
+        if self.run_id is None:
+            return
+        entry = self.rows.setdefault((table, row_id), {})
+        for name, value in before.items():
+            entry.setdefault(name, encode(value))
+
+    def write(self, executor: Session | Connection) -> None:
+        """Store the journal: an earlier entry of this run for the same row keeps its (older) values."""
+        if not self.rows:
+            return
+        table = RunChange.__table__
+        by_table: dict[str, list[int]] = defaultdict(list)
+        for name, row_id in self.rows:
+            by_table[name].append(row_id)
+        existing: dict[tuple[str, int], tuple[int, dict]] = {}
+        for name, row_ids in by_table.items():
+            for start in range(0, len(row_ids), CHUNK):
+                for entry in executor.execute(select(table.c.id, table.c.row_id, table.c.before).where(
+                        table.c.run_id == self.run_id, table.c.table_name == name,
+                        table.c.row_id.in_(row_ids[start:start + CHUNK]))):
+                    existing[(name, entry.row_id)] = (entry.id, entry.before or {})
+        new, merged = [], []
+        for key, before in self.rows.items():
+            if key in existing:
+                entry_id, stored = existing[key]
+                combined = {**before, **stored}
+                if combined != stored:
+                    merged.append({"b_id": entry_id, "before": combined})
+            else:
+                new.append({"run_id": self.run_id, "table_name": key[0], "row_id": key[1], "deleted": False,
+                            "before": before})
+        if new:
+            executor.execute(insert(table), new)
+        for row in merged:
+            executor.execute(update(table).where(table.c.id == row["b_id"]).values(before=row["before"]))
+        self.rows.clear()
 
 
-def _get_run(engine: Engine, run_id: int) -> Run:
-    with Session(engine, expire_on_commit=False) as session:
-        return session.get(Run, run_id)
-
-
-def _undoable(conn: Connection, run_id: int) -> Run:
-    row = conn.execute(select(Run.__table__).where(Run.id == run_id)).first()
-    if row is None:
-        raise RunError(f"there is no run {run_id} (see repmon runs list)")
-    run = Run(**row._mapping)
-    if run.status == "undone":
-        raise RunError(f"run {run_id} was undone already, on {run.undone_at:%Y-%m-%d %H:%M} UTC")
-    if run.status == "running":
-        where = f"process {run.pid} on {run.host}" if run.pid else "another process"
-        raise RunError(f"run {run_id} is still running ({where}); wait for it to end or stop it first")
-    if run.kind == "roster_import":
-        later = conn.execute(select(Run.id).where(Run.kind == "roster_import", Run.id > run_id,
-                                                  Run.status != "undone").order_by(Run.id)).scalars().all()
-        if later:
-            raise RunError(f"run {run_id} is a roster import and later roster imports stand ({', '.join(map(str, later))}): "
-                           f"each replaced the roster before it, so undo those first, newest first")
-    return run
-
-
-def _weeks_touched(conn: Connection, run_id: int) -> set[tuple[str, str]]:
-    searches = conn.execute(select(Search.source, Search.week).where(Search.run_id == run_id).distinct()).all()
-    changed = conn.execute(select(Search.source, Search.week).join(
-        RunChange, and_(RunChange.table_name == "search", RunChange.row_id == Search.id)).where(
-        RunChange.run_id == run_id).distinct()).all()
-    snapshots = conn.execute(select(Listing.source, Snapshot.week).join(Listing, Listing.id == Snapshot.listing_id)
-                             .where(Snapshot.run_id == run_id).distinct()).all()
-    return {tuple(r) for r in (*searches, *changed, *snapshots)}
-
-
-def _touched_listings(conn: Connection, run_id: int) -> set[int]:
-    ids = set(conn.execute(select(Listing.id).where(Listing.run_id == run_id)).scalars())
-    ids |= set(conn.execute(select(RunChange.row_id).where(RunChange.run_id == run_id,
-                                                           RunChange.table_name == "listing")).scalars())
-    # Snapshots were undone first; the listings they belonged to are told by the journal or by the run's
-    # own listings, and by any snapshot still carrying the run's id (none after _undo_inserts).
-    return ids
-
-
-def _later_entries(conn: Connection, name: str, row_ids: list[int], run_id: int) -> dict[int, tuple[int, int, dict]]:
-    """row id -> (entry id, run id, before) of the first later run that journaled the row."""
-    table = RunChange.__table__
-    found: dict[int, tuple[int, int, dict]] = {}
-    for start in range(0, len(row_ids), CHUNK):
-        for entry in conn.execute(select(table.c.id, table.c.run_id, table.c.row_id, table.c.before).where(
-                table.c.table_name == name, table.c.row_id.in_(row_ids[start:start + CHUNK]),
-                table.c.run_id > run_id).order_by(table.c.run_id.desc())):
-            found[entry.row_id] = (entry.id, entry.run_id, entry.before or {})  # the earliest wins (last written)
-    return found
-
-
-def _hand_on(conn: Connection, name: str, row_ids: list[int], run_id: int, summary: UndoSummary) -> list[int]:
-    """Rows the run inserted that a later run journaled become that later run's; returns the others."""
-    later = _later_entries(conn, name, row_ids, run_id)
-    table = TABLES[name]
-    for row_id, (entry_id, later_run, _) in later.items():
-        conn.execute(update(table).where(table.c.id == row_id).values(run_id=later_run))
-        conn.execute(delete(RunChange.__table__).where(RunChange.id == entry_id))
-    summary.handed_on[name] = summary.handed_on.get(name, 0) + len(later)
-    return [i for i in row_ids if i not in later]
-
-
-def _undo_inserts(conn: Connection, name: str, run_id: int, summary: UndoSummary) -> None:
-    table = TABLES[name]
-    ids = list(conn.execute(select(table.c.id).where(table.c.run_id == run_id)).scalars())
-    doomed = _hand_on(conn, name, ids, run_id, summary)
-    _delete(conn, table, doomed)
-    summary.deleted[name] = summary.deleted.get(name, 0) + len(doomed)
-
-
-def _undo_listing_inserts(conn: Connection, run_id: int, summary: UndoSummary) -> None:
-    table = Listing.__table__
-    ids = list(conn.execute(select(table.c.id).where(table.c.run_id == run_id)).scalars())
-    ids = _hand_on(conn, "listing", ids, run_id, summary)
-    # Seen by another run (its snapshot or review): that run keeps it.
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        keepers = dict(conn.execute(select(Snapshot.listing_id, func.min(Snapshot.run_id)).where(
-            Snapshot.listing_id.in_(chunk)).group_by(Snapshot.listing_id)).all())
-        for listing_id, keeper in keepers.items():
-            conn.execute(update(table).where(table.c.id == listing_id).values(run_id=keeper))
-        summary.handed_on["listing"] = summary.handed_on.get("listing", 0) + len(keepers)
-        ids = [i for i in ids if i not in keepers]
-    decided = set(conn.execute(select(Match.listing_id).where(Match.method == "person", Match.listing_id.in_(ids))).scalars()) if ids else set()
-    if decided:
-        conn.execute(update(table).where(table.c.id.in_(decided)).values(run_id=None))
-        summary.kept_for_person += len(decided)
-    doomed = [i for i in ids if i not in decided]
-    for start in range(0, len(doomed), CHUNK):
-        chunk = doomed[start:start + CHUNK]
-        for child in (Match, Review, Snapshot):
-            conn.execute(delete(child.__table__).where(child.__table__.c.listing_id.in_(chunk)))
-        conn.execute(delete(table).where(table.c.id.in_(chunk)))
-    summary.deleted["listing"] = summary.deleted.get("listing", 0) + len(doomed)
-
-
-def _undo_changes(conn: Connection, run_id: int, summary: UndoSummary) -> None:
-    """Journaled changes: give each field its former value back, or hand it to the later run that changed it too."""
-    journal = RunChange.__table__
-    entries = conn.execute(select(journal).where(journal.c.run_id == run_id, journal.c.deleted == False)).all()  # noqa: E712
-    by_table: dict[str, list] = defaultdict(list)
-    for entry in entries:
-        by_table[entry.table_name].append(entry)
-    for name, rows in by_table.items():
-        table = TABLES[name]
-        later = _all_later_entries(conn, name, [r.row_id for r in rows], run_id)
-        restored = 0
-        for entry in rows:
-            values = {}
-            for column, value in (entry.before or {}).items():
-                successor = next((e for e in later.get(entry.row_id, []) if column in e[1]), None)
-                if successor is not None:
-                    successor[1][column] = value  # the later run's former value is now this run's former value
-                    successor[2] = True
-                else:
-                    values[column] = decode(value)
-            if values:
-                conn.execute(update(table).where(table.c.id == entry.row_id).values(**values))
-                restored += 1
-        for entries_of_row in later.values():
-            for entry_id, before, dirty in entries_of_row:
-                if dirty:
-                    conn.execute(update(journal).where(journal.c.id == entry_id).values(before=before))
-        summary.restored[name] = summary.restored.get(name, 0) + restored
-
-
-def _all_later_entries(conn: Connection, name: str, row_ids: list[int], run_id: int) -> dict[int, list[list]]:
-    """row id -> [[entry id, before, dirty], ...] of the later runs that journaled it, oldest run first."""
-    journal = RunChange.__table__
-    found: dict[int, list[list]] = defaultdict(list)
-    for start in range(0, len(row_ids), CHUNK):
-        for entry in conn.execute(select(journal.c.id, journal.c.row_id, journal.c.before).where(
-                journal.c.table_name == name, journal.c.row_id.in_(row_ids[start:start + CHUNK]),
-                journal.c.run_id > run_id, journal.c.deleted == False).order_by(journal.c.run_id)):  # noqa: E712
-            found[entry.row_id].append([entry.id, dict(entry.before or {}), False])
-    return found
-
-
-def _recompute_sightings(conn: Connection, listing_ids: set[int]) -> None:
-    """A listing's first and last sighting, from its weekly snapshots that are left."""
-    ids = sorted(listing_ids)
-    table = Listing.__table__
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        spans = conn.execute(select(Snapshot.listing_id, func.min(Snapshot.crawled_at), func.max(Snapshot.crawled_at))
-                             .where(Snapshot.listing_id.in_(chunk)).group_by(Snapshot.listing_id)).all()
-        for listing_id, first, last in spans:
-            conn.execute(update(table).where(table.c.id == listing_id).values(first_seen=first, last_seen=last))
-
-
-def _undo_roster(conn: Connection, run_id: int, summary: UndoSummary) -> None:
-    """A roster import: the locations and physicians it added go, what it changed or removed comes back."""
-    locations, physicians = Location.__table__, Physician.__table__
-    added = list(conn.execute(select(physicians.c.id).where(physicians.c.run_id == run_id)).scalars())
-    decided = set(conn.execute(select(Match.physician_id).where(Match.method == "person", Match.physician_id.in_(added))).scalars()) if added else set()
-    doomed = [i for i in added if i not in decided]
-    for start in range(0, len(doomed), CHUNK):
-        chunk = doomed[start:start + CHUNK]
-        conn.execute(delete(Match.__table__).where(Match.__table__.c.physician_id.in_(chunk)))
-        conn.execute(delete(locations).where(locations.c.physician_id.in_(chunk)))
-    if decided:  # a person tied a listing to them: keep them, off the roster
-        conn.execute(update(physicians).where(physicians.c.id.in_(decided)).values(active=False, run_id=None))
-        summary.kept_for_person += len(decided)
-    _undo_inserts(conn, "location", run_id, summary)
-    _delete(conn, physicians, doomed)
-    summary.deleted["physician"] = len(doomed)
-    journal = RunChange.__table__
-    gone = conn.execute(select(journal.c.table_name, journal.c.before).where(
-        journal.c.run_id == run_id, journal.c.deleted == True)).all()  # noqa: E712
-    for name, before in gone:
-        table = TABLES[name]
-        conn.execute(insert(table).values(**{k: decode(v) for k, v in before.items()}))
-        summary.restored[name] = summary.restored.get(name, 0) + 1
-    _undo_changes(conn, run_id, summary)
-
-
-def _delete(conn: Connection, table, ids: list[int]) -> None:
-    for start in range(0, len(ids), CHUNK):
-        conn.execute(delete(table).where(table.c.id.in_(ids[start:start + CHUNK])))
-
-
-def _recompute(engine: Engine, summary: UndoSummary, rematch: bool) -> None:
-    """What is derived from the stored data: parser coverage of the weeks concerned, matches, findings."""
-    by_week: dict[str, list[str]] = defaultdict(list)
-    for source, week in summary.weeks:
-        by_week[week].append(source)
-    for week, sources in sorted(by_week.items()):
-        record_coverage(engine, week, sorted(sources))
-    if rematch:
-        match_listings(engine)
-    refresh_findings(engine)
+def journal_deleted(executor: Session | Connection, run_id: int, table: str, rows: list[dict]) -> None:
+    """Rows a run deleted, whole, so that undoing it puts them back."""
+    if rows:
+        executor.execute(insert(RunChange.__table__), [
+            {"run_id": run_id, "table_name": table, "row_id": row["id"], "deleted": True,
+             "before": {k: encode(v) for k, v in row.items()}} for row in rows])

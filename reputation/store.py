@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from reputation.models import Listing, Review, Search, Snapshot
 from reputation.records import ListingIn, Record, SearchIn, iso_week, parse_record
-from reputation.journal import Journal
+from reputation.runs import Journal
 
 
 @dataclass

@@ -17,7 +17,8 @@ from reputation.listings import import_listings
 from reputation.match import confirm_match, match_listings
 from reputation.models import Finding, Listing, Location, Match, Physician, Review, Run, Search, Snapshot
 from reputation.roster import import_roster
-from reputation.runs import RunError, list_runs, undo_run
+from reputation.runs import list_runs
+from reputation.undo import RunError, undo_run
 
 NPI = npi_with_check_digit("123456789")
 OTHER = npi_with_check_digit("987654321")
@@ -278,3 +279,15 @@ def test_a_database_of_the_former_schema_keeps_its_crawl_runs(db_url):
     assert [(r.id, r.kind, r.status) for r in list_runs(engine)] == [(7, "crawl", "finished")]
     undo_run(engine, 7)
     assert stored(engine)["searches"] == []
+
+
+def test_no_undo_while_a_crawl_of_the_database_runs(jane, tmp_path):
+    from reputation.crawl_lock import CRAWL, DatabaseLock
+
+    engine = jane
+    a = import_listings(engine, write_jsonl(tmp_path / "a.jsonl", listing(URL, "Dr. Jane Doe")))
+    with DatabaseLock(engine, CRAWL) as crawl:
+        assert crawl.acquire()
+        with pytest.raises(RunError, match="a crawl of this database is running"):
+            undo_run(engine, a.run_id)
+    undo_run(engine, a.run_id)
