@@ -21,7 +21,7 @@ THRESHOLD = 0.9
 def _frames(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     from sqlalchemy import select
 
-    from reputation.match import _compact
+    from reputation.match import compact_name
     from reputation.models import Listing, Location, Physician
     from reputation.normalize import (normalize_city, normalize_phone, normalize_state, normalize_zip,
                                       parse_person_name, specialty_code)
@@ -37,8 +37,8 @@ def _frames(engine) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     def row(uid, first, middle, last, phones, addresses, specialty):
         zips = sorted({z for z in (normalize_zip(a[3]) for a in addresses) if z})
-        return {"unique_id": uid, "first_name": _compact(first) or None, "middle_initial": _compact(middle)[:1] or None,
-                "surname": _compact(last) or None, "phones": sorted(set(phones)), "phone1": (sorted(set(phones)) or [None])[0],
+        return {"unique_id": uid, "first_name": compact_name(first) or None, "middle_initial": compact_name(middle)[:1] or None,
+                "surname": compact_name(last) or None, "phones": sorted(set(phones)), "phone1": (sorted(set(phones)) or [None])[0],
                 "zips": zips, "zip1": (zips or [None])[0],
                 "cities": sorted({normalize_city(a[1]) for a in addresses if a[1]}),
                 "state": next((normalize_state(a[2]) for a in addresses if normalize_state(a[2])), None),

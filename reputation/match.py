@@ -46,8 +46,7 @@ from sqlmodel import Session, select
 
 from reputation.models import Listing, Location, Match, Physician
 from reputation.normalize import (
-    UNIT_DESIGNATORS,
-    _nameparser_words,
+    nameparser_words,
     is_valid_npi,
     name_key,
     nickname_variants,
@@ -55,9 +54,9 @@ from reputation.normalize import (
     normalize_credentials,
     normalize_phone,
     normalize_state,
-    normalize_street,
     normalize_zip,
     parse_person_name,
+    split_unit,
     parse_person_name_cached,
     specialty_code,
     specialty_family,
@@ -127,22 +126,13 @@ class MatchError(LookupError):
 # -- preparing both sides -----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=200_000)
-def _street_key(street: str | None) -> str:
-    """The street line without its unit: "12 MAIN ST STE 4" and "12 Main Street" agree."""
-    words = normalize_street(street).split()
-    units = set(UNIT_DESIGNATORS.values())
-    cut = next((i for i, w in enumerate(words) if w in units and i > 0), len(words))
-    return " ".join(words[:cut])
-
-
 _city = lru_cache(maxsize=100_000)(normalize_city)
 _state = lru_cache(maxsize=1_000)(normalize_state)
 _PARTICLES = None
 
 
 @lru_cache(maxsize=300_000)
-def _compact(text: str | None) -> str:
+def compact_name(text: str | None) -> str:
     return name_key(text).replace(" ", "")
 
 
@@ -151,7 +141,7 @@ def last_name_keys(last: str | None) -> list[tuple[str, int]]:
     of a multi-part one without particles ("Smith-Jones" -> SMITHJONES, SMITH, JONES; "de la Cruz" -> CRUZ)."""
     global _PARTICLES
     if _PARTICLES is None:
-        _PARTICLES = {w.upper() for w in _nameparser_words()}
+        _PARTICLES = {w.upper() for w in nameparser_words()}
     key = name_key(last)
     if not key:
         return []
@@ -196,19 +186,19 @@ class _Side:
 def _roster_side(physicians: list, locations: list) -> _Side:
     people, names, initials = [], [], []
     for i, p in enumerate(physicians):
-        first, middle = _compact(p.first_name), _compact(p.middle_name)
+        first, middle = compact_name(p.first_name), compact_name(p.middle_name)
         firsts = {first} | {v.replace(" ", "") for v in nickname_variants(p.first_name)}
         keys = last_name_keys(p.last_name)
         for other in p.other_names or []:
             other = {"last_name": other} if isinstance(other, str) else other
             keys += [(k, 1 if kind == 0 else 2) for k, kind in last_name_keys(other.get("last_name"))]
             if other.get("first_name"):
-                firsts |= {_compact(other["first_name"])} | {v.replace(" ", "") for v in nickname_variants(other["first_name"])}
+                firsts |= {compact_name(other["first_name"])} | {v.replace(" ", "") for v in nickname_variants(other["first_name"])}
         people.append({
             "idx": i, "id": p.id, "npi": p.npi, "first": first, "middle": middle[:1],
-            "middle_full": middle, "firsts": frozenset(f for f in firsts if f), "suffix": _compact(p.suffix),
+            "middle_full": middle, "firsts": frozenset(f for f in firsts if f), "suffix": compact_name(p.suffix),
             "creds": _credential_mask(p.credentials), "specialty": specialty_code(p.specialty),
-            "last": _compact(p.last_name), "display": " ".join(filter(None, [p.first_name, p.last_name])),
+            "last": compact_name(p.last_name), "display": " ".join(filter(None, [p.first_name, p.last_name])),
         })
         names += [(i, k, kind) for k, kind in dict.fromkeys(keys)]
         initials += [(i, key) for key in _roster_first_keys(firsts | {middle}, first, middle)]
@@ -240,11 +230,11 @@ def _listing_side(listings: list) -> _Side:
             listing_phones = json.loads(listing_phones)
         l = _ListingRow(id_, name, specialty, listing_addresses, listing_phones, npi)
         parsed = parse_person_name(l.name)
-        first, middle = _compact(parsed["first"]), _compact(parsed["middle"])
+        first, middle = compact_name(parsed["first"]), compact_name(parsed["middle"])
         people.append({
             "idx": i, "id": l.id, "npi": l.npi, "first": first, "middle": middle[:1], "middle_full": middle,
-            "suffix": _compact(parsed["suffix"]), "creds": _credential_mask(parsed["credentials"]),
-            "specialty": specialty_code(l.specialty), "last": _compact(parsed["last"]),
+            "suffix": compact_name(parsed["suffix"]), "creds": _credential_mask(parsed["credentials"]),
+            "specialty": specialty_code(l.specialty), "last": compact_name(parsed["last"]),
         })
         names += [(i, k, kind) for k, kind in last_name_keys(parsed["last"])]
         initials += [(i, key) for key in _listing_first_keys(first, middle)]
@@ -303,7 +293,9 @@ def _area_code(phone: str) -> str:
 
 def _address_row(i: int, street, city, state, zip_) -> tuple:
     zip5 = normalize_zip(zip_) or ""
-    return (i, _street_key(street), zip5, zip5[:3], _city(city), _state(state) or "")
+    # The street without its unit, as normalize.address_agreement compares them: a suite shown on one side
+    # only is the same place, and another suite is an outdated detail of the same place.
+    return (i, split_unit(street)[0], zip5, zip5[:3], _city(city), _state(state) or "")
 
 
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
@@ -761,7 +753,7 @@ def _part_decisions(physicians: list, locations: list, listings: list):
 def _clear_caches() -> None:
     """Free the parsing caches once both sides are columns: for 125,000 listings they hold ~250 MB that the
     pairing and scoring can use."""
-    for cached in (_street_key, _city, _compact, normalize_phone, parse_person_name_cached):
+    for cached in (split_unit, _city, compact_name, normalize_phone, parse_person_name_cached):
         cached.cache_clear()
     gc.collect()
 

@@ -164,6 +164,7 @@ def normalize_street(text: str | None) -> str:
     if not text:
         return ""
     words = _fold(str(text)).upper().replace("#", " # ").replace(".", "")
+    words = _PO_BOX.sub("PO BOX ", words)
     tokens = re.sub(r"[^A-Z0-9#/ -]+", " ", words).replace(" - ", " ").split()
     out: list[str] = []
     for token in tokens:
@@ -174,6 +175,61 @@ def normalize_street(text: str | None) -> str:
         else:
             out.append(_STREET_WORDS.get(token, token))
     return " ".join(out)
+
+
+# "P.O. Box", "P O Box", "Post Office Box", "POB": one USPS form, before OFFICE could read as a unit.
+_PO_BOX = re.compile(r"\b(?:P\s*O|POST\s+OFFICE|POB)\s+(?:BOX\s+)?(?=\d)|\b(?:P\s*O|POST\s+OFFICE)\s+BOX\b\s*")
+
+
+@lru_cache(maxsize=200_000)
+def split_unit(street: str | None) -> tuple[str, str]:
+    """A street line in USPS form without its unit, and the unit: ("12 MAIN ST", "STE 4").
+
+    >>> split_unit("12 Main Street, Suite #4")
+    ('12 MAIN ST', 'STE 4')
+    """
+    words = normalize_street(street).split()
+    units = set(UNIT_DESIGNATORS.values())
+    cut = next((i for i, w in enumerate(words) if w in units and i > 0), len(words))
+    return " ".join(words[:cut]), " ".join(words[cut:])
+
+
+SAME, UNIT_DIFFERS, OTHER = "same", "unit differs", "other"
+
+
+def address_agreement(shown: dict, known: dict) -> str:
+    """How an address shown on a listing agrees with a known one (a roster location), the one rule the
+    matcher and the findings share:
+
+    - ``SAME``: the same street line (USPS form, "Street" = "St", "North" = "N", "P.O. Box" = "PO Box") in
+      the same ZIP (ZIP+4 read as ZIP5) or, where a ZIP is missing, the same city; a unit (suite, floor)
+      given on one side only does not tell them apart. Without a street on either side, the same ZIP (or
+      city) is the same place;
+    - ``UNIT_DIFFERS``: the same street, both give a unit, and the units differ (another suite);
+    - ``OTHER``: anything else.
+    """
+    street, unit = split_unit(shown.get("street"))
+    known_street, known_unit = split_unit(known.get("street"))
+    zip5, known_zip = normalize_zip(shown.get("zip")), normalize_zip(known.get("zip"))
+    city, known_city = normalize_city(shown.get("city")), normalize_city(known.get("city"))
+    same_place = zip5 == known_zip if zip5 and known_zip else bool(city) and city == known_city
+    if not street or not known_street:
+        return SAME if same_place else OTHER
+    if street != known_street or not same_place:
+        return OTHER
+    return UNIT_DIFFERS if unit and known_unit and unit != known_unit else SAME
+
+
+def format_phone(e164: str | None) -> str:
+    """A normalized phone as people write it: '+15035550100' -> '(503) 555-0100'."""
+    digits = (e164 or "")[-10:]
+    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}" if len(digits) == 10 else (e164 or "")
+
+
+def format_address(address: dict) -> str:
+    """An address dict on one line: '1 Main St, Portland, OR 97201'."""
+    tail = " ".join(x for x in (address.get("state"), address.get("zip")) if x)
+    return ", ".join(x for x in (address.get("street"), address.get("city"), tail) if x)
 
 
 def normalize_city(text: str | None) -> str:
@@ -347,7 +403,7 @@ def _plain_name(name: str) -> _PlainName | None:
         suffix, words = words[-1], words[:-1]
     if not 2 <= len(words) <= 3:
         return None
-    special = _nameparser_words()
+    special = nameparser_words()
     for word in words:
         bare = word.lower().rstrip(".")
         if not _PLAIN_WORD.match(word) or bare in special or (word.endswith(".") and len(bare) > 1):
@@ -369,7 +425,7 @@ def _name_constants():
 
 
 @lru_cache(maxsize=1)
-def _nameparser_words() -> frozenset[str]:
+def nameparser_words() -> frozenset[str]:
     constants = _name_constants()
     return frozenset(
         w.lower() for group in (constants.titles, constants.prefixes, constants.conjunctions,
