@@ -343,7 +343,7 @@ def flags(
     Example: repmon flags --format json
     """
     from reputation.exports import write_csv
-    from reputation.findings import open_findings
+    from reputation.findings import BY_KEY, open_findings
 
     eng = engine(create=False)
     refresh_findings(eng)
@@ -354,14 +354,15 @@ def flags(
         write_csv(rows, sys.stdout)
     else:
         table = Table(title=f"{len(rows)} open finding(s)", show_lines=True)
-        for column in ("kind", "npi", "source", "since"):
+        for column in ("kind", "severity", "npi", "source", "since"):
             table.add_column(column, no_wrap=True)
         table.add_column("listing shows → roster says", overflow="fold", ratio=1)
         for r in rows:
             detail = r["shown"] or ""
             if r["expected"]:
                 detail += f" → {r['expected']}"
-            table.add_row(r["kind"].replace("_", " "), r["npi"], r["source"], r["first_seen"], detail)
+            label = BY_KEY[r["kind"]].label if r["kind"] in BY_KEY else r["kind"]
+            table.add_row(label, r["severity"], r["npi"], r["source"], r["first_seen"], detail)
         console.print(table)
 
 
@@ -406,7 +407,7 @@ def known_phones_list() -> None:
 
     Example: repmon known-phones list
     """
-    from reputation.findings import format_phone
+    from reputation.normalize import format_phone
     from reputation.known_phones import list_known_phones
 
     for row in list_known_phones(engine(create=False)):

@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from reputation.findings import open_findings
+from reputation.findings import KINDS, open_findings
 from reputation.models import Listing, Match, Physician, Snapshot
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -109,14 +109,20 @@ _SHEET_TITLE = re.compile(r"[\\/*?:\[\]]")
 
 
 def write_xlsx(rows: list[dict], path: Path) -> None:
-    """A workbook with every row on the first sheet and, when rows have a source, one sheet per source:
-    the list of fixes for whoever updates that site. Text is neutralized and stored as text."""
+    """A workbook with every row on the first sheet; when rows have a source, one sheet per source (the
+    list of fixes for whoever updates that site); when they have a finding kind, one sheet per kind (the
+    to-do of whoever answers reviews or claims listings). Text is neutralized and stored as text."""
     book = Workbook(write_only=True)  # streamed: tens of thousands of rows in seconds
     _fill_sheet(book.create_sheet(), "All", rows)
     sources = sorted({str(r["source"]) for r in rows if r.get("source")})
     if len(sources) > 1:
         for source in sources:
             _fill_sheet(book.create_sheet(), source, [r for r in rows if r.get("source") == source])
+    present = {r.get("kind") for r in rows}
+    kinds = [k for k in KINDS if k.key in present]
+    if len(kinds) > 1:
+        for entry in kinds:
+            _fill_sheet(book.create_sheet(), entry.label, [r for r in rows if r.get("kind") == entry.key])
     book.save(path)
 
 

@@ -210,14 +210,24 @@ def address_agreement(shown: dict, known: dict) -> str:
     """
     street, unit = split_unit(shown.get("street"))
     known_street, known_unit = split_unit(known.get("street"))
-    zip5, known_zip = normalize_zip(shown.get("zip")), normalize_zip(known.get("zip"))
-    city, known_city = normalize_city(shown.get("city")), normalize_city(known.get("city"))
+    zip5, known_zip = _zip5(shown.get("zip")), _zip5(known.get("zip"))
+    city, known_city = _city_key(shown.get("city")), _city_key(known.get("city"))
     same_place = zip5 == known_zip if zip5 and known_zip else bool(city) and city == known_city
     if not street or not known_street:
         return SAME if same_place else OTHER
     if street != known_street or not same_place:
         return OTHER
     return UNIT_DIFFERS if unit and known_unit and unit != known_unit else SAME
+
+
+@lru_cache(maxsize=100_000)
+def _zip5(text: str | None) -> str | None:
+    return normalize_zip(text)
+
+
+@lru_cache(maxsize=100_000)
+def _city_key(text: str | None) -> str:
+    return normalize_city(text)
 
 
 def format_phone(e164: str | None) -> str:

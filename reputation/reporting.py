@@ -27,20 +27,19 @@ from reputation.findings import (
     NEGATIVE_AT_OR_BELOW,
     RATING_WINDOW,
     Frames,
-    _frame,
-    parser_breaks,
     address_known,
-    format_address,
-    format_phone,
+    kind,
     latest_crawl_time,
     latest_searches_query,
     load_frames,
     new_negative_reviews,
+    parser_breaks,
+    read_frame,
     roster_contacts,
 )
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Match, Physician, Review, Snapshot
-from reputation.normalize import normalize_phone
+from reputation.normalize import SAME, format_address, format_phone, normalize_phone
 from reputation.records import iso_week
 
 TREND_WEEKS = 12
@@ -129,15 +128,15 @@ class ReportData:
             self.physicians = {p.npi: p for p in conn.execute(select(*Physician.__table__.c)).all()}
             self.findings = conn.execute(select(*Finding.__table__.c)).all()
             # The current listings, as the findings see them (matched or in review, not gone).
-            self.listings = _frame(conn, select(Listing.id, Listing.source, Listing.url, Listing.rating, Listing.review_count,
+            self.listings = read_frame(conn, select(Listing.id, Listing.source, Listing.url, Listing.rating, Listing.review_count,
                                                 Listing.first_seen, Listing.last_seen, Match.physician_id,
                                                 Match.status.label("match_status"), Physician.npi)
                                    .join(Match, Match.listing_id == Listing.id).join(Physician, Physician.id == Match.physician_id)
                                    .where(Match.status.in_(["matched", "review"]), Listing.gone_since.is_(None), active))
             searches = latest_searches_query(iso_week(latest - RATING_WINDOW) if latest else None).subquery()
-            self.searches = _frame(conn, select(searches.c.npi, searches.c.source, searches.c.week, searches.c.status, searches.c.reason))
-            self.sums = _frame(conn, rating_sums([Listing.source, Physician.department], since))
-            self.unanswered = _frame(conn, select(*Review.__table__.c).join(Listing, Listing.id == Review.listing_id)
+            self.searches = read_frame(conn, select(searches.c.npi, searches.c.source, searches.c.week, searches.c.status, searches.c.reason))
+            self.sums = read_frame(conn, rating_sums([Listing.source, Physician.department], since))
+            self.unanswered = read_frame(conn, select(*Review.__table__.c).join(Listing, Listing.id == Review.listing_id)
                                      .join(Match, Match.listing_id == Listing.id).where(
                 Match.status == "matched", Listing.gone_since.is_(None), Review.rating <= NEGATIVE_AT_OR_BELOW, Review.response.is_(None)))
         self.sums["department"] = self.sums["department"].fillna("")
@@ -180,8 +179,8 @@ class ReportData:
             return None
         with self.engine.connect() as conn:
             searches = latest_searches_query(self.previous_week, self.previous_week).subquery()
-            searches = _frame(conn, select(searches.c.npi, searches.c.source, searches.c.status, searches.c.reason))
-            listed = _frame(conn, select(Physician.npi, Listing.source, Listing.url, Snapshot.rating)
+            searches = read_frame(conn, select(searches.c.npi, searches.c.source, searches.c.status, searches.c.reason))
+            listed = read_frame(conn, select(Physician.npi, Listing.source, Listing.url, Snapshot.rating)
                             .join(Listing, Listing.id == Snapshot.listing_id).join(Match, Match.listing_id == Listing.id)
                             .join(Physician, Physician.id == Match.physician_id)
                             .where(Snapshot.listing_id.in_(select(Match.listing_id).where(Match.status == "matched")),
@@ -255,7 +254,7 @@ class ReportData:
     def _listing_weeks(self) -> pd.DataFrame:
         """Each matched listing's rating per week shown, for the physician pages' charts."""
         with self.engine.connect() as conn:
-            snaps = _frame(conn, select(Snapshot.listing_id, Snapshot.week, Snapshot.rating)
+            snaps = read_frame(conn, select(Snapshot.listing_id, Snapshot.week, Snapshot.rating)
                            .where(Snapshot.listing_id.in_(select(Match.listing_id).where(Match.status == "matched")),
                                   Snapshot.week >= (self.since or "")))
         return _weekly(snaps.set_index(["listing_id", "week"])[["rating"]], self.weeks)
@@ -263,7 +262,7 @@ class ReportData:
     @cached_property
     def _physician_weeks(self) -> pd.DataFrame:
         with self.engine.connect() as conn:
-            sums = _frame(conn, rating_sums([Match.physician_id], self.since))
+            sums = read_frame(conn, rating_sums([Match.physician_id], self.since))
         return _weekly(weighted_ratings(sums, ["physician_id", "week"]), self.weeks)
 
     def _department_ratings(self) -> list[dict]:
@@ -287,7 +286,7 @@ class ReportData:
             return []
         now = self.listings[(self.listings["match_status"] == "matched") & (self.listings["review_count"] >= MIN_REVIEWS)]
         with self.engine.connect() as conn:
-            first = _frame(conn, select(Snapshot.listing_id, Snapshot.rating.label("start"))
+            first = read_frame(conn, select(Snapshot.listing_id, Snapshot.rating.label("start"))
                            .where(Snapshot.listing_id.in_(select(Match.listing_id).where(Match.status == "matched")),
                                   Snapshot.week == self.weeks[0], Snapshot.rating.is_not(None)))
         moved = now.merge(first, left_on="id", right_on="listing_id").dropna(subset=["rating"])
@@ -295,7 +294,7 @@ class ReportData:
         moved = moved[moved["change"] != 0]
         moved = moved.assign(drop=moved["change"] > 0, size=-moved["change"].abs()).sort_values(["drop", "size"]).head(MOVERS_SHOWN)
         with self.engine.connect() as conn:
-            snaps = _frame(conn, select(Snapshot.listing_id, Snapshot.week, Snapshot.rating)
+            snaps = read_frame(conn, select(Snapshot.listing_id, Snapshot.week, Snapshot.rating)
                            .where(Snapshot.listing_id.in_([int(i) for i in moved["id"]]), Snapshot.week >= self.weeks[0]))
         weekly = _weekly(snaps.set_index(["listing_id", "week"])[["rating"]], self.weeks)
         out = []
@@ -352,7 +351,7 @@ class ReportData:
             "findings_by_kind": [
                 {"kind": k, "count": sum(f.kind == k for f in open_now),
                  "change": (sum(f.kind == k for f in open_now) - sum(f.kind == k for f in before)) if has_before else None}
-                for k in KINDS
+                for k in (entry.key for entry in KINDS)
             ],
             "sources": self.sources,
             "departments": sorted({p.department for p in self.active if p.department}),
@@ -477,7 +476,7 @@ class ReportData:
                 "phones": [format_phone(x) if x else "" for x in phones],
                 "addresses": [format_address(a) for a in l["addresses"] or []],
                 "phone_ok": None if not phones else all((x in roster["phones"] or x in self.ignore) for x in phones if x),
-                "address_ok": None if not l["addresses"] else all(address_known(a, roster["addresses"]) for a in l["addresses"]),
+                "address_ok": None if not l["addresses"] else all(address_known(a, roster["addresses"]) == SAME for a in l["addresses"]),
                 "first_seen": pd.Timestamp(l["first_seen"]).date().isoformat(),
                 "last_seen": pd.Timestamp(l["last_seen"]).date().isoformat(),
             })
@@ -579,20 +578,12 @@ def write_all_reports(engine: Engine, out: Path, title: str | None = None) -> tu
     return written
 
 
-CHECKLIST = {
-    "missing_listing": "Claim or create a listing on {source}",
-    "outdated_phone": "Update the phone on {source}: it shows {shown}; the roster says {expected}",
-    "outdated_address": "Update the address on {source}: it shows {shown}; the roster says {expected}",
-    "duplicate_listing": "Ask {source} to merge duplicate listings: {shown}",
-    "rating_drop": "Look into the rating drop on {source}: {expected} → {shown}",
-    "negative_review": "Respond to the negative review on {source} (do not confirm the reviewer is a patient)",
-}
 
 
 def _checklist_item(f) -> dict:
     source = "all sites" if f.source == ALL_SITES else f.source
     return {"kind": f.kind, "source": f.source, "url": f.url,
-            "text": CHECKLIST[f.kind].format(source=source, shown=_clip(f.shown), expected=_clip(f.expected))}
+            "text": kind(f.kind).checklist.format(source=source, shown=_clip(f.shown), expected=_clip(f.expected))}
 
 
 def _text(value) -> str | None:

@@ -48,9 +48,14 @@ def test_xlsx_keeps_text_as_text(workbook):
 
 
 def test_xlsx_has_one_sheet_per_source_to_hand_to_whoever_updates_that_site(workbook):
-    assert workbook.sheetnames == ["All", "healthgrades", "vitals"]
+    assert workbook.sheetnames[:3] == ["All", "healthgrades", "vitals"]
     assert workbook["vitals"].max_row == 2 and workbook["healthgrades"].max_row == 1 + len(HOSTILE)
     assert workbook["All"].freeze_panes == "A2"
+
+
+def test_xlsx_has_one_sheet_per_finding_kind_in_the_kinds_order(workbook):
+    assert workbook.sheetnames[3:] == ["Missing listing", "Outdated phone"]
+    assert workbook["Outdated phone"].max_row == 1 + len(HOSTILE) and workbook["Missing listing"].max_row == 2
 
 
 def test_an_export_is_replaced_whole_never_half_written(tmp_path):

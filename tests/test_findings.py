@@ -290,3 +290,24 @@ def test_a_roster_location_without_a_street_is_no_outdated_address_where_zip_or_
     found = crawl_week(engine, 2, listing(URL, "Dr. Jane Doe", phones=["(404) 555-0101"], addresses=[other], at=week(2)),
                        search(JANE, results=[URL], at=week(2)))
     assert found == {("healthgrades", "outdated_address")}
+
+
+def test_a_suite_missing_on_the_listing_is_matched_and_not_an_outdated_address(engine):
+    """The roster gives the suite, the listing leaves it out: the matcher and the findings agree it is the place."""
+    add_physician(engine, JANE, "Jane", "Doe", locations=[{**ATL, "street": "12 Main St, Suite 400"}])
+    store(engine, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[{**GOOD_ADDR}], at=week(1)),
+          search(JANE, results=[URL], at=week(1)))
+    summary = match_listings(engine)
+    assert summary.matched == 1
+    assert kinds(engine) == set()
+
+
+def test_another_suite_on_the_same_street_is_an_outdated_address_that_says_so(engine):
+    add_physician(engine, JANE, "Jane", "Doe", locations=[{**ATL, "street": "12 Main St, Suite 400"}])
+    store(engine, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[{**GOOD_ADDR, "street": "12 Main St Ste 410"}],
+                          at=week(1)),
+          search(JANE, results=[URL], at=week(1)))
+    assert match_listings(engine).matched == 1
+    refresh_findings(engine)
+    (finding,) = open_findings(engine)
+    assert (finding["kind"], finding["shown"]) == ("outdated_address", "12 Main St Ste 410, Atlanta, GA 30303 (suite differs)")

@@ -236,3 +236,31 @@ def test_the_quick_name_split_gives_what_nameparser_gives(shape):
                 assert (quick.first, quick.middle, quick.last, quick.suffix) == (full.first, full.middle, full.last, full.suffix), name
                 checked += 1
     assert checked > 50
+
+
+@pytest.mark.parametrize("shown,known,agreement", [
+    # a suite on one side only is the same place: the listing is not outdated
+    ({"street": "12 Main St", "zip": "30303"}, {"street": "12 Main Street, Suite 400", "zip": "30303"}, "same"),
+    ({"street": "12 Main St Ste 400", "zip": "30303"}, {"street": "12 Main Street", "zip": "30303"}, "same"),
+    # another suite on the same street is an outdated detail of the same place
+    ({"street": "12 Main St Ste 410", "zip": "30303"}, {"street": "12 Main Street, Suite 400", "zip": "30303"}, "unit differs"),
+    ({"street": "12 Main St #400", "zip": "30303"}, {"street": "12 Main Street Suite 400", "zip": "30303"}, "same"),
+    # USPS forms
+    ({"street": "12 N Main St", "zip": "30303"}, {"street": "12 North Main Street", "zip": "30303"}, "same"),
+    ({"street": "12 Main St", "zip": "30303-2206"}, {"street": "12 Main St", "zip": "30303"}, "same"),
+    ({"street": "P.O. Box 44", "zip": "30303"}, {"street": "PO Box 44", "zip": "30303"}, "same"),
+    ({"street": "Post Office Box 44", "zip": "30303"}, {"street": "P O BOX 44", "zip": "30303"}, "same"),
+    ({"street": "PO Box 44", "zip": "30303"}, {"street": "PO Box 45", "zip": "30303"}, "other"),
+    # another street, or the same street in another ZIP, is another place
+    ({"street": "14 Main St", "zip": "30303"}, {"street": "12 Main St", "zip": "30303"}, "other"),
+    ({"street": "12 Main St", "zip": "30305"}, {"street": "12 Main St", "zip": "30303"}, "other"),
+    # without a ZIP on one side the city decides; without a street on one side, the ZIP (or city)
+    ({"street": "12 Main St", "city": "St. Louis"}, {"street": "12 Main St", "city": "Saint Louis", "zip": "63101"}, "same"),
+    ({"city": "Atlanta", "zip": "30303"}, {"street": "12 Main St", "city": "Atlanta", "zip": "30303"}, "same"),
+    ({"street": "12 Main St", "city": "Atlanta", "zip": "30303"}, {"city": "Atlanta", "zip": "30303"}, "same"),
+    ({"city": "Decatur", "zip": "30030"}, {"street": "12 Main St", "city": "Atlanta", "zip": "30303"}, "other"),
+])
+def test_address_agreement_as_a_marketer_meets_it(shown, known, agreement):
+    from reputation.normalize import address_agreement
+
+    assert address_agreement(shown, known) == agreement

@@ -42,3 +42,12 @@ def test_the_commands_the_issue_names_exist():
     assert {"repmon roster import", "repmon crawl", "repmon listings import", "repmon match", "repmon flags",
             "repmon report overview", "repmon report physician", "repmon report all", "repmon export",
             "repmon weekly", "repmon demo"} <= paths
+
+
+def test_the_findings_table_is_the_finding_kinds_table():
+    """README's findings table lists every kind, its severity and when it is raised, as the code declares them."""
+    from reputation.findings import KINDS
+
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| `([a-z_]+)` \| (high|medium) \| (.+) \|$", readme, flags=re.MULTILINE)
+    assert rows == [(k.key, k.severity, k.when) for k in KINDS]
