@@ -47,26 +47,13 @@ HTTPCACHE_ENABLED = os.environ.get("REPMON_HTTPCACHE", "").strip().lower() in {"
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_EXPIRATION_SECS = 24 * 3600
 
-# Where each source lives. With REPMON_SANDBOX_URL set (e.g. "http://127.0.0.1:8123") every source is
-# served by the bundled sandbox instead, at f"{REPMON_SANDBOX_URL}/{source}".
-SOURCE_BASE_URLS = {
-    "nppes": "https://npiregistry.cms.hhs.gov",
-    "google": "https://places.googleapis.com",
-    "yelp": "https://api.yelp.com",
-    "healthgrades": "https://www.healthgrades.com",
-    "sharecare": "https://providers.sharecare.com",
-    "vitals": "https://www.vitals.com",
-    "webmd": "https://doctor.webmd.com",
-    "zocdoc": "https://www.zocdoc.com",
-    "ratemds": "https://www.ratemds.com",
-    "usnews": "https://health.usnews.com",
-}
-# The official APIs need keys of your own (Google Places API (New); Yelp Fusion). Without a key the
-# source's searches are recorded as errors naming the missing key, never as "no listing".
-GOOGLE_PLACES_API_KEY = os.environ.get("REPMON_GOOGLE_API_KEY") or None
-YELP_API_KEY = os.environ.get("REPMON_YELP_API_KEY") or None
-# The health system's own find-a-doctor site: a start URL or a sitemap.xml (source "website").
-WEBSITE_START_URL = os.environ.get("REPMON_WEBSITE_URL") or None
+# Where each source lives is declared by its spider (``site_url``; see crawlers/sources.py), and so are the
+# settings of your own a source needs (an API key: GOOGLE_PLACES_API_KEY from REPMON_GOOGLE_API_KEY, ...;
+# without it the source's searches are recorded as errors naming the missing key, never as "no listing").
+# SOURCE_BASE_URLS = {"healthgrades": "https://mirror.example"} points a source elsewhere. With
+# REPMON_SANDBOX_URL set (e.g. "http://127.0.0.1:8123") every source is served by the bundled sandbox
+# instead, at f"{REPMON_SANDBOX_URL}/{source}".
+SOURCE_BASE_URLS: dict[str, str] = {}
 WEBSITE_MAX_PAGES = 5000  # pages read per crawl of the site, at most
 WEBSITE_PATH_PREFIX = None  # following links from a start page: stay below this path (default: the whole host)
 WEBSITE_URL_PATTERN = None  # reading a sitemap: only URLs matching this regular expression

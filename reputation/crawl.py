@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from crawlers.pipelines import PROGRESS_PREFIX
+from crawlers.sources import keys, sources
 from reputation.coverage import record_coverage
 from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
 from reputation.models import Listing, Location, Match, Physician, Run, Search
@@ -38,28 +39,12 @@ class CrawlAlreadyRunning(Exception):
 
 
 def available_sources() -> list[str]:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
-    from scrapy.spiderloader import SpiderLoader
-    from scrapy.utils.project import get_project_settings
-
-    return sorted(SpiderLoader.from_settings(get_project_settings()).list())
+    return keys()
 
 
-# Sources that need configuration of the user's own: the Scrapy setting and the environment variable.
-NEEDS_SETTING = {
-    "google": ("GOOGLE_PLACES_API_KEY", "REPMON_GOOGLE_API_KEY"),
-    "yelp": ("YELP_API_KEY", "REPMON_YELP_API_KEY"),
-    "website": ("WEBSITE_START_URL", "REPMON_WEBSITE_URL"),
-}
-
-
-def unconfigured(sources: list[str]) -> dict[str, str]:
+def unconfigured(wanted: list[str]) -> dict[str, str]:
     """Source -> the environment variable it still needs (its API key, the site's address)."""
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
-    from scrapy.utils.project import get_project_settings
-
-    settings = get_project_settings()
-    return {source: env for source, (name, env) in NEEDS_SETTING.items() if source in sources and not settings.get(name)}
+    return {s.key: s.missing()[0].env for s in sources() if s.key in wanted and s.missing()}
 
 
 @dataclass

@@ -37,6 +37,7 @@ from reputation.findings import (
     read_frame,
     roster_contacts,
 )
+from crawlers.sources import ordered
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Match, Physician, Review, Snapshot
 from reputation.normalize import SAME, format_address, format_phone, normalize_phone
@@ -52,9 +53,6 @@ MOVERS_SHOWN = 12
 REVIEW_TEXT_CHARS = 600  # review text, a response, a finding's "shows" and "roster says"
 SHORT_TEXT_CHARS = 120  # an author, a review date, a listing name, a crawler's note on a coverage cell
 REVIEWS_PER_PHYSICIAN = 20
-# Sites in the order a marketer thinks of them: the registry, the big search and review sites, the rest.
-SOURCE_ORDER = ("nppes", "google", "healthgrades", "vitals", "webmd", "zocdoc", "yelp", "ratemds", "usnews",
-                "sharecare", "website")
 GAPS = ("missing", "review", "unknown")
 
 
@@ -70,9 +68,8 @@ def display_name(p) -> str:
     return f"{name}, {p.credentials}" if p.credentials else name
 
 
-def ordered_sources(sources) -> list[str]:
-    known = {s: i for i, s in enumerate(SOURCE_ORDER)}
-    return sorted(set(sources), key=lambda s: (known.get(s, len(known)), s))
+def ordered_sources(keys) -> list[str]:
+    return ordered(keys)
 
 
 def week_start(week: str) -> datetime:

@@ -9,7 +9,6 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import JsonRequest, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawlers.settings import SOURCE_BASE_URLS
 from crawlers.spiders.base import MAX_CANDIDATES, TargetState
 from crawlers.spiders.healthgrades import HealthgradesSpider
 from reputation.sandbox.sites.healthgrades import comments_json, profile_page, search_page
@@ -23,7 +22,7 @@ WORLD = World(size=30)
 def spider(tmp_path):
     targets = tmp_path / "targets.json"
     targets.write_text(json.dumps(WORLD.targets()[:3]))
-    crawler = get_crawler(HealthgradesSpider, {"REVIEW_PAGES_MAX": 2, "SOURCE_BASE_URLS": SOURCE_BASE_URLS})
+    crawler = get_crawler(HealthgradesSpider, {"REVIEW_PAGES_MAX": 2})
     crawler.stats.open_spider()
     return HealthgradesSpider.from_crawler(crawler, targets=str(targets))
 

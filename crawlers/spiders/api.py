@@ -18,19 +18,17 @@ from crawlers.spiders.base import RosterSpider
 
 
 class ApiKeySpider(RosterSpider):
-    """A roster spider for a keyed official API. Subclasses name the key's setting and environment variable and
+    """A roster spider for a keyed official API. Subclasses declare the key as their one ``needs`` entry and
     supply ``request_headers`` (the key), ``revisit_url`` (the API URL that answers for a known listing URL),
     ``api_error`` (status and reason of an error answer) and ``is_closed`` (a listing's business closed for good).
     """
 
     api_label = ""  # "Google Places API"
-    api_key_setting = ""  # "GOOGLE_PLACES_API_KEY"
-    api_key_env = ""  # "REPMON_GOOGLE_API_KEY"
     profiles_at_listing_urls = False  # profiles are API answers
 
     @property
     def api_key(self) -> str | None:
-        return str(self.settings.get(self.api_key_setting) or "").strip() or None
+        return self.needs[0].value(self.settings)
 
     def api_error(self, response) -> tuple[str, str] | None:
         raise NotImplementedError
@@ -39,7 +37,7 @@ class ApiKeySpider(RosterSpider):
         return False
 
     def cannot_run(self) -> str | None:
-        return None if self.api_key else f"no {self.api_label} key configured (set {self.api_key_env})"
+        return None if self.api_key else f"no {self.api_label} key configured (set {self.needs[0].env})"
 
     def listing_gone(self, response, listing: dict | None) -> str | None:
         if listing is None:

@@ -32,6 +32,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from crawlers import blocking
 from crawlers.blocking import block_reason
 from crawlers.items import search_record
+from crawlers.sources import Need
 from crawlers.text import quietly
 
 MAX_CANDIDATES = 5
@@ -116,15 +117,16 @@ def search_terms(target: dict) -> tuple[str, str]:
     return what, where
 
 
-def base_url(settings, source: str) -> str:
-    """The source's base URL, or its path on the sandbox when REPMON_SANDBOX_URL is set."""
+def base_url(settings, source: str, site_url: str = "") -> str:
+    """The source's base URL: its path on the sandbox when REPMON_SANDBOX_URL is set, else the setting
+    SOURCE_BASE_URLS[source] when given (a mirror, a test server), else the site's own ``site_url``."""
     sandbox = settings.get("REPMON_SANDBOX_URL")
     if sandbox:
         return f"{str(sandbox).rstrip('/')}/{source}"
-    urls = settings.getdict("SOURCE_BASE_URLS")
-    if source not in urls:
-        raise ValueError(f"no base URL for source {source!r} in SOURCE_BASE_URLS")
-    return urls[source].rstrip("/")
+    url = (settings.getdict("SOURCE_BASE_URLS") or {}).get(source) or site_url
+    if not url:
+        raise ValueError(f"no base URL for source {source!r}: set SOURCE_BASE_URLS")
+    return url.rstrip("/")
 
 
 class RosterSpider(scrapy.Spider):
@@ -147,6 +149,13 @@ class RosterSpider(scrapy.Spider):
     Building blocks: ``on_search`` (callback), ``on_failure`` (errback), ``next_step``, ``listing_found``,
     ``finish``, ``target_record``, ``count_listing``, ``inc_stat``.
     """
+
+    # What the rest of repmon knows of the source (crawlers.sources): declared by each source's spider.
+    label = ""  # how people name the site: "Healthgrades"
+    order = 1000  # where it stands in reports and lists: the registry first, the big sites, the rest
+    kind = "review_site"  # one of crawlers.sources.KINDS
+    site_url = ""  # where it lives (SOURCE_BASE_URLS[key] overrides it)
+    needs: tuple[Need, ...] = ()  # settings of the user's own it cannot run without (an API key)
 
     revisit_known_urls = True  # False when a revisit is the same request as the search (an API by id)
     # False when profiles are fetched at other addresses than the listings' own (an API): then only a revisit's
@@ -202,7 +211,7 @@ class RosterSpider(scrapy.Spider):
     @property
     def base_url(self) -> str:
         """Where the source lives (robots.txt is read at its root first)."""
-        return base_url(self.settings, self.name)
+        return base_url(self.settings, self.name, self.site_url)
 
     def cannot_run(self) -> str | None:
         """Why this spider cannot ask anything (a missing API key), or None. When it says why, every target

@@ -54,6 +54,7 @@ from crawlers.items import address, listing_record, review, search_record
 from crawlers.spiders.api import ApiKeySpider
 from crawlers.spiders.base import SearchOutcome
 from crawlers.text import collapse, name_words, response_json, response_meta
+from crawlers.sources import Need
 
 SOURCE = "google"
 PUBLIC_MAPS = "https://www.google.com/maps/place/"
@@ -78,9 +79,12 @@ BLOCKING_HTTP = (401, 403, 429)
 
 class GoogleSpider(ApiKeySpider):
     name = "google"
+    label = "Google"
+    order = 20
+    kind = "api"
+    site_url = "https://places.googleapis.com"
+    needs = (Need("GOOGLE_PLACES_API_KEY", "REPMON_GOOGLE_API_KEY", "API key"),)
     api_label = "Google Places API"
-    api_key_setting = "GOOGLE_PLACES_API_KEY"
-    api_key_env = "REPMON_GOOGLE_API_KEY"
     quality_fields = ("address", "phone", "rating", "review_count")  # a place has no specialty or practice name
 
     def search_query(self, target: dict) -> str:

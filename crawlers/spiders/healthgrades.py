@@ -60,6 +60,10 @@ def qa(name: str) -> str:
 
 class HealthgradesSpider(RosterSpider):
     name = "healthgrades"
+    label = "Healthgrades"
+    order = 30
+    kind = "review_site"
+    site_url = "https://www.healthgrades.com"
     fetch_reviews = True
 
     def search_request(self, state, **kwargs) -> scrapy.Request:

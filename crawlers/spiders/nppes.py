@@ -40,6 +40,10 @@ NAME_SKIP_MAX = 1000  # the API refuses to skip further
 
 class NppesSpider(RosterSpider):
     name = "nppes"
+    label = "NPPES"
+    order = 10
+    kind = "directory"
+    site_url = "https://npiregistry.cms.hhs.gov"
     revisit_known_urls = False
     quality_fields = ("specialty", "address", "phone")  # the registry has no ratings
 

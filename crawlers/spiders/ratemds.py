@@ -44,6 +44,10 @@ WINDOW_DATA = re.compile(r"window\.DATA\s*=\s*")
 
 class RatemdsSpider(RosterSpider):
     name = "ratemds"
+    label = "RateMDs"
+    order = 80
+    kind = "review_site"
+    site_url = "https://www.ratemds.com"
     fetch_reviews = True
 
     def search_request(self, state, **kwargs) -> scrapy.Request:

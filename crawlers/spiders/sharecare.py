@@ -44,6 +44,10 @@ NO_RATINGS = re.compile(r"no (?:patient )?ratings", re.IGNORECASE)
 
 class SharecareSpider(RosterSpider):
     name = "sharecare"
+    label = "Sharecare"
+    order = 100
+    kind = "review_site"
+    site_url = "https://providers.sharecare.com"
 
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)

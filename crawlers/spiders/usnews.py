@@ -40,6 +40,10 @@ def hook(name: str) -> str:
 
 class UsnewsSpider(RosterSpider):
     name = "usnews"
+    label = "U.S. News"
+    order = 90
+    kind = "review_site"
+    site_url = "https://health.usnews.com"
 
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)

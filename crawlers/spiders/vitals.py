@@ -57,6 +57,10 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 class VitalsSpider(RosterSpider):
     name = "vitals"
+    label = "Vitals"
+    order = 40
+    kind = "review_site"
+    site_url = "https://www.vitals.com"
     fetch_reviews = True
 
     def search_request(self, state, **kwargs) -> scrapy.Request:

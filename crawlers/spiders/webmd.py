@@ -53,6 +53,10 @@ NPI_TEXT = re.compile(r"\bNPI\b\D{0,20}(\d{10})\b")
 
 class WebmdSpider(RosterSpider):
     name = "webmd"
+    label = "WebMD"
+    order = 50
+    kind = "review_site"
+    site_url = "https://doctor.webmd.com"
     fetch_reviews = True
 
     def search_query(self, target: dict) -> str:

@@ -49,6 +49,7 @@ from crawlers.blocking import block_reason
 from crawlers.items import listing_record, review
 from crawlers.spiders.base import GONE_STATUSES, RosterSpider
 from crawlers.text import name_words, without_query, words
+from crawlers.sources import Need
 
 SOURCE = "website"
 DEFAULT_MAX_PAGES = 5000
@@ -88,6 +89,10 @@ class SiteCrawl:
 
 class WebsiteSpider(RosterSpider):
     name = "website"
+    label = "Own website"
+    order = 110
+    kind = "own_website"
+    needs = (Need("WEBSITE_START_URL", "REPMON_WEBSITE_URL", "start URL (a sitemap.xml or a page)"),)
     quality_fields = ("specialty", "practice_name", "address", "phone")  # health systems rarely show ratings
 
     def __init__(self, targets: str | None = None, *args, **kwargs):
@@ -102,7 +107,7 @@ class WebsiteSpider(RosterSpider):
 
     @property
     def start_url(self) -> str | None:
-        url = self.settings.get("WEBSITE_START_URL")
+        url = self.needs[0].value(self.settings)
         if url:
             return str(url)
         sandbox = self.settings.get("REPMON_SANDBOX_URL")

@@ -56,6 +56,7 @@ from crawlers.items import address, listing_record, review, search_record
 from crawlers.spiders.api import ApiKeySpider
 from crawlers.spiders.base import KNOWN_URL, ReviewsPage, SearchOutcome, reviews_record
 from crawlers.text import collapse, name_words, quietly, response_json, response_meta
+from crawlers.sources import Need
 
 SOURCE = "yelp"
 PUBLIC_SITE = "https://www.yelp.com"
@@ -75,10 +76,13 @@ BIZ_ID = re.compile(r"biz_id[=:]([A-Za-z0-9_-]{16,})")
 
 class YelpSpider(ApiKeySpider):
     name = "yelp"
+    label = "Yelp"
+    order = 70
+    kind = "api"
+    site_url = "https://api.yelp.com"
+    needs = (Need("YELP_API_KEY", "REPMON_YELP_API_KEY", "API key"),)
     fetch_reviews = True
     api_label = "Yelp Fusion API"
-    api_key_setting = "YELP_API_KEY"
-    api_key_env = "REPMON_YELP_API_KEY"
     quality_fields = ("specialty", "address", "phone", "rating", "review_count")
 
     def search_query(self, target: dict) -> str:

@@ -52,6 +52,10 @@ JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "/", "b": "\\b", "f": "\\f", "n":
 
 class ZocdocSpider(RosterSpider):
     name = "zocdoc"
+    label = "Zocdoc"
+    order = 60
+    kind = "review_site"
+    site_url = "https://www.zocdoc.com"
     fetch_reviews = True
 
     def search_query(self, target: dict) -> str:

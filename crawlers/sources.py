@@ -1,0 +1,88 @@
+"""The sources: each declared once, by its spider class, and listed here for the rest of repmon.
+
+A spider carries what the program needs to know of its source as class attributes: ``name`` (the key),
+``label``, ``order`` (where it stands in reports), ``kind``, ``site_url`` (where it lives) and ``needs``
+(settings of the user's own it cannot run without, such as an API key). ``sources()`` reads them from
+every spider Scrapy finds, for the settings, the crawl, the reports, the CLI's help and the tests: adding
+a source is a spider module, its sandbox site and its tests.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+KINDS = {
+    "directory": "official directory",
+    "api": "official API",
+    "review_site": "review site",
+    "own_website": "own website",
+}
+
+
+@dataclass(frozen=True)
+class Need:
+    """A setting a source cannot run without, and the environment variable a user sets it with."""
+
+    setting: str  # the Scrapy setting, e.g. GOOGLE_PLACES_API_KEY
+    env: str  # the environment variable, e.g. REPMON_GOOGLE_API_KEY
+    what: str  # "API key", "start URL"
+
+    def value(self, settings=None) -> str | None:
+        value = (settings.get(self.setting) if settings is not None else None) or os.environ.get(self.env)
+        return str(value).strip() or None if value else None
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    label: str
+    order: int
+    kind: str
+    site_url: str
+    needs: tuple[Need, ...]
+    spider: type
+
+    def missing(self, settings=None) -> list[Need]:
+        """The needs not configured yet."""
+        return [need for need in self.needs if not need.value(settings)]
+
+
+@lru_cache(maxsize=1)
+def sources() -> tuple[Source, ...]:
+    """Every source, in the order a marketer thinks of them (the registry, the big sites, the rest)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    loader = SpiderLoader.from_settings(get_project_settings())
+    found = []
+    for key in loader.list():
+        spider = loader.load(key)
+        if spider.kind not in KINDS:
+            raise ValueError(f"spider {key!r} declares kind {spider.kind!r}, not one of {', '.join(KINDS)}")
+        found.append(Source(key, spider.label or key, spider.order, spider.kind, spider.site_url, tuple(spider.needs), spider))
+    return tuple(sorted(found, key=lambda s: (s.order, s.key)))
+
+
+def source(key: str) -> Source:
+    """The source with ``key`` (``KeyError`` naming the known keys if there is none)."""
+    for found in sources():
+        if found.key == key:
+            return found
+    raise KeyError(f"no source {key!r}; sources: {', '.join(keys())}")
+
+
+def keys() -> list[str]:
+    return [s.key for s in sources()]
+
+
+def labels() -> dict[str, str]:
+    return {s.key: s.label for s in sources()}
+
+
+def ordered(keys_seen) -> list[str]:
+    """Source keys in the sources' order; keys no spider declares (old data) at the end, alphabetically."""
+    rank = {s.key: i for i, s in enumerate(sources())}
+    return sorted(set(keys_seen), key=lambda k: (rank.get(k, len(rank)), k))
