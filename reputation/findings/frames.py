@@ -34,6 +34,7 @@ class Frames:
     undecided: set[tuple[str, str]]  # (source, url) of listings no match decision covers yet
     broken: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (source, week) -> fields lost
     broken_reasons: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, week) -> why it looks broken
+    latest_crawl: datetime | None = None  # of the data read (``latest_crawl_time``)
 
     @cached_property
     def matched(self) -> pd.DataFrame:
@@ -73,12 +74,6 @@ def latest_crawl_time(engine: Engine) -> datetime | None:
     return max(latest) if latest else None
 
 
-def history_start(engine: Engine, history: timedelta) -> str | None:
-    """The first ISO week of the history, counted back from the latest crawl stored."""
-    latest = latest_crawl_time(engine)
-    return iso_week(latest - history) if latest else None
-
-
 def latest_searches_query(since_week: str | None, until_week: str | None = None):
     """The latest search per (npi, source) in a range of weeks, each a whole row, picked by the database
     (grouped on the (source, npi, week) index, so a year of weekly searches is never read row by row)."""
@@ -93,7 +88,8 @@ def latest_searches_query(since_week: str | None, until_week: str | None = None)
 
 
 def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
-    since = history_start(engine, history)
+    latest = latest_crawl_time(engine)
+    since = iso_week(latest - history) if latest else None
     decided = select(Match.listing_id).where(Match.status.in_(["matched", "review"]))
     with engine.connect() as conn:
         physicians = read_frame(conn, select(Physician.id.label("physician_id"), Physician.npi, Physician.active,
@@ -116,7 +112,8 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
             .where(Match.id.is_(None))).all())
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]].reset_index(drop=True)
-    return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, *parser_breaks(engine))
+    return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, *parser_breaks(engine),
+                  latest_crawl=latest)
 
 
 def parser_breaks(engine: Engine) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], str]]:

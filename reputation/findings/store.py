@@ -29,9 +29,10 @@ class FindingsSummary:
     open_by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def refresh_findings(engine: Engine) -> FindingsSummary:
-    """Bring the kept findings in line with the data: open new ones, update, resolve fixed ones."""
-    frames = load_frames(engine)
+def refresh_findings(engine: Engine, frames: Frames | None = None) -> FindingsSummary:
+    """Bring the kept findings in line with the data: open new ones, update, resolve fixed ones. ``frames``:
+    the data as ``load_frames`` read it, when the caller has it already (the weekly run shares it with the reports)."""
+    frames = frames if frames is not None else load_frames(engine)
     found, held = current_findings(frames, known_phones(engine))
     current = {(f["npi"], f["source"], f["kind"]): f for f in found}
     inactive = set(frames.physicians.loc[~frames.physicians["active"], "npi"])
