@@ -1,4 +1,4 @@
-"""Render the HTML reports from plain data.
+"""Render the HTML reports from their page models (``reports.model``).
 
 One Jinja environment, built once, with autoescape on for every template:
 review text, listing names and URLs are scraped from the web and untrusted.
@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+from dataclasses import fields
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -22,33 +23,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from reports.charts import line_chart, sparkline
+from reports.model import Overview, PhysicianPage, Trend
 
 DASH = "–"  # shown where a value is unknown
 MINUS = "−"  # a real minus sign lines up with "+" in tables
-
-KIND_LABELS = {
-    "missing_listing": "Missing listing",
-    "outdated_phone": "Outdated phone",
-    "outdated_address": "Outdated address",
-    "duplicate_listing": "Duplicate listing",
-    "rating_drop": "Rating drop",
-    "negative_review": "Negative review",
-}
-
-SOURCE_LABELS = {
-    "healthgrades": "Healthgrades",
-    "vitals": "Vitals",
-    "webmd": "WebMD",
-    "zocdoc": "Zocdoc",
-    "ratemds": "RateMDs",
-    "nppes": "NPPES",
-    "google": "Google",
-    "yelp": "Yelp",
-    "usnews": "U.S. News",
-    "sharecare": "Sharecare",
-    "website": "Own website",
-    "all": "All sites",
-}
 
 STATE_LABELS = {
     "listed": ("✓", "Listed"),
@@ -162,20 +140,6 @@ def safe_url(value: str | None, allow_relative: bool = False) -> str:
     return "#"
 
 
-def kind_label(kind: str | None) -> str:
-    """'outdated_phone' -> 'Outdated phone'."""
-    if not kind:
-        return DASH
-    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
-
-
-def source_label(source: str | None) -> str:
-    """'healthgrades' -> 'Healthgrades'; unknown slugs are title-cased."""
-    if not source:
-        return DASH
-    return SOURCE_LABELS.get(source, source.replace("_", " ").title())
-
-
 def state_symbol(state: str) -> str:
     return STATE_LABELS.get(state, ("?", state))[0]
 
@@ -184,41 +148,14 @@ def state_label(state: str) -> str:
     return STATE_LABELS.get(state, ("?", str(state).replace("_", " ").capitalize()))[1]
 
 
-def rating_chart(
-    trend: dict,
-    sources: list[str] | tuple[str, ...] = (),
-    title: str = "Average rating by week",
-    width: int = 720,
-    height: int = 240,
-) -> Markup:
-    """The weekly rating chart: one line per source under its display name, averages emphasised.
-
-    A series whose label is not one of ``sources`` (e.g. 'All sources', 'Weighted average')
-    is an aggregate and is drawn thicker, unless the series says otherwise with ``emphasis``.
-    """
-    values = [v for item in trend.get("series", []) for v in item["values"] if v is not None]
+def rating_chart(trend: Trend, title: str = "Average rating by week", width: int = 720, height: int = 240) -> Markup:
+    """The weekly rating chart: one line per series, averages (``emphasis``) drawn thicker."""
+    values = [v for item in trend.series for v in item.values if v is not None]
     # Ratings cluster between 4 and 5; starting the axis half a star under the lowest value
     # keeps a weekly change visible, and the labelled axis says where it starts.
     y_min = max(1, math.floor((min(values) - 0.25) * 2) / 2) if values else 1
-    series = [
-        {
-            "label": source_label(item["label"]) if item["label"] in sources else item["label"],
-            "values": item["values"],
-            "emphasis": item.get("emphasis", item["label"] not in sources),
-        }
-        for item in trend.get("series", [])
-    ]
-    return line_chart(
-        trend.get("weeks", []), series, y_min=y_min, y_max=5, title=title, width=width, height=height
-    )
-
-
-def series_for(trend: dict, label: str) -> list | None:
-    """The weekly values of one series in a trend, or None."""
-    for item in trend.get("series", []):
-        if item["label"] == label:
-            return item["values"]
-    return None
+    series = [{"label": item.label, "values": item.values, "emphasis": item.emphasis} for item in trend.series]
+    return line_chart(trend.weeks, series, y_min=y_min, y_max=5, title=title, width=width, height=height)
 
 
 def content_security_policy(script: str = "") -> str:
@@ -252,8 +189,6 @@ def environment() -> Environment:
         fmt_date=fmt_date,
         fmt_week=fmt_week,
         safe_url=safe_url,
-        kind_label=kind_label,
-        source_label=source_label,
         state_symbol=state_symbol,
         state_label=state_label,
     )
@@ -261,21 +196,25 @@ def environment() -> Environment:
         line_chart=line_chart,
         sparkline=sparkline,
         rating_chart=rating_chart,
-        series_for=series_for,
         content_security_policy=content_security_policy,
     )
     return env
 
 
-def render_overview(data: dict) -> str:
-    return environment().get_template("overview.html").render(data)
+def _context(model) -> dict:
+    """A page model's fields as the template's names (not copied: a page is rendered as it was built)."""
+    return {f.name: getattr(model, f.name) for f in fields(model)}
 
 
-def render_physician(data: dict) -> str:
-    return environment().get_template("physician.html").render(data)
+def render_overview(overview: Overview) -> str:
+    return environment().get_template("overview.html").render(_context(overview))
 
 
-def write_reports(out_dir: Path, overview: dict | None, physicians: list[dict]) -> list[Path]:
+def render_physician(page: PhysicianPage) -> str:
+    return environment().get_template("physician.html").render(_context(page))
+
+
+def write_reports(out_dir: Path, overview: Overview | None, physicians: list[PhysicianPage]) -> list[Path]:
     """Write ``index.html`` (when there is an overview) and ``physicians/{npi}.html``.
 
     Returns the written paths. Links between the files are relative, so the folder can
@@ -289,11 +228,11 @@ def write_reports(out_dir: Path, overview: dict | None, physicians: list[dict]) 
         index = out_dir / "index.html"
         index.write_text(render_overview(overview), encoding="utf-8")
         written.append(index)
-    for data in physicians:
-        npi = str(data["physician"]["npi"])
+    for page in physicians:
+        npi = str(page.physician.npi)
         if not _SAFE_FILE_NAME.match(npi):
             raise ValueError(f"refusing to use {npi!r} as a report file name")
         path = physician_dir / f"{npi}.html"
-        path.write_text(render_physician(data), encoding="utf-8")
+        path.write_text(render_physician(page), encoding="utf-8")
         written.append(path)
     return written

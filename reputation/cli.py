@@ -419,13 +419,13 @@ OutOption = Annotated[Path, typer.Option("--out", file_okay=False, help="Directo
 TitleOption = Annotated[Optional[str], typer.Option("--title", envvar="REPMON_TITLE", help="Organization name shown on the reports.")]
 
 
-def _report_data(title):
-    from reputation.reporting import ReportData
+def _report_data(title, pages=True):
+    from reputation.reporting import load_report_input
 
     eng = engine(create=False)
     _something_to_report(eng)
     refresh_findings(eng)
-    return ReportData(eng, title)
+    return eng, load_report_input(eng, title, pages=pages)
 
 
 @report_app.command("overview")
@@ -436,9 +436,9 @@ def report_overview(out: OutOption = Path("reports-out"), title: TitleOption = N
     """
     from reputation.reporting import write_findings_workbook, write_overview
 
-    data = _report_data(title)
+    eng, data = _report_data(title, pages=False)
     path, _ = write_overview(data, out)
-    write_findings_workbook(data.engine, out)
+    write_findings_workbook(eng, out)
     console.print(str(path.resolve()), highlight=False)
 
 
@@ -449,12 +449,13 @@ def report_physician(npi: Annotated[str, typer.Argument(help="The physician's NP
     Example: repmon report physician 1234567893 --out reports-out
     """
     from reports.render import write_reports
+    from reputation.reporting import PhysicianPages
 
-    data = _report_data(title)
-    if npi not in data.physicians:
+    _, data = _report_data(title)
+    if npi not in set(data.roster["npi"]):
         err.print(f"NPI {npi} is not on the roster.")
         raise typer.Exit(1)
-    paths = write_reports(out, None, [data.physician(npi)])
+    paths = write_reports(out, None, [PhysicianPages(data).page(npi)])
     console.print(str(paths[0].resolve()), highlight=False)
 
 
@@ -468,7 +469,7 @@ def report_all(out: OutOption = Path("reports-out"), title: TitleOption = None) 
     console.print(str(path.resolve()), highlight=False)
 
 
-def write_all_reports(out: Path, title: str | None) -> tuple[Path, dict]:
+def write_all_reports(out: Path, title: str | None):
     from reputation import reporting
 
     eng = engine(create=False)

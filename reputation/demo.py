@@ -59,9 +59,10 @@ def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed:
                 f"matched {matched.matched}, review {matched.review}, open findings {sum(findings.open_by_kind.values())}",
                 highlight=False,
             )
-    from reputation.reporting import ReportData
     from reports.render import write_reports
+    from reputation.reporting import PhysicianPages, build_overview, load_report_input
 
-    data = ReportData(engine, DEMO_TITLE)
-    paths = write_reports(out / "reports", data.overview(), [data.physician(p.npi) for p in data.active])
+    data = load_report_input(engine, DEMO_TITLE)
+    pages = PhysicianPages(data)
+    paths = write_reports(out / "reports", build_overview(data, s=pages.scope), [pages.page(npi) for npi in pages.npis()])
     return paths[0]

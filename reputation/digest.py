@@ -24,6 +24,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from reports.model import Overview
+
 SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
 TIMEOUT = 60
 
@@ -66,12 +68,12 @@ class SmtpSettings:
         return cls(host, port, security, user, password, sender, to)
 
 
-def digest_message(settings: SmtpSettings, overview: dict, html: str, attachment: Path | None = None) -> EmailMessage:
-    """The digest: ``html`` (the rendered overview) with a plain-text summary of ``overview`` (its data)."""
+def digest_message(settings: SmtpSettings, overview: Overview, html: str, attachment: Path | None = None) -> EmailMessage:
+    """The digest: ``html`` (the rendered overview) with a plain-text summary of ``overview`` (its model)."""
     message = EmailMessage()
-    headline = overview["headline"]
-    message["Subject"] = (f"{overview['title']}: {overview['week']}, {headline['open_findings']['value']} open findings, "
-                          f"{headline['new_reviews']['value']} new reviews")
+    headline = overview.headline
+    message["Subject"] = (f"{overview.title}: {overview.week or 'no crawl yet'}, {headline.open_findings.value} open findings, "
+                          f"{headline.new_reviews.value} new reviews")
     message["From"] = settings.sender
     message["To"] = ", ".join(settings.recipients)
     message["Date"] = formatdate(localtime=False)
@@ -84,20 +86,20 @@ def digest_message(settings: SmtpSettings, overview: dict, html: str, attachment
     return message
 
 
-def summary_text(overview: dict) -> str:
-    h = overview["headline"]
-    coverage = h["coverage"]["value"]
-    rating = h["average_rating"]["value"]
+def summary_text(overview: Overview) -> str:
+    h = overview.headline
+    coverage = h.coverage.value
+    rating = h.average_rating.value
     lines = [
-        f"{overview['title']}, {overview['week']}",
+        f"{overview.title}, {overview.week or 'no crawl yet'}",
         "",
-        f"Physicians monitored: {h['physicians']}",
+        f"Physicians monitored: {h.physicians}",
         f"Listing coverage: {'-' if coverage is None else f'{coverage:.0%}'}",
-        f"Open findings: {h['open_findings']['value']}",
-        *(f"  {row['kind'].replace('_', ' ')}: {row['count']}" for row in overview["findings_by_kind"] if row["count"]),
+        f"Open findings: {h.open_findings.value}",
+        *(f"  {row.kind.label}: {row.count}" for row in overview.findings_by_kind if row.count),
         f"Average rating: {'-' if rating is None else f'{rating:.2f}'}",
-        f"New reviews this week: {h['new_reviews']['value']}",
-        f"New negative reviews to respond to: {overview['negative_reviews_total']}",
+        f"New reviews this week: {h.new_reviews.value}",
+        f"New negative reviews to respond to: {overview.negative_reviews_total}",
         "",
         "The full report is the HTML part of this message; every open finding is in the attached workbook.",
         "When answering a review, never confirm or imply that the reviewer is a patient (HIPAA).",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import importlib.util
 import ipaddress
 import socket
 import ssl
@@ -18,19 +17,13 @@ pytest.importorskip("aiosmtpd", reason="pip install -e '.[test]'")
 from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult  # noqa: E402
 
+from report_sample import build_sample  # noqa: E402
 from reports.render import render_overview  # noqa: E402
 from reputation.digest import DigestError, SmtpSettings, digest_message, send_digest  # noqa: E402
 from reputation.exports import write_rows  # noqa: E402
 
 
-def _sample():
-    spec = importlib.util.spec_from_file_location("report_sample", Path(__file__).parent / "files" / "report_sample.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_sample(12)[0]
-
-
-OVERVIEW = _sample()
+OVERVIEW = build_sample(12)[0]
 
 
 class Inbox:
@@ -113,14 +106,22 @@ def test_the_digest_is_the_overview_as_html_with_a_text_summary_and_the_workbook
     assert envelope.mail_from == "repmon@northwind.example"
     assert envelope.rcpt_tos == ["web@northwind.example", "pr@northwind.example"]
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-    assert message["Subject"].startswith(f"{OVERVIEW['title']}: {OVERVIEW['week']}, {OVERVIEW['headline']['open_findings']['value']} open findings")
+    assert message["Subject"].startswith(f"{OVERVIEW.title}: {OVERVIEW.week}, {OVERVIEW.headline.open_findings.value} open findings")
     text = message.get_body(("plain",)).get_content()
-    assert f"Open findings: {OVERVIEW['headline']['open_findings']['value']}" in text and "HIPAA" in text
+    assert f"Open findings: {OVERVIEW.headline.open_findings.value}" in text and "HIPAA" in text
     html = BeautifulSoup(message.get_body(("html",)).get_content(), "html.parser")
     assert html.select_one("#coverage table.matrix") and html.select_one(".notice").get_text().startswith("Before you reply (HIPAA)")
     assert not html.select("[src], link[href]")  # self-contained: nothing for a mail client to fetch
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "findings.xlsx" and attachment.get_content() == workbook.read_bytes()
+
+
+def test_the_text_summary_counts_each_kind_under_the_label_the_reports_use():
+    from reputation.digest import summary_text
+
+    lines = summary_text(OVERVIEW).splitlines()
+    counted = [row for row in OVERVIEW.findings_by_kind if row.count]
+    assert counted and all(f"  {row.kind.label}: {row.count}" in lines for row in counted)
 
 
 def test_the_digest_goes_over_starttls_with_a_login(tls_server):

@@ -1,4 +1,4 @@
-"""Report data gathered from the database: coverage cells, the capped matrix, trends, crawl health."""
+"""The report models built from the database: coverage cells, the capped matrix, trends, crawl health."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 from sqlmodel import Session, select
 
 from builders import add_physician, listing, npi_with_check_digit, search, store, week
-from reputation import reporting
+from reports.model import CoverageCounts, Figure, MatrixNote, SiteCoverage
 from reputation.findings import refresh_findings
 from reputation.models import Listing, Match, Physician
-from reputation.reporting import ReportData
+from reputation.reporting import PhysicianPages, build_overview, load_report_input
+from reputation.reporting import coverage as report_coverage
+from reputation.reporting.display import SHORT_TEXT_CHARS, site
 
 JANE = npi_with_check_digit("623456783")
 ATL = {"street": "12 Main St", "city": "Atlanta", "state": "GA", "zip": "30303", "phone": "+14045550101"}
@@ -25,17 +27,25 @@ def link(engine, url, npi, status="matched"):
         s.commit()
 
 
-def cell(data, npi, source):
-    return next(r for r in data.overview()["coverage"] if r["npi"] == npi)["cells"][source]
+def overview_of(engine):
+    return build_overview(load_report_input(engine))
+
+
+def page_of(engine, npi):
+    return PhysicianPages(load_report_input(engine)).page(npi)
+
+
+def cell(overview, npi, source):
+    return next(r for r in overview.coverage if r.npi == npi).cells[source]
 
 
 def test_a_coverage_cell_describes_the_latest_search_alone(engine):
     add_physician(engine, JANE, "Jane", "Doe")
     store(engine, search(JANE, "blocked", reason="HTTP 403 challenge page", at=week(1)),
           search(JANE, "error", reason=None, at=week(2)))
-    c = cell(ReportData(engine), JANE, "healthgrades")
-    assert c["state"] == "unknown"
-    assert c["note"] == "error:"  # not the older search's reason
+    c = cell(overview_of(engine), JANE, "healthgrades")
+    assert c.state == "unknown"
+    assert c.note == "error:"  # not the older search's reason
 
 
 def _roster(engine, n):
@@ -52,23 +62,23 @@ def test_coverage_by_site_counts_each_state_and_leaves_unknown_out_of_the_share(
           search(npis[0], results=[urls[0]]), search(npis[1], results=[urls[1]]), search(npis[2]), search(npis[3], "blocked"))
     link(engine, urls[0], npis[0])
     link(engine, urls[1], npis[1], status="review")
-    site = ReportData(engine).overview()["coverage_by_source"][0]
-    assert site == {"source": "healthgrades", "listed": 1, "review": 1, "missing": 1, "unknown": 1, "not_crawled": 0, "share": 0.5}
+    by_site = overview_of(engine).coverage_by_source[0]
+    assert by_site == SiteCoverage(site("healthgrades"), listed=1, review=1, missing=1, unknown=1, not_crawled=0, share=0.5)
 
 
 def test_a_large_roster_lists_the_physicians_with_the_most_gaps_and_counts_the_rest(engine, monkeypatch):
     npis = _roster(engine, 4)
-    monkeypatch.setattr(reporting, "MATRIX_ROWS", 2)
+    monkeypatch.setattr(report_coverage, "MATRIX_ROWS", 2)
     url = "https://www.healthgrades.com/physician/dr-0"
     store(engine, listing(url, "Pat Lee", phones=["404-555-0101"], addresses=[GOOD_ADDR]),
           search(npis[0], results=[url]), search(npis[1]), search(npis[2], "blocked"), search(npis[3]),
           search(npis[1], source="vitals"), search(npis[0], source="vitals", status="error"))
     link(engine, url, npis[0])
-    overview = ReportData(engine).overview()
-    assert {r["npi"] for r in overview["coverage"]} == {npis[1], npis[3]}  # two missing; one missing; then unknowns
-    assert overview["coverage_note"] == {"shown": 2, "physicians": 4, "with_gaps": 4, "complete": 0}
-    by_dept = {d["department"]: d for d in overview["coverage_by_department"]}
-    assert by_dept["Skin"]["cells"]["healthgrades"] == {"listed": 0, "missing": 2, "review": 0, "unknown": 0, "share": 0.0}
+    overview = overview_of(engine)
+    assert {r.npi for r in overview.coverage} == {npis[1], npis[3]}  # two missing; one missing; then unknowns
+    assert overview.coverage_note == MatrixNote(shown=2, physicians=4, with_gaps=4, complete=0)
+    by_dept = {d.department: d for d in overview.coverage_by_department}
+    assert by_dept["Skin"].cells["healthgrades"] == CoverageCounts(listed=0, missing=2, review=0, unknown=0, share=0.0)
 
 
 def test_ratings_over_time_are_weighted_by_review_count_per_source_and_department(engine):
@@ -79,12 +89,12 @@ def test_ratings_over_time_are_weighted_by_review_count_per_source_and_departmen
               listing(vi, "Pat Lee", source="vitals", rating=b, review_count=10, at=week(n)))
     link(engine, hg, npis[0])
     link(engine, vi, npis[1])
-    overview = ReportData(engine).overview()
-    trend = {s["label"]: s["values"] for s in overview["rating_trend"]["series"]}
-    assert trend == {"All sources": [4.25, 3.5], "healthgrades": [4.0, 3.0], "vitals": [5.0, 5.0]}
-    assert [(d["department"], d["values"], d["change"]) for d in overview["department_ratings"]] == [
+    overview = overview_of(engine)
+    trend = {s.label: s.values for s in overview.rating_trend.series}
+    assert trend == {"All sources": [4.25, 3.5], "Healthgrades": [4.0, 3.0], "Vitals": [5.0, 5.0]}
+    assert [(d.department, d.values, d.change) for d in overview.department_ratings] == [
         ("Heart", [4.0, 3.0], -1.0), ("Skin", [5.0, 5.0], 0.0)]
-    assert overview["headline"]["average_rating"] == {"value": 3.5, "change": -0.75}
+    assert overview.headline.average_rating == Figure(3.5, -0.75)
 
 
 def test_the_physician_page_shows_each_listing_trend_and_the_weighted_average(engine):
@@ -95,19 +105,19 @@ def test_the_physician_page_shows_each_listing_trend_and_the_weighted_average(en
               listing(vi, "Pat Lee", source="vitals", rating=5.0, review_count=10, at=week(n)))
     link(engine, hg, npis[0])
     link(engine, vi, npis[0])
-    page = ReportData(engine).physician(npis[0])
-    assert {s["label"]: s["values"] for s in page["trend"]["series"]} == {
-        "healthgrades": [4.0, 4.0], "vitals": [5.0, 5.0], "Weighted average": [4.25, 4.25]}
+    page = page_of(engine, npis[0])
+    assert {s.label: s.values for s in page.trend.series} == {
+        "Healthgrades": [4.0, 4.0], "Vitals": [5.0, 5.0], "Weighted average": [4.25, 4.25]}
 
 
 def test_crawl_health_names_a_source_whose_parser_looks_broken(engine):
     npis = _roster(engine, 1)
     store(engine, search(npis[0], at=week(1)))
-    data = ReportData(engine)
-    data.broken = {("healthgrades", "2026-W45"): {"phone"}}
-    data.broken_reasons = {("healthgrades", "2026-W45"): "phone missing on 92% of profiles"}
-    row = data.overview()["crawl_health"][0]
-    assert (row["parser_broken"], row["broken_fields"], row["parser_reason"]) == (True, ["phone"], "phone missing on 92% of profiles")
+    data = load_report_input(engine)
+    data.frames.broken = {("healthgrades", "2026-W45"): {"phone"}}
+    data.frames.broken_reasons = {("healthgrades", "2026-W45"): "phone missing on 92% of profiles"}
+    row = build_overview(data).crawl_health[0]
+    assert (row.parser_broken, row.broken_fields, row.parser_reason) == (True, ["phone"], "phone missing on 92% of profiles")
 
 
 def test_an_average_drop_across_sites_reads_as_all_sites_on_the_checklist(engine):
@@ -120,9 +130,9 @@ def test_an_average_drop_across_sites_reads_as_all_sites_on_the_checklist(engine
             link(engine, hg, npis[0])
             link(engine, vi, npis[0])
     refresh_findings(engine)
-    checklist = ReportData(engine).physician(npis[0])["checklist"]
-    assert [(c["kind"], c["source"]) for c in checklist] == [("rating_drop", "all")]
-    assert checklist[0]["text"].startswith("Look into the rating drop on all sites: 4.40 stars")
+    checklist = page_of(engine, npis[0]).checklist
+    assert [(c.kind.key, c.site.key) for c in checklist] == [("rating_drop", "all")]
+    assert checklist[0].text.startswith("Look into the rating drop on all sites: 4.40 stars")
 
 
 def test_an_overview_of_ten_reviews_with_2_mb_author_names_stays_under_500_kb(engine, tmp_path):
@@ -143,11 +153,38 @@ def test_an_overview_of_ten_reviews_with_2_mb_author_names_stays_under_500_kb(en
         s.execute(update(Review).values(author=huge))
         s.commit()
     refresh_findings(engine)
-    data = ReportData(engine)
-    overview, page = data.overview(), data.physician(npis[0])
-    assert len(overview["negative_reviews"]) == 10 and len(page["reviews"]) == 10
+    data = load_report_input(engine)
+    overview, page = build_overview(data), PhysicianPages(data).page(npis[0])
+    assert len(overview.negative_reviews) == 10 and len(page.reviews) == 10
     index, physician_page = write_reports(tmp_path, overview, [page])
     assert index.stat().st_size < 500_000
     assert physician_page.stat().st_size < 500_000
-    author = overview["negative_reviews"][0]["author"]
-    assert author.startswith("Ann") and author.endswith("…") and len(author) <= reporting.SHORT_TEXT_CHARS + 2
+    author = overview.negative_reviews[0].author
+    assert author.startswith("Ann") and author.endswith("…") and len(author) <= SHORT_TEXT_CHARS + 2
+
+
+def test_each_listing_shows_its_own_weekly_ratings_and_a_second_one_is_not_drawn_as_an_average(engine, tmp_path):
+    from bs4 import BeautifulSoup
+
+    from reports.render import write_reports
+
+    npis = _roster(engine, 1)
+    first, second, candidate = (f"https://www.healthgrades.com/physician/dr-{n}" for n in ("a", "b", "c"))
+    for n, (a, b) in enumerate([(4.8, 3.1), (4.7, 3.0)], start=1):
+        store(engine, listing(first, "Pat Lee", rating=a, review_count=30, at=week(n)),
+              listing(second, "Pat Lee", rating=b, review_count=12, at=week(n)),
+              listing(candidate, "Pat Lee", rating=2.0, review_count=5, at=week(n)))
+    link(engine, first, npis[0])
+    link(engine, second, npis[0])
+    link(engine, candidate, npis[0], status="review")
+    page = page_of(engine, npis[0])
+    assert [(l.url, l.values) for l in page.listings] == [(first, [4.8, 4.7]), (second, [3.1, 3.0]), (candidate, None)]
+    assert [(s.label, s.emphasis) for s in page.trend.series] == [
+        ("Healthgrades", False), ("Healthgrades (2)", False), ("Weighted average", True)]
+    [path] = write_reports(tmp_path, None, [page])
+    soup = BeautifulSoup(path.read_text(), "html.parser")
+    sparks = [(row.select_one("svg.spark title").get_text() if row.select_one("svg.spark") else None)
+              for row in soup.select("#listings tbody tr")]
+    assert sparks == ["Healthgrades: 4.80 → 4.70", "Healthgrades: 3.10 → 3.00", None]
+    widths = {g.get_text(): g.line["stroke-width"] for g in soup.select("#trend g.legend")}
+    assert widths == {"Healthgrades": "2", "Healthgrades (2)": "2", "Weighted average": "3"}

@@ -11,7 +11,6 @@ traffic (update checks and the like).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -25,6 +24,7 @@ from urllib.parse import quote
 import pytest
 from bs4 import BeautifulSoup
 
+import report_sample
 from reports.render import write_reports
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,17 +34,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"),
 ]
-
-
-def _load_report_sample():
-    path = Path(__file__).parent / "files" / "report_sample.py"
-    spec = importlib.util.spec_from_file_location("report_sample", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-report_sample = _load_report_sample()
 
 
 def _run(args: list[str], timeout: float) -> tuple[int, str, str]:
@@ -199,7 +188,7 @@ def test_department_in_the_address_hides_other_departments(report_dir, overview_
     dom = BeautifulSoup(run.stdout, "html.parser")
     rows = dom.select("#coverage tbody tr[data-department]")
     shown = [row for row in rows if not row.has_attr("hidden")]
-    assert shown and len(shown) == sum(1 for r in overview_data["coverage"] if r["department"] == department)
+    assert shown and len(shown) == sum(1 for r in overview_data.coverage if r.department == department)
     assert all(row["data-department"] == department for row in shown)
     assert all(card["data-department"] == department for card in dom.select("#reviews article.review:not([hidden])"))
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import datetime as dt
 import hashlib
-import importlib.util
 import re
-from pathlib import Path
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from jinja2 import UndefinedError
 
+import report_sample
 from reports.charts import line_chart, sparkline
+from reports.model import Cell, Figure, Headline, MatrixNote, Overview, SiteCoverage, Trend
 from reports.render import (
     environment,
     fmt_change,
@@ -22,28 +24,17 @@ from reports.render import (
     fmt_percent,
     fmt_rating,
     fmt_week,
-    kind_label,
     render_overview,
     render_physician,
     safe_url,
-    source_label,
     write_reports,
 )
+from reputation.reporting.display import kind, site
 
-
-def _load_report_sample():
-    path = Path(__file__).parent / "files" / "report_sample.py"
-    spec = importlib.util.spec_from_file_location("report_sample", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-report_sample = _load_report_sample()
 OVERVIEW, PHYSICIANS = report_sample.build_sample(30)
 OVERVIEW_HTML = render_overview(OVERVIEW)
 OVERVIEW_SOUP = BeautifulSoup(OVERVIEW_HTML, "html.parser")
-PHYSICIAN_HTML = {page["physician"]["npi"]: render_physician(page) for page in PHYSICIANS}
+PHYSICIAN_HTML = {page.physician.npi: render_physician(page) for page in PHYSICIANS}
 
 # Tags that would make the browser load something.
 RESOURCE_TAGS = ["link", "script", "img", "iframe", "frame", "embed", "object", "source", "audio", "video", "track", "input", "image", "use"]
@@ -181,15 +172,15 @@ def test_safe_url_allows_relative_paths_only_when_asked(url, expected):
 
 
 @pytest.mark.parametrize(
-    ("kind", "expected"),
+    ("key", "expected"),
     [("missing_listing", "Missing listing"), ("outdated_phone", "Outdated phone"), ("rating_drop", "Rating drop"), ("brand_new_kind", "Brand new kind")],
 )
-def test_kind_label(kind, expected):
-    assert kind_label(kind) == expected
+def test_kind_label(key, expected):
+    assert kind(key).label == expected
 
 
 def test_source_label_names_known_sites_and_title_cases_others():
-    assert [source_label(s) for s in ["webmd", "nppes", "healthgrades", "new_site"]] == ["WebMD", "NPPES", "Healthgrades", "New Site"]
+    assert [site(s).label for s in ["webmd", "nppes", "healthgrades", "new_site"]] == ["WebMD", "NPPES", "Healthgrades", "New Site"]
 
 
 def test_environment_is_built_once_with_autoescape_for_every_template():
@@ -281,9 +272,7 @@ def test_sparkline_scale_shows_a_drop_but_flattens_noise():
 
 
 def overview_with(**changes) -> BeautifulSoup:
-    data = copy.deepcopy(OVERVIEW)
-    data.update(changes)
-    return soup_of(render_overview(data))
+    return soup_of(render_overview(dataclasses.replace(copy.deepcopy(OVERVIEW), **changes)))
 
 
 def test_overview_header_names_organization_and_week():
@@ -295,13 +284,13 @@ def test_overview_header_names_organization_and_week():
 
 def test_headline_cards_show_figures_and_change_since_last_week():
     soup = overview_with(
-        headline={
-            "physicians": 50,
-            "coverage": {"value": 0.83, "change": 0.02},
-            "open_findings": {"value": 12, "change": -3},
-            "average_rating": {"value": 4.31, "change": -0.05},
-            "new_reviews": {"value": 14, "change": None},
-        }
+        headline=Headline(
+            physicians=50,
+            coverage=Figure(0.83, 0.02),
+            open_findings=Figure(12, -3),
+            average_rating=Figure(4.31, -0.05),
+            new_reviews=Figure(14, None),
+        )
     )
 
     def card(metric):
@@ -320,8 +309,8 @@ def test_headline_cards_show_figures_and_change_since_last_week():
     [("open_findings", -3, "chg-good"), ("open_findings", 2, "chg-bad"), ("coverage", 0.02, "chg-good"), ("average_rating", -0.1, "chg-bad")],
 )
 def test_headline_change_colour_follows_good_news(metric, change, css):
-    headline = copy.deepcopy(OVERVIEW["headline"])
-    headline[metric]["change"] = change
+    headline = copy.deepcopy(OVERVIEW.headline)
+    getattr(headline, metric).change = change
     soup = overview_with(headline=headline)
     assert css in soup.select_one(f'[data-metric="{metric}"] .chg')["class"]
 
@@ -329,7 +318,7 @@ def test_headline_change_colour_follows_good_news(metric, change, css):
 def test_findings_by_kind_lists_each_kind_with_label_and_count():
     rows = OVERVIEW_SOUP.select("#findings tbody tr")
     assert [(r["data-kind"], r.th.get_text(strip=True), r.select("td")[0].get_text(strip=True)) for r in rows] == [
-        (f["kind"], kind_label(f["kind"]), str(f["count"])) for f in OVERVIEW["findings_by_kind"]
+        (f.kind.key, kind(f.kind.key).label, str(f.count)) for f in OVERVIEW.findings_by_kind
     ]
 
 
@@ -339,10 +328,10 @@ def coverage_rows(soup: BeautifulSoup) -> list:
 
 def test_coverage_matrix_has_a_row_per_physician_and_a_cell_per_source():
     rows = coverage_rows(OVERVIEW_SOUP)
-    assert len(rows) == len(OVERVIEW["coverage"])
+    assert len(rows) == len(OVERVIEW.coverage)
     headers = [th.get_text(strip=True) for th in OVERVIEW_SOUP.select("#coverage thead th")]
     assert headers == ["Physician", "Department", "Healthgrades", "Vitals", "WebMD", "Zocdoc"]
-    assert all(len(row.select('td[class^="s-"]')) == len(OVERVIEW["sources"]) for row in rows)
+    assert all(len(row.select('td[class^="s-"]')) == len(OVERVIEW.sites) for row in rows)
 
 
 @pytest.mark.parametrize(
@@ -351,7 +340,7 @@ def test_coverage_matrix_has_a_row_per_physician_and_a_cell_per_source():
 )
 def test_coverage_cell_shows_state_with_class_symbol_and_text(state, symbol, word):
     data = copy.deepcopy(OVERVIEW)
-    data["coverage"][0]["cells"]["healthgrades"] = {"state": state, "note": "blocked: HTTP 403", "url": "https://www.healthgrades.com/x", "rating": 4.5}
+    data.coverage[0].cells["healthgrades"] = Cell(state, "blocked: HTTP 403", "https://www.healthgrades.com/x", 4.5)
     cell = coverage_rows(soup_of(render_overview(data)))[0].select('td[class^="s-"]')[0]
     assert cell["class"] == [f"s-{state}"]
     assert cell.get_text(" ", strip=True) == word
@@ -361,10 +350,10 @@ def test_coverage_cell_shows_state_with_class_symbol_and_text(state, symbol, wor
 
 def test_coverage_cell_links_candidate_listing_only_when_it_needs_review():
     data = copy.deepcopy(OVERVIEW)
-    cells = data["coverage"][0]["cells"]
-    cells["healthgrades"] = {"state": "review", "note": "", "url": "https://www.healthgrades.com/x", "rating": None}
-    cells["vitals"] = {"state": "listed", "note": "", "url": "https://www.vitals.com/y", "rating": 4.1}
-    cells["webmd"] = {"state": "review", "note": "", "url": "javascript:alert(1)", "rating": None}
+    cells = data.coverage[0].cells
+    cells["healthgrades"] = Cell("review", "", "https://www.healthgrades.com/x", None)
+    cells["vitals"] = Cell("listed", "", "https://www.vitals.com/y", 4.1)
+    cells["webmd"] = Cell("review", "", "javascript:alert(1)", None)
     healthgrades, vitals, webmd, _ = coverage_rows(soup_of(render_overview(data)))[0].select('td[class^="s-"]')
     assert healthgrades.a["href"] == "https://www.healthgrades.com/x"
     assert vitals.a is None
@@ -373,7 +362,7 @@ def test_coverage_cell_links_candidate_listing_only_when_it_needs_review():
 
 def test_coverage_cell_for_a_source_not_in_the_row_reads_not_crawled():
     data = copy.deepcopy(OVERVIEW)
-    del data["coverage"][0]["cells"]["zocdoc"]
+    del data.coverage[0].cells["zocdoc"]
     cell = coverage_rows(soup_of(render_overview(data)))[0].select('td[class^="s-"]')[-1]
     assert cell["class"] == ["s-not_crawled"]
     assert "not crawled" in cell.get_text()
@@ -386,16 +375,16 @@ def test_coverage_legend_explains_every_state_in_words():
 
 
 def test_physician_names_link_to_their_report_relatively():
-    for row, data in zip(coverage_rows(OVERVIEW_SOUP), OVERVIEW["coverage"]):
-        assert row.th.a["href"] == f"physicians/{data['npi']}.html"
-        assert row.th.a.get_text() == data["name"]
+    for row, data in zip(coverage_rows(OVERVIEW_SOUP), OVERVIEW.coverage):
+        assert row.th.a["href"] == f"physicians/{data.npi}.html"
+        assert row.th.a.get_text() == data.name
 
 
 def test_department_filter_offers_each_department_and_rows_carry_theirs():
     bar = OVERVIEW_SOUP.select_one("#dept-filter")
     assert bar.has_attr("hidden"), "without script the control stays hidden and every row shows"
-    assert [o["value"] for o in bar.select("option")] == ["", *OVERVIEW["departments"]]
-    assert [r["data-department"] for r in coverage_rows(OVERVIEW_SOUP)] == [r["department"] for r in OVERVIEW["coverage"]]
+    assert [o["value"] for o in bar.select("option")] == ["", *OVERVIEW.departments]
+    assert [r["data-department"] for r in coverage_rows(OVERVIEW_SOUP)] == [r.department for r in OVERVIEW.coverage]
     filtered = OVERVIEW_SOUP.select("[data-department]")
     assert filtered and not any(node.has_attr("hidden") for node in filtered)
 
@@ -407,26 +396,24 @@ def test_department_with_ampersand_is_escaped_in_attribute_and_option():
 
 def test_contact_fixes_are_grouped_by_source_with_shown_and_expected():
     groups = OVERVIEW_SOUP.select("#contact .contact-group")
-    assert [g["data-source"] for g in groups] == [g["source"] for g in OVERVIEW["contact_fixes"]]
-    first_group, first_item = groups[0], OVERVIEW["contact_fixes"][0]["items"][0]
+    assert [g["data-source"] for g in groups] == [g.site.key for g in OVERVIEW.contact_fixes]
+    first_group, first_item = groups[0], OVERVIEW.contact_fixes[0].items[0]
     row = first_group.select("tbody tr")[0]
-    assert row.select_one(".shown-bad").get_text() == first_item["shown"]
-    assert row.select_one(".expected").get_text() == first_item["expected"]
-    assert row.th.a["href"] == f"physicians/{first_item['npi']}.html"
-    assert len(first_group.select("tbody tr")) == len(OVERVIEW["contact_fixes"][0]["items"])
+    assert row.select_one(".shown-bad").get_text() == first_item.shown
+    assert row.select_one(".expected").get_text() == first_item.expected
+    assert row.th.a["href"] == f"physicians/{first_item.npi}.html"
+    assert len(first_group.select("tbody tr")) == len(OVERVIEW.contact_fixes[0].items)
 
 
 def test_coverage_by_site_shows_each_state_count_and_the_listed_share():
-    data = copy.deepcopy(OVERVIEW)
-    data["coverage_by_source"] = [{"source": "healthgrades", "listed": 3, "missing": 1, "review": 1, "unknown": 2,
-                                   "not_crawled": 1, "share": 0.75}]
+    data = dataclasses.replace(OVERVIEW, coverage_by_source=[
+        SiteCoverage(site("healthgrades"), listed=3, missing=1, review=1, unknown=2, not_crawled=1, share=0.75)])
     row = soup_of(render_overview(data)).select_one('#site-summary tr[data-source="healthgrades"]')
     assert [td.get_text(strip=True) for td in row.select("td")] == ["3", "1", "1", "2", "1", "75%"]
 
 
 def test_a_capped_matrix_says_how_many_physicians_it_leaves_out_and_where_they_are():
-    data = copy.deepcopy(OVERVIEW)
-    data["coverage_note"] = {"shown": 30, "physicians": 10000, "with_gaps": 2400, "complete": 7600}
+    data = dataclasses.replace(OVERVIEW, coverage_note=MatrixNote(shown=30, physicians=10000, with_gaps=2400, complete=7600))
     text = soup_of(render_overview(data)).select_one("#coverage .capped").get_text(" ", strip=True)
     assert "30 physicians with the most gaps" in text and "of the 2400" in text and "7600 physicians are listed on every site" in text
     assert "findings.xlsx" in text
@@ -434,16 +421,16 @@ def test_a_capped_matrix_says_how_many_physicians_it_leaves_out_and_where_they_a
 
 def test_contact_fixes_beyond_the_limit_point_to_the_full_export():
     data = copy.deepcopy(OVERVIEW)
-    data["contact_fixes"][0]["total"] = 95
+    data.contact_fixes[0].total = 95
     head = soup_of(render_overview(data)).select_one("#contact .contact-group h3").get_text(" ", strip=True)
-    assert f"showing {len(data['contact_fixes'][0]['items'])} of 95" in head and "findings.xlsx" in head
+    assert f"showing {len(data.contact_fixes[0].items)} of 95" in head and "findings.xlsx" in head
 
 
 def test_department_coverage_and_ratings_rows_follow_the_department_filter():
     soup = OVERVIEW_SOUP
     depts = [r["data-department"] for r in soup.select("#coverage-departments tbody tr")]
-    assert depts == [d["department"] for d in OVERVIEW["coverage_by_department"]]
-    assert [r["data-department"] for r in soup.select("#trend table.dept-ratings tbody tr")] == [d["department"] for d in OVERVIEW["department_ratings"]]
+    assert depts == [d.department for d in OVERVIEW.coverage_by_department]
+    assert [r["data-department"] for r in soup.select("#trend table.dept-ratings tbody tr")] == [d.department for d in OVERVIEW.department_ratings]
     assert all(r.select_one("svg.spark") for r in soup.select("#trend table.dept-ratings tbody tr"))
 
 
@@ -461,18 +448,18 @@ def test_rating_trend_is_an_inline_svg_chart_with_a_legend():
 
 def test_movers_show_from_to_and_signed_change_in_given_order():
     rows = OVERVIEW_SOUP.select("#movers tbody tr[data-department]")
-    assert len(rows) == len(OVERVIEW["movers"])
-    first, data = rows[0], OVERVIEW["movers"][0]
+    assert len(rows) == len(OVERVIEW.movers)
+    first, data = rows[0], OVERVIEW.movers[0]
     cells = [td.get_text(" ", strip=True) for td in first.select("td")]
-    assert fmt_rating(data["from"]) in cells and fmt_rating(data["to"]) in cells
-    assert f"▼ {fmt_change(data['change'])}" in cells
+    assert fmt_rating(data.start) in cells and fmt_rating(data.to) in cells
+    assert f"▼ {fmt_change(data.change)}" in cells
 
 
 def test_negative_reviews_come_with_the_hipaa_reminder():
     section = OVERVIEW_SOUP.select_one("#reviews")
     assert "HIPAA" in section.select_one(".notice").get_text()
     assert "do not confirm or imply that the reviewer is a patient" in section.select_one(".notice").get_text()
-    assert len(section.select("article.review")) == len(OVERVIEW["negative_reviews"])
+    assert len(section.select("article.review")) == len(OVERVIEW.negative_reviews)
 
 
 def test_review_script_shows_as_text_and_never_as_markup():
@@ -488,7 +475,7 @@ def test_review_script_shows_as_text_and_never_as_markup():
 
 def test_crawl_health_says_what_was_not_seen():
     rows = OVERVIEW_SOUP.select("#crawl tbody tr")
-    assert [r["data-source"] for r in rows] == OVERVIEW["sources"]
+    assert [r["data-source"] for r in rows] == [s.key for s in OVERVIEW.sites]
     vitals = OVERVIEW_SOUP.select_one('#crawl tr[data-source="vitals"]').get_text(" ", strip=True)
     assert "parser looks broken" in vitals
     assert "not as missing" in OVERVIEW_SOUP.select_one("#site-summary").get_text()
@@ -497,7 +484,7 @@ def test_crawl_health_says_what_was_not_seen():
 def test_empty_overview_renders_placeholders():
     soup = overview_with(
         previous_week=None, findings_by_kind=[], coverage=[], contact_fixes=[], movers=[], negative_reviews=[],
-        crawl_health=[], rating_trend={"weeks": [], "series": []},
+        crawl_health=[], rating_trend=Trend([], []),
     )
     text = soup.get_text(" ", strip=True)
     for message in ["No open findings.", "No active physicians on the roster.", "No outdated phone numbers",
@@ -507,10 +494,11 @@ def test_empty_overview_renders_placeholders():
 
 
 def test_missing_contract_key_fails_loudly():
-    data = copy.deepcopy(OVERVIEW)
-    del data["headline"]
+    fields = {f.name: getattr(OVERVIEW, f.name) for f in dataclasses.fields(Overview) if f.name != "headline"}
+    with pytest.raises(TypeError, match="headline"):
+        Overview(**fields)
     with pytest.raises(UndefinedError):
-        render_overview(data)
+        render_overview(dataclasses.replace(OVERVIEW, headline=None))
 
 
 def test_overview_of_500_physicians_stays_under_500_kb():
@@ -522,77 +510,77 @@ def test_overview_of_500_physicians_stays_under_500_kb():
 # --- physician page --------------------------------------------------------------------------
 
 
-def physician_soup(page: dict) -> BeautifulSoup:
-    return soup_of(PHYSICIAN_HTML[page["physician"]["npi"]])
+def physician_soup(page) -> BeautifulSoup:
+    return soup_of(PHYSICIAN_HTML[page.physician.npi])
 
 
 def test_physician_header_shows_identity_and_links_back_to_overview():
     page = PHYSICIANS[0]
     soup = physician_soup(page)
     header = soup.select_one("header.masthead")
-    assert header.h1.get_text() == page["physician"]["name"]
-    assert header.select_one('[data-field="npi"]').get_text() == page["physician"]["npi"]
-    assert page["physician"]["specialty"] in header.get_text()
+    assert header.h1.get_text() == page.physician.name
+    assert header.select_one('[data-field="npi"]').get_text() == page.physician.npi
+    assert page.physician.specialty in header.get_text()
     assert header.select_one("a.back")["href"] == "../index.html"
 
 
 def test_checklist_has_one_item_per_fix_with_label_and_text():
-    page = page_with(lambda p: len(p["checklist"]) >= 2)
+    page = page_with(lambda p: len(p.checklist) >= 2)
     items = physician_soup(page).select("#todo ol.checklist li")
-    assert [(li["data-kind"], li.select_one(".what").get_text()) for li in items] == [(c["kind"], c["text"]) for c in page["checklist"]]
+    assert [(li["data-kind"], li.select_one(".what").get_text()) for li in items] == [(c.kind.key, c.text) for c in page.checklist]
 
 
 def test_listing_rows_mark_contact_mismatches():
-    page = page_with(lambda p: any(l["phone_ok"] is False for l in p["listings"]))
-    listing = next(l for l in page["listings"] if l["phone_ok"] is False)
-    row = physician_soup(page).select_one(f'#listings tr[data-source="{listing["source"]}"]')
+    page = page_with(lambda p: any(l.phone_ok is False for l in p.listings))
+    listing = next(l for l in page.listings if l.phone_ok is False)
+    row = physician_soup(page).select_one(f'#listings tr[data-source="{listing.site.key}"]')
     phone = row.select_one('td[data-check="phone"]')
     assert "mismatch" in phone["class"]
     assert phone.select_one(".bad-mark").get_text() == "✗"
     assert "differs from roster" in phone.get_text()
-    assert listing["phones"][0] in phone.get_text()
+    assert listing.phones[0] in phone.get_text()
 
 
 def test_listing_rows_mark_matches_and_absent_values():
-    page = page_with(lambda p: any(l["phone_ok"] is None for l in p["listings"]))
-    listing = next(l for l in page["listings"] if l["phone_ok"] is None)
-    row = physician_soup(page).select_one(f'#listings tr[data-source="{listing["source"]}"]')
+    page = page_with(lambda p: any(l.phone_ok is None for l in p.listings))
+    listing = next(l for l in page.listings if l.phone_ok is None)
+    row = physician_soup(page).select_one(f'#listings tr[data-source="{listing.site.key}"]')
     assert "none shown" in row.select_one('td[data-check="phone"]').get_text()
     address = row.select_one('td[data-check="address"]')
-    if listing["address_ok"]:
+    if listing.address_ok:
         assert address.select_one(".ok-mark").get_text() == "✓"
 
 
 def test_listing_row_shows_rating_review_count_and_link():
     page = PHYSICIANS[0]
-    listing = page["listings"][0]
-    row = physician_soup(page).select_one(f'#listings tr[data-source="{listing["source"]}"]')
+    listing = page.listings[0]
+    row = physician_soup(page).select_one(f'#listings tr[data-source="{listing.site.key}"]')
     cells = [td.get_text(strip=True) for td in row.select("td")]
-    assert fmt_rating(listing["rating"]) in cells and str(listing["review_count"]) in cells
-    assert row.select_one("a")["href"] == listing["url"]
+    assert fmt_rating(listing.rating) in cells and str(listing.review_count) in cells
+    assert row.select_one("a")["href"] == listing.url
 
 
 def test_javascript_listing_url_is_shown_as_text_not_linked():
-    page = page_with(lambda p: any(l["url"] == report_sample.HOSTILE_URL for l in p["listings"]))
+    page = page_with(lambda p: any(l.url == report_sample.HOSTILE_URL for l in p.listings))
     soup = physician_soup(page)
     assert soup.select_one("#listings .no-link") is not None
     assert not soup.select('a[href^="javascript" i]')
 
 
 def test_physician_coverage_lists_every_source_state():
-    page = page_with(lambda p: any(c["state"] == "unknown" for c in p["coverage"]))
+    page = page_with(lambda p: any(c.state == "unknown" for c in p.coverage))
     rows = physician_soup(page).select("#coverage tbody tr")
-    assert [(r["data-source"], r["data-state"]) for r in rows] == [(c["source"], c["state"]) for c in page["coverage"]]
+    assert [(r["data-source"], r["data-state"]) for r in rows] == [(c.site.key, c.state) for c in page.coverage]
     unknown = next(r for r in rows if r["data-state"] == "unknown")
     assert "? Unknown" in unknown.get_text(" ", strip=True)
 
 
 def test_physician_reviews_keep_order_and_show_responses():
-    page = page_with(lambda p: any(r["response"] for r in p["reviews"]))
+    page = page_with(lambda p: any(r.response for r in p.reviews))
     articles = physician_soup(page).select("#reviews article.review")
-    assert [a.blockquote.get_text() for a in articles] == [r["text"] for r in page["reviews"]]
-    responded = next(i for i, r in enumerate(page["reviews"]) if r["response"])
-    assert page["reviews"][responded]["response"] in articles[responded].select_one(".response").get_text()
+    assert [a.blockquote.get_text() for a in articles] == [r.text for r in page.reviews]
+    responded = next(i for i, r in enumerate(page.reviews) if r.response)
+    assert page.reviews[responded].response in articles[responded].select_one(".response").get_text()
 
 
 def test_physician_trend_chart_emphasises_the_weighted_average():
@@ -604,8 +592,7 @@ def test_physician_trend_chart_emphasises_the_weighted_average():
 
 
 def test_physician_page_with_nothing_found_renders_placeholders():
-    page = copy.deepcopy(PHYSICIANS[0])
-    page.update(listings=[], coverage=[], reviews=[], checklist=[], findings=[], trend={"weeks": [], "series": []})
+    page = dataclasses.replace(PHYSICIANS[0], listings=[], coverage=[], reviews=[], checklist=[], findings=[], trend=Trend([], []))
     text = soup_of(render_physician(page)).get_text(" ", strip=True)
     for message in ["Nothing to fix", "No listing found", "No reviews read yet.", "No site was searched", "No ratings in this period"]:
         assert message in text
@@ -663,7 +650,7 @@ def test_print_styles_hide_the_filter_and_keep_rows_whole():
 def test_write_reports_writes_index_and_physician_pages_whose_links_resolve(tmp_path):
     paths = write_reports(tmp_path, OVERVIEW, PHYSICIANS)
     assert paths[0] == tmp_path / "index.html"
-    assert sorted(p.name for p in paths[1:]) == sorted(f"{p['physician']['npi']}.html" for p in PHYSICIANS)
+    assert sorted(p.name for p in paths[1:]) == sorted(f"{p.physician.npi}.html" for p in PHYSICIANS)
     index = soup_of((tmp_path / "index.html").read_text(encoding="utf-8"))
     relative = {a["href"] for a in index.find_all("a", href=True) if not a["href"].startswith(("http", "#"))}
     assert relative and all((tmp_path / href).is_file() for href in relative)
@@ -680,6 +667,47 @@ def test_write_reports_without_overview_writes_only_physician_pages(tmp_path):
 @pytest.mark.parametrize("npi", ["../../etc/evil", "12 34", "", "a/b"])
 def test_write_reports_refuses_unsafe_file_names(tmp_path, npi):
     page = copy.deepcopy(PHYSICIANS[0])
-    page["physician"]["npi"] = npi
+    page.physician.npi = npi
     with pytest.raises(ValueError):
         write_reports(tmp_path, None, [page])
+
+
+# --- the registries decide -------------------------------------------------------------------
+
+
+def test_a_new_finding_kind_shows_with_its_label_severity_and_value_to_replace_without_a_template_change(monkeypatch):
+    from reputation.findings import BY_KEY, KINDS, FindingKind, rules
+    from reputation.reporting import PhysicianPages, build_overview, display
+    from reputation.reporting import overview as overview_module
+
+    new = FindingKind("wrong_specialty", "Wrong specialty", "high", "Correct the specialty on {source}: {shown} → {expected}",
+                      rules.missing_listings, replaces_value=True)
+    monkeypatch.setattr(overview_module, "KINDS", (*KINDS, new))
+    monkeypatch.setitem(BY_KEY, new.key, new)
+    display.kind.cache_clear()
+    data = report_sample.build_input(6)
+    npi = data.roster["npi"].iloc[0]
+    row = {**data.findings.iloc[0].to_dict(), "npi": npi, "source": "vitals", "kind": new.key, "url": "https://www.vitals.com/x",
+           "shown": "Dermatology", "expected": "Cardiology"}
+    data.findings = pd.DataFrame([row])
+    overview, page = build_overview(data), PhysicianPages(data).page(npi)
+    display.kind.cache_clear()
+
+    soup = soup_of(render_overview(overview))
+    counted = soup.select_one('#findings tr[data-kind="wrong_specialty"]')
+    assert counted.th.get_text(strip=True) == "Wrong specialty" and counted.td.get_text(strip=True) == "1"
+    fix = soup.select_one('#contact .contact-group[data-source="vitals"] tbody tr')
+    assert fix.select("td")[0].get_text() == "Wrong specialty" and fix.select_one(".shown-bad").get_text() == "Dermatology"
+    page_soup = soup_of(render_physician(page))
+    item = page_soup.select_one('#todo li[data-kind="wrong_specialty"]')
+    assert item.select_one(".tag")["class"] == ["tag", "tag-bad"] and item.select_one(".tag").get_text() == "Wrong specialty"
+    assert item.select_one(".what").get_text() == "Correct the specialty on vitals: Dermatology → Cardiology"
+    listed = page_soup.select_one('#todo table.findings tr[data-kind="wrong_specialty"]')
+    assert listed.select_one(".shown-bad").get_text() == "Dermatology" and listed.select_one(".expected").get_text() == "Cardiology"
+
+
+def test_sites_are_named_as_their_spiders_declare_them():
+    from crawlers.sources import sources
+
+    assert {s.key: site(s.key).label for s in sources()} == {s.key: s.label for s in sources()}
+    assert site("all").label == "All sites"
