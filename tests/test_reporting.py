@@ -163,6 +163,21 @@ def test_an_overview_of_ten_reviews_with_2_mb_author_names_stays_under_500_kb(en
     assert author.startswith("Ann") and author.endswith("…") and len(author) <= SHORT_TEXT_CHARS + 2
 
 
+def test_a_roster_with_nothing_crawled_yet_renders_a_report_saying_so(engine, tmp_path):
+    from bs4 import BeautifulSoup
+
+    from reports.render import write_reports
+
+    npis = _roster(engine, 2)
+    data = load_report_input(engine)
+    overview, page = build_overview(data), PhysicianPages(data).page(npis[0])
+    assert (overview.week, overview.headline.physicians, overview.headline.coverage) == (None, 2, Figure(None, None))
+    index, physician_page = write_reports(tmp_path, overview, [page])
+    text = BeautifulSoup(index.read_text(), "html.parser").get_text(" ", strip=True)
+    assert "No crawl yet" in text and "Nothing has been crawled yet" in text
+    assert "No crawl yet" in BeautifulSoup(physician_page.read_text(), "html.parser").get_text(" ", strip=True)
+
+
 def test_each_listing_shows_its_own_weekly_ratings_and_a_second_one_is_not_drawn_as_an_average(engine, tmp_path):
     from bs4 import BeautifulSoup
 
