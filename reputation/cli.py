@@ -136,9 +136,13 @@ def crawl(
 
 
 def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):
-    from reputation.crawl import CrawlAlreadyRunning, CrawlOptions, available_sources, run_crawl
+    options = _crawl_options(sources, sandbox_url=sandbox_url, delay=delay, refresh=refresh, crawl_time=crawl_time, quiet=quiet)
+    return _run_crawl(engine(), options, quiet=quiet)
 
-    from reputation.crawl import unconfigured
+
+def _crawl_options(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):
+    """The crawl asked for, every source named checked (exit 2 naming an unknown one)."""
+    from reputation.crawl import CrawlOptions, available_sources, unconfigured
 
     known = available_sources()
     if not sources:  # every source; those still needing a key or address of yours are skipped, with a note
@@ -152,8 +156,13 @@ def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=N
     if unknown:
         err.print(f"Unknown source(s): {', '.join(unknown)}. Available: {', '.join(known)}", highlight=False)
         raise typer.Exit(2)
-    options = CrawlOptions(sources=list(sources), sandbox_url=sandbox_url, delay=delay, refresh=refresh, crawl_time=crawl_time)
-    eng = engine()
+    return CrawlOptions(sources=list(sources), sandbox_url=sandbox_url, delay=delay, refresh=refresh, crawl_time=crawl_time)
+
+
+def _run_crawl(eng, options, *, quiet=False):
+    """The crawl with a progress bar, then its summary."""
+    from reputation.crawl import CrawlAlreadyRunning, run_crawl
+
     progress = Progress(TextColumn("crawling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}", markup=False),
                         TimeElapsedColumn(), console=err, disable=quiet, transient=quiet)
     with progress:
@@ -465,34 +474,35 @@ def report_all(out: OutOption = Path("reports-out"), title: TitleOption = None) 
 
     Example: repmon report all --out reports-out
     """
-    path, _ = write_all_reports(out, title)
-    console.print(str(path.resolve()), highlight=False)
-
-
-def write_all_reports(out: Path, title: str | None):
-    from reputation import reporting
+    from reputation.reporting import write_all_reports
 
     eng = engine(create=False)
     _something_to_report(eng)
     refresh_findings(eng)
-    return reporting.write_all_reports(eng, out, title)
+    path, _ = write_all_reports(eng, out, title)
+    console.print(str(path.resolve()), highlight=False)
 
 
 def _something_to_report(eng) -> None:
     """Reports describe crawls: with none stored yet, say what to run instead of writing an empty report."""
-    from sqlmodel import Session, func, select
-
     from reputation.findings import latest_crawl_time
-    from reputation.models import Physician
 
     if latest_crawl_time(eng) is not None:
         return
-    with Session(eng) as session:
-        roster = session.exec(select(func.count()).select_from(Physician)).one()
+    roster = _roster_size(eng)
     first = "Import the roster with `repmon roster import FILE`, then run" if not roster else "Run"
     err.print(f"Nothing to report yet: no crawl is stored{'' if roster else ' and the roster is empty'}. "
               f"{first} `repmon crawl` (or load crawl output with `repmon listings import FILE`).")
     raise typer.Exit(1)
+
+
+def _roster_size(eng) -> int:
+    from sqlmodel import Session, func, select
+
+    from reputation.models import Physician
+
+    with Session(eng) as session:
+        return session.exec(select(func.count()).select_from(Physician)).one()
 
 
 # -- export ---------------------------------------------------------------------------------------------
@@ -544,9 +554,8 @@ def weekly(
 
     Example: repmon weekly --out /var/www/reputation --email
     """
-    from reputation.digest import DigestError, SmtpSettings, digest_message, send_digest
-    from reputation.match import match_listings
-    from reputation.reporting import FINDINGS_FILE
+    from reputation.digest import DigestError, SmtpSettings
+    from reputation.weekly import run_week
 
     settings = None
     if email or email_to:
@@ -555,19 +564,21 @@ def weekly(
         except DigestError as exc:
             err.print(str(exc), highlight=False)
             raise typer.Exit(2)
-    run = _crawl(source, delay=delay, sandbox_url=sandbox)
-    summary = match_listings(engine())
+    options = _crawl_options(source, delay=delay, sandbox_url=sandbox)
+    eng = engine()
+    if not _roster_size(eng):
+        err.print("The roster is empty: import it with `repmon roster import FILE`, then run `repmon weekly` again.")
+        raise typer.Exit(1)
+    week = run_week(eng, options, out, title=title, digest=settings, crawl=_run_crawl)
+    summary = week.matched
     console.print(f"matched {summary.matched}, needs review {summary.review}, unmatched {summary.unmatched}", highlight=False)
-    path, overview = write_all_reports(out, title)
-    console.print(str(path.resolve()), highlight=False)
+    console.print(str(week.overview_path.resolve()), highlight=False)
+    if week.digest_error:
+        err.print(week.digest_error, highlight=False)
+        raise typer.Exit(1)
     if settings is not None:
-        try:
-            send_digest(settings, digest_message(settings, overview, path.read_text(encoding="utf-8"), path.parent / FINDINGS_FILE))
-        except DigestError as exc:
-            err.print(str(exc), highlight=False)
-            raise typer.Exit(1)
         console.print(f"digest sent to {', '.join(settings.recipients)}", highlight=False)
-    if run.status != "finished":
+    if week.crawl.status != "finished":
         raise typer.Exit(1)
 
 
@@ -633,9 +644,9 @@ def runs_undo(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", file_okay=False, help="Directory for the demo database and reports.")] = Path("repmon-demo"),
-    weeks: Annotated[int, typer.Option(help="Simulated weekly crawls.")] = 4,
+    weeks: Annotated[int, typer.Option(min=1, help="Simulated weekly crawls.")] = 4,
 ) -> None:
-    """Run the whole job on the bundled sandbox: roster, four weekly crawls, match, findings, reports.
+    """Run the whole job on the bundled sandbox: roster, then four weekly runs as `repmon weekly` does them.
 
     Uses its own database in the --out directory (recreated each time), never your --db.
     Example: repmon demo

@@ -8,21 +8,21 @@ from pathlib import Path
 
 from rich.console import Console
 
-from reputation.crawl import CrawlOptions, available_sources, run_crawl
+from reputation.crawl import CrawlOptions, available_sources
 from reputation.db import get_engine
-from reputation.findings import refresh_findings
 from reputation.known_phones import add_known_phones
-from reputation.match import match_listings
 from reputation.roster import import_roster
 from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.world import SPONSOR_PHONE, World
+from reputation.weekly import run_week
 
 SAMPLE_ROSTER = Path(__file__).parent / "sandbox" / "data" / "sample_roster.csv"
 DEMO_TITLE = "Northwind Health (demo)"
 
 
 def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed: int = 7) -> Path:
-    """Write the demo database and reports into ``out``; return the overview report's path."""
+    """Write the demo database and reports into ``out`` (``reports/``, as ``repmon weekly`` writes them);
+    return the overview report's path."""
     console = console or Console()
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / "demo.db"
@@ -45,24 +45,19 @@ def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed:
     console.print(f"Imported the sample roster: {getattr(result, 'physicians_added', '?')} physicians ({roster})", highlight=False)
     sources = available_sources()  # the sandbox plays every source, its APIs and find-a-doctor site included
     with SandboxServer(world) as server:
-        for week in range(weeks):
-            if week:
+        for number in range(weeks):
+            if number:
                 world.advance()
-            crawl_time = first_crawl + timedelta(weeks=week)
-            run = run_crawl(engine, CrawlOptions(sources=sources, crawl_time=crawl_time, sandbox_url=server.url, delay=0))
-            matched = match_listings(engine, now=crawl_time)
-            findings = refresh_findings(engine)
-            per_source = run.summary.get("sources", {}).values()
+            crawl_time = first_crawl + timedelta(weeks=number)
+            options = CrawlOptions(sources=sources, crawl_time=crawl_time, sandbox_url=server.url, delay=0)
+            # As a user's Monday run: crawl, match, findings and every report, the findings workbook included.
+            week = run_week(engine, options, out / "reports", title=DEMO_TITLE)
+            per_source = week.crawl.summary.get("sources", {}).values()
             console.print(
-                f"Week {week + 1} ({crawl_time.date()}): crawl of {len(sources)} sources {run.status}, "
+                f"Week {number + 1} ({crawl_time.date()}): crawl of {len(sources)} sources {week.crawl.status}, "
                 f"{sum(v['searched'] for v in per_source)} searches, {sum(v['found'] for v in per_source)} found, "
-                f"matched {matched.matched}, review {matched.review}, open findings {sum(findings.open_by_kind.values())}",
+                f"matched {week.matched.matched}, review {week.matched.review}, "
+                f"open findings {sum(week.findings.open_by_kind.values())}",
                 highlight=False,
             )
-    from reports.render import write_reports
-    from reputation.reporting import PhysicianPages, build_overview, load_report_input
-
-    data = load_report_input(engine, DEMO_TITLE)
-    pages = PhysicianPages(data)
-    paths = write_reports(out / "reports", build_overview(data, s=pages.scope), [pages.page(npi) for npi in pages.npis()])
-    return paths[0]
+    return week.overview_path

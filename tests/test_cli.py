@@ -180,6 +180,17 @@ def test_weekly_mails_the_overview_through_the_configured_smtp_server(sqlite_url
     assert [a.get_filename() for a in message.iter_attachments()] == ["findings.xlsx"]
 
 
+def test_weekly_with_an_empty_roster_says_to_import_it_before_crawling(sqlite_url, tmp_path):
+    from reputation.models import Run
+
+    result = run(sqlite_url, "weekly", "--sandbox", "http://127.0.0.1:9", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("The roster is empty: import it with `repmon roster import FILE`")
+    assert not (tmp_path / "site").exists()
+    with Session(get_engine(sqlite_url)) as session:
+        assert session.exec(select(func.count()).select_from(Run)).one() == 0  # no crawl of nobody
+
+
 def test_weekly_with_email_but_no_smtp_server_configured_stops_before_crawling(sqlite_url, monkeypatch):
     monkeypatch.delenv("REPMON_SMTP_HOST", raising=False)
     result = run(sqlite_url, "weekly", "--email", "--sandbox", "http://127.0.0.1:9", "--out", "unused")

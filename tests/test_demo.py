@@ -63,3 +63,20 @@ def test_no_pandas_nan_leaks_into_the_reports(demo):
     for page in [out / "reports" / "index.html", *(out / "reports" / "physicians").glob("*.html")]:
         text = BeautifulSoup(page.read_text(), "html.parser").get_text(" ")
         assert not re.search(r"\b(nan|NaN)\b", text), page.name
+
+
+def test_the_demo_writes_the_findings_workbook_beside_its_overview_as_a_weekly_run_does(demo):
+    from openpyxl import load_workbook
+
+    out, _ = demo
+    workbook = out / "reports" / "findings.xlsx"
+    assert workbook.is_file()
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{out / 'demo.db'}", "flags", "--format", "json"], catch_exceptions=False)
+    every = load_workbook(workbook).worksheets[0]
+    assert every.max_row - 1 == len(json.loads(result.stdout))  # a header, then every open finding
+
+
+def test_a_demo_of_no_weeks_is_refused_as_a_usage_error(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "--weeks", "0", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 2 and "--weeks" in result.output
+    assert not (tmp_path / "demo").exists()
