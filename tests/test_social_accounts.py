@@ -79,6 +79,7 @@ READ = [
     ("facebook", "https://www.facebook.com/pages/Jane-Doe-MD/123456789", "123456789"),
     ("facebook", "https://www.facebook.com/p/Jane-Doe-MD-100063512345678/", "100063512345678"),
     ("facebook", "https://www.facebook.com/Jane-Doe-MD-100063512345678/", "100063512345678"),
+    ("facebook", "https://www.facebook.com/pg/MountSinaiNYC/about/", "mountsinainyc"),
     ("facebook", "@DrJane.Doe", "drjane.doe"),
     ("facebook", "100063512345678", "100063512345678"),
     # Instagram, TikTok, Doximity
@@ -120,6 +121,7 @@ REFUSED = [
     ("youtube", "https://youtu.be/CvTApw9X8aA", "a video"),
     ("youtube", "https://www.youtube.com/shorts/CvTApw9X8aA", "a video"),
     ("youtube", "https://www.youtube.com/playlist?list=PLOU2XLYxmsIKpaV8h0AGE05so0fAwwfTw", "a playlist"),
+    ("youtube", "https://www.youtube.com/results?search_query=dr+jane", "not a channel's address"),
     ("linkedin", "https://www.linkedin.com/posts/jane-doe-md_activity-123", "a post"),
     ("linkedin", "https://lnkd.in/abc123", "short link"),
     ("facebook", "https://www.facebook.com/MountSinaiNYC/posts/10158349356748553", "a post"),
@@ -130,8 +132,10 @@ REFUSED = [
     ("facebook", "https://www.facebook.com/tr?id=123&ev=PageView", "not a page or profile"),
     ("instagram", "https://www.instagram.com/p/CSr71Gzlqo4/", "a post"),
     ("instagram", "https://www.instagram.com/reel/CSr71Gzlqo4/", "a post"),
+    ("instagram", "https://www.instagram.com/explore/tags/cardiology/", "not an account's address"),
     ("tiktok", "https://www.tiktok.com/@drjane/video/7234567890123456789", "a post"),
     ("tiktok", "https://vm.tiktok.com/ZMabc/", "short link"),
+    ("tiktok", "https://www.tiktok.com/t/ZTabc/", "short link"),
     # another network's address or handle in the row
     ("x", "https://www.youtube.com/@drjane", "a YouTube address in an X row"),
     ("youtube", "https://x.com/drjane", "an X address in a YouTube row"),
@@ -171,7 +175,8 @@ def test_an_unknown_network_is_refused_naming_the_networks():
         normalize_account("myspace", "drjane")
 
 
-@pytest.mark.parametrize(("written", "key"), [("X", "x"), (" Twitter ", "x"), ("BlueSky", "bluesky"), ("bsky", "bluesky")])
+@pytest.mark.parametrize(("written", "key"), [("X", "x"), (" Twitter ", "x"), ("BlueSky", "bluesky"),
+                                             ("bsky", "bluesky")])
 def test_network_names_are_read_as_people_write_them(written, key):
     assert network_key(written) == key
 

@@ -15,6 +15,7 @@ from crawlers.social.answers import Failure, PostsPage, Profile, Relationship
 from crawlers.social.calls import parse_answer
 from crawlers.social.snapshot import weekly_snapshot
 from recorded_answers import r_string, recorded_answers
+from reputation.social.accounts import normalize_account
 
 RECORDED = Path(__file__).resolve().parents[2] / "shared" / "data" / "social_api"
 BSKY = "https://public.api.bsky.app/xrpc"
@@ -196,6 +197,19 @@ def test_a_real_recorded_answer_gives_the_numbers_it_holds(name):
         assert len(found) == len(wanted), found
         for item, fields in zip(found, wanted):
             _check(item, dict(fields))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_account_a_reader_names_is_the_canonical_id_a_person_s_paste_becomes(name):
+    """So the week's profile finds its stored account: the readers' ids and accounts' ids are one form."""
+    path = RECORDED / name
+    if not path.is_file():
+        pytest.skip(f"{name} (../shared) is not here")
+    network, url, _ = EXPECTED[name]
+    for answer in recorded_answers(path, url):
+        for item in parse_answer(network, answer):
+            if isinstance(item, Profile) and item.status == "ok":
+                assert normalize_account(network, item.account).id == item.account
 
 
 def _check(item, fields: dict) -> None:
