@@ -39,6 +39,8 @@ def _x_text(text: str) -> str:
     name = text.removeprefix("@")
     if not _X_NAME.fullmatch(name):
         raise AccountError("not an X username (letters, digits and _, at most 15)")
+    if name.lower() in _X_PAGES | {"intent", "share"}:
+        raise AccountError(f"not an account's address (x.com/{name.lower()})")
     return name.lower()
 
 
@@ -220,6 +222,7 @@ _FACEBOOK_NOT_ACCOUNTS = {
 }
 _FACEBOOK_PAGES = {"tr", "login", "login.php", "home.php", "help", "policies", "privacy", "settings", "marketplace",
                    "gaming", "hashtag", "search", "business", "ads", "legal", "about"}
+_FACEBOOK_SPECIAL = _FACEBOOK_PAGES | _FACEBOOK_POSTS | set(_FACEBOOK_NOT_ACCOUNTS) | {"people", "pages", "profile.php"}
 
 
 def _facebook_text(text: str) -> str:
@@ -230,6 +233,8 @@ def _facebook_text(text: str) -> str:
 def _facebook_name(name: str) -> str:
     if not _FACEBOOK_NAME.fullmatch(name):
         raise AccountError("not a Facebook page or profile name (at least 5 letters, digits or dots)")
+    if name.lower() in _FACEBOOK_SPECIAL:
+        raise AccountError(f"not a page or profile (facebook.com/{name.lower()})")
     return name.lower()
 
 
@@ -273,6 +278,8 @@ def _instagram_text(text: str) -> str:
     name = text.removeprefix("@")
     if not _INSTAGRAM_NAME.fullmatch(name):
         raise AccountError("not an Instagram username (letters, digits, . and _, at most 30)")
+    if name.lower() in _INSTAGRAM_PAGES | _INSTAGRAM_POSTS:
+        raise AccountError(f"not an account's address (instagram.com/{name.lower()})")
     return name.lower()
 
 
