@@ -1,0 +1,1 @@
+"""Social presence: the accounts of the roster's physicians and the health system's own channels."""
