@@ -8,10 +8,10 @@ import pytest
 from scrapy.http import HtmlResponse, TextResponse
 from typer.testing import CliRunner
 
+from crawlers.embedded import js_string
 from crawlers.spiders.zocdoc import (
     ZocdocSpider,
     iso_date,
-    js_string,
     parse_profile_page,
     parse_reviews_json,
     parse_reviews_response,
