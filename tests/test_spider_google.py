@@ -102,10 +102,26 @@ def test_search_answer_that_is_not_json_is_an_error():
     assert "not JSON" in parse_search_answer(response).error
 
 
-def test_place_without_ratings_has_no_rating_and_zero_count():
+def test_place_whose_answer_carries_no_ratings_has_unknown_rating_and_count():
+    # proto3 JSON leaves out a zero, and a field mask may leave the ratings out: the answer does not say 0.
     listing = parse_details_answer(json_response({"id": "ChIJabcdefghij", "displayName": {"text": "A B, MD"}},
                                                  f"{API}/v1/places/ChIJabcdefghij"))
-    assert listing["rating"] is None and listing["review_count"] == 0 and listing["reviews"] == []
+    assert listing["rating"] is None and listing["review_count"] is None and listing["reviews"] == []
+
+
+def test_a_rating_without_a_count_is_kept_and_the_count_unknown():
+    listing = parse_details_answer(json_response({"id": "ChIJabcdefghij", "displayName": {"text": "A B, MD"},
+                                                  "rating": 4.4}, f"{API}/v1/places/ChIJabcdefghij"))
+    assert (listing["rating"], listing["review_count"]) == (4.4, None)
+
+
+def test_an_answer_without_formatted_address_gives_its_postal_address():
+    place = {"id": "ChIJabcdefghij", "displayName": {"text": "A B, MD"},
+             "postalAddress": {"regionCode": "US", "postalCode": "97209-1234", "administrativeArea": "OR",
+                               "locality": "Portland", "addressLines": ["1200 NW Everett St", "Suite 300"]}}
+    listing = parse_details_answer(json_response(place, f"{API}/v1/places/ChIJabcdefghij"))
+    assert listing["addresses"] == [{"street": "1200 NW Everett St, Suite 300", "city": "Portland", "state": "OR",
+                                     "zip": "97209-1234"}]
 
 
 NOT_FOUND = {"error": {"code": 404, "message": "Requested entity was not found.", "status": "NOT_FOUND"}}
@@ -250,7 +266,8 @@ def test_every_place_of_a_roster_physician_is_found_as_the_api_shows_it(server, 
         assert record["phones"] == [office.phone]
         assert record["addresses"] == [{"street": office.street, "city": office.city, "state": office.state,
                                         "zip": office.zip}]
-        assert record["rating"] == listing.rating and record["review_count"] == listing.rating_count
+        # An unrated place's answer leaves rating and count out (proto3): the count is unknown, not 0.
+        assert record["rating"] == listing.rating and record["review_count"] == (listing.rating_count or None)
         assert [r["review_id"] for r in record["reviews"]] == [r.review_id for r in listing.newest_reviews()[:5]]
 
 

@@ -72,6 +72,37 @@ def test_profile_field(field):
     assert PROFILE[field] == PROFILE_EXPECTED["listing"][field]
 
 
+PROFILES_2026 = {name: json.loads((HG / f"{name}.expected.json").read_text())
+                 for name in ("profile-2026", "profile-2026-recommend")}
+
+
+@pytest.mark.parametrize("name, field", [(n, f) for n, e in PROFILES_2026.items() for f in e["listing"]])
+def test_2026_profile_field(name, field):
+    expected = PROFILES_2026[name]
+    listing = parse_profile_page(file_response(HG / f"{name}.html", expected["url"]))
+    assert listing[field] == expected["listing"][field]
+
+
+def test_practice_name_is_read_under_its_current_attribute():
+    listing = parse_profile_page(file_response(HG / "profile-2026.html", PROFILES_2026["profile-2026"]["url"]))
+    assert 'data-qa-target="office-practice-name"' not in (HG / "profile-2026.html").read_text()
+    assert listing["practice_name"] == "Harborview Orthopedic Associates"
+
+
+def test_template_showing_only_likelihood_of_recommending_has_a_rating_and_an_unknown_count():
+    url = PROFILES_2026["profile-2026-recommend"]["url"]
+    listing = parse_profile_page(file_response(HG / "profile-2026-recommend.html", url))
+    assert listing["rating"] == 3.77  # the recommending line, not the next survey line (4.10)
+    assert listing["review_count"] is None  # the page does not say how many: unknown, never 0
+
+
+def test_a_rating_score_wins_over_a_survey_line():
+    body = (HG / "profile-2026.html").read_text().replace(
+        "</main>", "<p>Likelihood of recommending Dr. Okoro 2.10 out of 5</p></main>")
+    listing = parse_profile_page(TextResponse(url=PROFILES_2026["profile-2026"]["url"], body=body.encode(), encoding="utf-8"))
+    assert (listing["rating"], listing["review_count"]) == (4.6, 112)
+
+
 def test_profile_in_unknown_markup_has_no_listing():
     world = World(size=20)
     listing = next(l for l in world.healthgrades.values() if l.rating_count)
@@ -284,3 +315,49 @@ def test_real_2017_pes_json_is_a_reviews_record_with_rating_and_count():
 @needs_shared
 def test_a_json_fragment_that_is_neither_gives_nothing():
     assert _parse_saved(SHARED / "fixtures/real/healthgrades/provider-malpractices-2017.json") == []
+
+
+# ----- the real 2017 search page whose results area is an empty skeleton -----------------------------
+
+USEARCH_2017 = SHARED / "fixtures/real/healthgrades/usearch-empty-query-2017.html"
+USEARCH_2017_URL = ("https://www.healthgrades.com/usearch?where=Boston%2C%20MA%2002127&what=Orthopaedics"
+                    "&searchType=SpecialtyVertical")
+
+
+@needs_shared
+def test_real_2017_skeleton_search_page_is_not_recognised_never_no_results():
+    # "0 Results found" sits in a skeleton the browser fills from an XHR: nobody can read results off it.
+    response = file_response(USEARCH_2017, USEARCH_2017_URL)
+    assert "Results found" in response.text
+    outcome = parse_search_page(response)
+    assert outcome.error and outcome.error.startswith("search page not recognised")
+    assert outcome.profile_urls == [] and outcome.listings == []
+
+
+@needs_shared
+def test_real_2017_skeleton_search_page_gives_no_records_to_repmon_parse():
+    from typer.testing import CliRunner
+
+    from reputation.cli import app
+
+    done = CliRunner().invoke(app, ["parse", "healthgrades", str(USEARCH_2017), "--url", USEARCH_2017_URL])
+    assert done.exit_code == 1 and "recognises no profile, search results or reviews" in done.output
+
+
+@needs_shared
+def test_real_2017_skeleton_search_ends_a_crawl_search_as_an_error(tmp_path):
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.spiders.base import TargetState
+
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps([{"npi": "1234567893", "first_name": "Ann", "last_name": "Lee", "city": "Boston",
+                                    "state": "MA"}]))
+    crawler = get_crawler(HealthgradesSpider)
+    crawler.stats.open_spider()
+    spider = HealthgradesSpider.from_crawler(crawler, targets=str(targets))
+    state = TargetState(key=0, target=spider.targets[0], query=spider.search_query(spider.targets[0]))
+    response = HtmlResponse(url=USEARCH_2017_URL, body=USEARCH_2017.read_bytes())
+    [record] = list(spider.on_search(response, state))
+    assert (record["kind"], record["status"], record["results"]) == ("search", "error", [])

@@ -96,6 +96,16 @@ def test_postal_codes(raw, expected):
     assert zip_code(raw) == expected
 
 
+def test_an_answer_read_from_a_file_links_to_the_registry(tmp_path):
+    from reputation.parse import parse_saved_page
+
+    saved = tmp_path / "answer.json"
+    saved.write_bytes((FILES / "nppes" / "api-b2f594.json").read_bytes())
+    listing, search = parse_saved_page("nppes", saved)  # no --url: the file's own file:// address
+    assert listing["url"] == "https://npiregistry.cms.hhs.gov/provider-view/1720377294"
+    assert search["results"] == [listing["url"]]
+
+
 @needs_shared
 @pytest.mark.parametrize("path", sorted((SHARED / "data/npi_registry_api_samples").glob("api-*.json")) if SHARED.is_dir() else [])
 def test_every_recorded_answer_parses(path):

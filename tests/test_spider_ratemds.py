@@ -11,6 +11,7 @@ from scrapy.http import HtmlResponse, TextResponse
 from typer.testing import CliRunner
 
 from crawlers.blocking import block_reason
+from crawlers.embedded import assigned
 from crawlers.spiders.ratemds import (
     RatemdsSpider,
     parse_profile_page,
@@ -22,6 +23,7 @@ from crawlers.spiders.ratemds import (
     reviews_url,
     search_terms,
     to_five_stars,
+    window_data,
 )
 from reputation.cli import app
 from reputation.sandbox.server import SandboxServer
@@ -52,7 +54,7 @@ def html_response(body: str, url: str = "https://www.ratemds.com/best-doctors/?t
 
 
 def test_every_reference_page_has_its_expected_records():
-    assert {"search", "search-no-results", "profile", "reviews-page3"} <= set(PAGES)
+    assert {"search", "search-no-results", "search-2026", "search-2026-no-results", "profile", "reviews-page3"} <= set(PAGES)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -71,6 +73,23 @@ def test_profile_field(field):
 def test_search_without_results_is_an_ok_empty_search():
     outcome = parse_search_page(saved("search-no-results"))
     assert outcome.error is None and outcome.profile_urls == []
+
+
+def test_2026_results_embedded_as_a_json_string_are_read():
+    # window.DATA.doctor_list_props = JSON.parse("…"): the props escaped as Django's escapejs writes them.
+    page = saved("search-2026")
+    assert "window.DATA = window.DATA || {};" in page.text and "\\u0022doctorPage\\u0022" in page.text
+    assert parse_search_page(page).profile_urls == expected("search-2026")["records"][0]["results"]
+
+
+def test_2026_search_without_results_is_an_ok_empty_search():
+    outcome = parse_search_page(saved("search-2026-no-results"))
+    assert outcome.error is None and outcome.profile_urls == []
+
+
+def test_2026_props_without_a_doctor_page_are_not_recognised():
+    body = (RM / "search-2026.html").read_text().replace("\\u0022doctorPage\\u0022", "\\u0022doctorList\\u0022")
+    assert parse_search_page(html_response(body)).error
 
 
 def test_reviews_answer_gives_reviews_and_the_total():
@@ -239,6 +258,22 @@ def test_sandbox_escapes_world_text_in_pages():
     body = profile_page(replace(SOME, display_name="Dr. <b>X</b> </script>"))
     assert "&lt;b&gt;X&lt;/b&gt;" in body and "<b>X</b>" not in body
     assert body.count("</script>") == body.count("<script")  # no text closes a script early
+
+
+def test_sandbox_search_embeds_results_as_the_2026_site_does():
+    body = search_page([SOME], {"text": "x"}, 1)
+    assert "window.DATA.doctor_list_props = JSON.parse(\"" in body
+    assert window_data(html_response(body)) is None  # no older window.DATA results to fall back on
+    assert parse_search_page(html_response(body, "http://sandbox/ratemds/best-doctors/?text=x")).profile_urls == [
+        f"http://sandbox/ratemds/{profile_path(SOME)}"]
+
+
+def test_sandbox_search_escapes_world_text():
+    named = replace(SOME, display_name='Dr. "X" </script><b>', specialty="Family Doctor")
+    body = search_page([named], {"text": "x"}, 1)
+    assert body.count("</script>") == body.count("<script")
+    props = assigned(body, "window.DATA.doctor_list_props")
+    assert props["doctorPage"]["results"][0]["full_name"] == 'Dr. "X" </script><b>'
 
 
 def test_sandbox_pages_reviews_newest_first():

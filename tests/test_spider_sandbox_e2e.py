@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from reputation.sandbox.server import SandboxServer
+from reputation.sandbox.sites.healthgrades import shows_only_recommending
 from reputation.sandbox.world import World
 from test_spider_base import listings, run_spider, run_spider_process, searches
 
@@ -68,12 +69,24 @@ def test_healthgrades_listings_show_what_the_site_shows(server, healthgrades_rec
     for url, record in listings(healthgrades_records).items():
         listing = server.world.healthgrades[record["source_id"]]
         assert record["name"] == listing.display_name
-        assert record["rating"] == listing.rating and record["review_count"] == listing.rating_count
+        assert record["practice_name"] == listing.offices[0].practice_name  # under Practice-Name (2025-26)
+        # The template showing only "Likelihood of recommending … out of 5" does not say how many rated.
+        count = None if shows_only_recommending(listing) else listing.rating_count
+        assert record["rating"] == listing.rating and record["review_count"] == count
         assert record["phones"] == list(dict.fromkeys(o.phone for o in listing.offices))
         assert [a["street"] for a in record["addresses"]] == [o.street for o in listing.offices]
         # Reviews: ten a page, at most REVIEW_PAGES_MAX (3) pages, newest first.
         assert [r["review_id"] for r in record["reviews"]] == [r.review_id for r in listing.newest_reviews()[:30]]
         assert record["crawled_at"].endswith("+00:00")
+
+
+def test_healthgrades_profile_showing_only_likelihood_of_recommending_is_crawled(server, healthgrades_records):
+    shown = [l for l in server.world.healthgrades.values() if shows_only_recommending(l) and l.rating is not None]
+    assert shown  # the world's namesake
+    pages = {r["source_id"]: r for r in listings(healthgrades_records).values()}
+    for listing in shown:
+        record = pages[listing.source_id]
+        assert (record["rating"], record["review_count"]) == (listing.rating, None)
 
 
 def test_healthgrades_untrusted_review_text_arrives_verbatim(server, healthgrades_records):

@@ -46,6 +46,42 @@ def test_search_page_results_carry_the_healthgrades_pwid():
     assert records == SEARCH_EXPECTED["records"]
 
 
+SEARCH_2026_EXPECTED = json.loads((SC / "search-2026.expected.json").read_text())
+
+
+def search_2026(body: str | None = None) -> HtmlResponse:
+    return html_response(body or (SC / "search-2026.html").read_text(), SEARCH_2026_EXPECTED["url"])
+
+
+def test_2026_result_cards_give_the_healthgrades_pwid_and_specialty():
+    # No listItems in the tealium data, a photo without a pwid: only the cards' data-pwid say who is who.
+    assert SharecareSpider.for_parsing().parse_saved(search_2026()) == SEARCH_2026_EXPECTED["records"]
+
+
+def test_a_card_pwid_wins_over_the_tealium_position():
+    body = (SC / "search-2026.html").read_text().replace(
+        "utag.PDCSearchImpression=1;",
+        "utag.PDCSearchImpression=1;listItems=[{'hgProfileKey':'ZZZZ1','position':0},{'hgProfileKey':'Y4T9Q','position':1}];")
+    keys = [r["source_id"] for r in search_results(search_2026(body))]
+    assert keys == ["y4t9q", "2rk7m", "3nd2w"]
+
+
+def test_2026_result_cards_alone_are_the_results():
+    body = (SC / "search-2026.html").read_text()
+    start = body.index('<script type="application/ld+json">')
+    body = body[:start] + body[body.index("</script>", start) + len("</script>"):]
+    outcome = parse_search_page(search_2026(body))
+    assert outcome.error is None and outcome.profile_urls == SEARCH_2026_EXPECTED["profile_urls"]
+
+
+def test_sandbox_search_shows_2026_result_cards(world):
+    shown = world.site_listings("sharecare")[:2]
+    page = html_response(search_page(world, shown, "A B", "Portland, OR", site="https://providers.sharecare.com"))
+    assert page.css("article.ProviderCardAlternative::attr(data-pwid)").getall() == [l.source_id.upper() for l in shown]
+    broken = html_response(search_page(world, shown, "A B", "Portland, OR", site="", broken=True))
+    assert not broken.css("article.ProviderCardAlternative")  # the redesign leaves nothing the parser knows
+
+
 def test_page_without_results_is_an_ok_empty_search():
     outcome = parse_search_page(file_response(SC / "search-empty.html", EMPTY_EXPECTED["url"]))
     assert outcome.error is None and outcome.profile_urls == EMPTY_EXPECTED["profile_urls"]

@@ -40,6 +40,16 @@ def test_repmon_parse_of_a_search_answer_prints_its_matches_and_a_search_record(
     assert [json.loads(l) for l in done.output.splitlines() if l.strip()] == SEARCH_EXPECTED["records"]
 
 
+def test_2026_location_search_matches_give_their_street_address_and_no_invented_rating():
+    expected = json.loads((US / "search-2026.expected.json").read_text())
+    done = CliRunner().invoke(app, ["parse", "usnews", str(US / "search-2026.json"), "--url", expected["url"]])
+    assert done.exit_code == 0, done.output
+    records = [json.loads(l) for l in done.output.splitlines() if l.strip()]
+    assert records == expected["records"]
+    # The matches carry no patient rating: unknown, never 0 ratings.
+    assert all(r["rating"] is None and r["review_count"] is None for r in records if r["kind"] == "listing")
+
+
 def test_answer_without_matches_is_an_ok_empty_search():
     outcome = parse_search_response(file_response(US / "search-empty.json", EMPTY_EXPECTED["url"]))
     assert outcome.error is None and outcome.profile_urls == EMPTY_EXPECTED["profile_urls"]

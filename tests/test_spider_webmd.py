@@ -26,7 +26,7 @@ from reputation.sandbox.world import World
 from test_spider_base import FILES, file_response, run_spider, searches
 
 WEBMD = FILES / "webmd"
-PAGES = ("search", "search-no-results", "profile", "reviews")
+PAGES = ("search", "search-2026", "search-no-results", "profile", "reviews")
 EXPECTED = {name: json.loads((WEBMD / f"{name}.expected.json").read_text()) for name in PAGES}
 
 
@@ -65,6 +65,24 @@ def test_result_cards_serve_when_the_map_script_is_missing():
     page = saved("search").text.replace("var mapboxlocations", "var otherdata")
     outcome = parse_search_page(html_response(EXPECTED["search"]["url"], page))
     assert outcome.profile_urls == EXPECTED["search"]["profile_urls"]
+
+
+def test_2026_map_features_link_profiles_relatively():
+    features = mapbox_locations(saved("search-2026").text)["features"]
+    assert all(f["properties"]["profilelink"].startswith("/doctor/") and "profileurl" not in f["properties"]
+               for f in features)
+    assert parse_search_page(saved("search-2026")).profile_urls == EXPECTED["search-2026"]["profile_urls"]
+
+
+def test_relative_profile_links_of_a_saved_file_point_to_the_site():
+    response = file_response(WEBMD / "search-2026.html", (WEBMD / "search-2026.html").resolve().as_uri())
+    assert parse_search_page(response).profile_urls == EXPECTED["search-2026"]["profile_urls"]
+
+
+def test_repmon_parse_prints_the_2026_search():
+    result = CliRunner().invoke(app, ["parse", "webmd", str(WEBMD / "search-2026.html"), "--url", EXPECTED["search-2026"]["url"]])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line) for line in result.output.splitlines()] == EXPECTED["search-2026"]["records"]
 
 
 def test_no_results_page_is_an_ok_empty_search():
@@ -220,3 +238,15 @@ def test_sandbox_answers_404_for_gone_listings_and_unknown_paths():
     listing.gone = True
     assert ask(site.profile_path(listing)).status == 404
     assert ask("doctor/nobody").status == 404 and ask("admin/x").status == 404
+
+
+def test_sandbox_results_link_profiles_only_through_relative_map_features():
+    world = World(size=4)
+    listing = world.site_listings("webmd")[0]
+    page = site.results_page([listing], "Jane Doe", "Portland, OR", base="http://sandbox/webmd")
+    response = html_response("http://sandbox/webmd/results?q=Jane+Doe", page)
+    features = mapbox_locations(page)["features"]
+    assert {tuple(sorted(f["properties"])) for f in features} == {("address", "firstName", "lastName", "phone", "profilelink")}
+    assert all(f["properties"]["profilelink"].startswith(f"/webmd/{site.profile_path(listing)}?lid=") for f in features)
+    assert not response.css("a.prov-name")  # the cards are no way in: the map data must be read
+    assert parse_search_page(response).profile_urls == [f"http://sandbox/webmd/{site.profile_path(listing)}"]

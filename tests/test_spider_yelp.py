@@ -348,3 +348,25 @@ def test_known_businesses_are_revisited_gone_closed_renamed_or_withheld_ones_han
     for npi in (gone.npi, closed.npi):
         # Reported gone; the fresh search that follows finds no open business of theirs.
         assert found[npi]["status"] == "ok" and found[npi]["gone"] == [known[npi]] and found[npi]["results"] == []
+
+
+# ----- address lines and answers kept in scripts ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line2, line3, street, practice", [
+    ("Ste 330", "Woman's Health Group", "7580 Fannin St, Ste 330", "Woman's Health Group"),
+    ("", "Kelsey-Seybold Clinic", "7580 Fannin St", "Kelsey-Seybold Clinic"),
+    ("Suite B", "", "7580 Fannin St, Suite B", None),
+    ("Bldg 2", "Floor 3", "7580 Fannin St, Bldg 2, Floor 3", None),
+])
+def test_an_address_line_naming_a_place_is_the_practice_not_the_street(line2, line3, street, practice):
+    business = {"id": "b" * 22, "name": "Heidi Purcell, MD", "review_count": 2, "rating": 5,
+                "location": {"address1": "7580 Fannin St", "address2": line2, "address3": line3, "city": "Houston",
+                             "state": "TX", "zip_code": "77054"}}
+    listing = parse_business_answer(json_response(business, f"{API}/{'b' * 22}"))
+    assert (listing["addresses"][0]["street"], listing["practice_name"]) == (street, practice)
+
+
+def test_a_script_assigning_something_else_gives_nothing():
+    page = HtmlResponse(url="file:///x.js", body=b'let config={"debug": true}; let names=["a", "b"];', encoding="utf-8")
+    assert YelpSpider.for_parsing().parse_saved(page) == []

@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from scrapy.http import HtmlResponse, TextResponse
+from scrapy.http import HtmlResponse, Request, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 from typer.testing import CliRunner
 
+from crawlers.blocking import block_reason
+from crawlers.embedded import js_string
+from crawlers.spiders.base import TargetState
 from crawlers.spiders.zocdoc import (
     ZocdocSpider,
     iso_date,
-    js_string,
     parse_profile_page,
     parse_reviews_json,
     parse_reviews_response,
@@ -98,6 +103,49 @@ def test_result_cards_serve_when_the_state_is_missing():
 def test_no_results_page_is_an_ok_empty_search():
     outcome = parse_search_page(saved("search-no-results"))
     assert outcome.error is None and outcome.profile_urls == []
+
+
+# ----- the bot wall (DataDome) ----------------------------------------------------------------------------
+
+BOT_WALL = json.loads((ZOCDOC / "bot-wall-datadome.expected.json").read_text())
+
+
+def bot_wall(status: int = BOT_WALL["status"]) -> HtmlResponse:
+    return HtmlResponse(url=BOT_WALL["url"], status=status, body=(ZOCDOC / "bot-wall-datadome.html").read_bytes(),
+                        encoding="utf-8", request=Request(BOT_WALL["url"]))
+
+
+@pytest.fixture
+def spider(tmp_path):
+    targets = tmp_path / "targets.json"
+    targets.write_text(json.dumps([{"npi": "1457394881", "first_name": "Daniel", "last_name": "Okafor",
+                                    "city": "Portland", "state": "OR"}]))
+    crawler = get_crawler(ZocdocSpider)
+    crawler.stats.open_spider()
+    return ZocdocSpider.from_crawler(crawler, targets=str(targets))
+
+
+def test_bot_wall_page_is_no_search_result_page():
+    assert ZocdocSpider.for_parsing().parse_saved(bot_wall()) == BOT_WALL["records"]
+    assert parse_search_page(bot_wall()).error  # never "no results"
+
+
+@pytest.mark.parametrize("status", [403, 200])
+def test_bot_wall_is_a_block_whatever_the_status(status):
+    assert block_reason(bot_wall(status)).startswith(f"DataDome captcha (HTTP {status})")
+
+
+def test_bot_wall_answering_the_search_ends_it_blocked(spider):
+    target = spider.targets[0]
+    state = TargetState(key=0, target=target, query=spider.search_query(target))
+    failure = Failure(HttpError(bot_wall(403)))
+    failure.request = spider.search_request(state, cb_kwargs={"state": state})
+    [record] = list(spider.on_failure(failure))
+    assert (record["status"], record["results"]) == ("blocked", [])
+    assert record["reason"].startswith("DataDome captcha (HTTP 403)")
+    state = TargetState(key=1, target=target, query=spider.search_query(target))
+    [record] = list(spider.on_search(bot_wall(200), state))
+    assert record["status"] == "blocked"
 
 
 def test_directory_pages_carry_the_same_results(world):
@@ -228,8 +276,9 @@ def test_crawl_physicians_without_a_listing_are_ok_empty_searches(server, record
         assert found[npi]["status"] == "ok" and found[npi]["results"] == []
 
 
-@pytest.mark.parametrize("mode, status", [("block", "blocked"), ("broken", "error")])
-def test_crawl_refused_or_unrecognised_is_never_an_empty_ok(server, tmp_path, mode, status):
+@pytest.mark.parametrize("mode, status, reason", [("block", "blocked", "DataDome captcha (HTTP 403)"),
+                                                  ("broken", "error", "search page not recognised")])
+def test_crawl_refused_or_unrecognised_is_never_an_empty_ok(server, tmp_path, mode, status, reason):
     server.set_mode("zocdoc", mode)
     try:
         targets = server.world.targets()[:3]
@@ -239,7 +288,7 @@ def test_crawl_refused_or_unrecognised_is_never_an_empty_ok(server, tmp_path, mo
     found = searches(records)
     assert set(found) == {t["npi"] for t in targets}
     assert {s["status"] for s in found.values()} == {status}
-    assert all(s["reason"] for s in found.values())
+    assert all(reason in s["reason"] for s in found.values())
     assert not [r for r in records if r["kind"] == "listing"]
 
 

@@ -10,9 +10,12 @@
    pharmacy next door, other doctors), and it is not ``CLOSED_PERMANENTLY``.
 
 Listing fields: ``displayName.text`` (name), ``formattedAddress`` + ``addressComponents`` (one address: the street
-is the formatted address up to the locality, so the suite stays as Google writes it), ``nationalPhoneNumber``
-(else the international one), ``rating`` (1-5, one decimal), ``userRatingCount`` (absent means 0: proto3 JSON
-leaves out zeros), ``primaryTypeDisplayName`` as specialty unless the type is a generic one ("Doctor"), and
+is the formatted address up to the locality, so the suite stays as Google writes it; an answer with neither gives
+its ``postalAddress``: ``addressLines``, ``locality``, ``administrativeArea``, ``postalCode``),
+``nationalPhoneNumber`` (else the international one), ``rating`` (1-5, one decimal), ``userRatingCount``: an
+answer without it (a field mask leaving the ratings out, a place nobody rated: proto3 JSON leaves out zeros)
+says nothing about the count, so it is unknown (None), never 0; ``primaryTypeDisplayName`` as specialty unless
+the type is a generic one ("Doctor"), and
 ``reviews``: at most 5, chosen by Google's relevance, never a full history; ``review_id`` is the last part of the
 review's resource ``name`` (``places/{id}/reviews/{review}``), the text its ``originalText`` (the reviewer's own
 words; ``text`` may be a translation), the date ``publishTime``'s day. The API has no owner responses. Extra
@@ -132,7 +135,7 @@ class GoogleSpider(ApiKeySpider):
             listings = [l for l in listings if l]
             record = search_record(source=SOURCE, npi="", query="", status="ok", results=[l["url"] for l in listings])
             return [*listings, record]
-        listing = listing_from_place(data, root, ratings_asked=True)
+        listing = listing_from_place(data, root)
         return [listing] if listing else []
 
 
@@ -221,19 +224,18 @@ def parse_details_answer(response) -> dict | None:
     data = response_json(response)
     if not isinstance(data, dict) or "error" in data:
         return None
-    return listing_from_place(data, api_root(response.url), ratings_asked=True)
+    return listing_from_place(data, api_root(response.url))
 
 
-def listing_from_place(place: dict, root: str, *, ratings_asked: bool = False) -> dict | None:
-    """A listing of one place. ``ratings_asked``: the field mask asked for the ratings, so a missing count is 0."""
+def listing_from_place(place: dict, root: str) -> dict | None:
+    """A listing of one place. What the answer leaves out (the ratings, under a field mask without them) is
+    unknown, never 0."""
     place_id = place.get("id") or str(place.get("name") or "").removeprefix("places/")
     name = _display_name(place)
     if not place_id or not name:
         return None
     rating = place.get("rating")
     count = place.get("userRatingCount")
-    if count is None and (ratings_asked or rating is not None):
-        count = 0
     phone = place.get("nationalPhoneNumber") or place.get("internationalPhoneNumber")
     primary = place.get("primaryType")
     specialty = _text(place.get("primaryTypeDisplayName")) if primary and primary not in GENERIC_TYPES else None
@@ -245,7 +247,7 @@ def listing_from_place(place: dict, root: str, *, ratings_asked: bool = False) -
         specialty=specialty,
         addresses=[a for a in [place_address(place)] if a],
         phones=[phone] if phone else [],
-        rating=float(rating) if rating is not None and count else None,
+        rating=float(rating) if rating is not None and count != 0 else None,  # 0 ratings: no rating to show
         review_count=int(count) if count is not None else None,
         reviews=[r for r in (_review(r) for r in place.get("reviews") or [] if isinstance(r, dict)) if r],
     )
@@ -283,8 +285,18 @@ def place_address(place: dict) -> dict | None:
         if street and suite:
             street = f"{street} #{suite}"
     if not (street or city or state or zip_code):
-        return None
+        return _postal_address(place.get("postalAddress"))
     return address(street, city, state, zip_code)
+
+
+def _postal_address(postal) -> dict | None:
+    """A ``postalAddress`` (google.type.PostalAddress): what an answer without formattedAddress may still carry."""
+    if not isinstance(postal, dict):
+        return None
+    lines = [collapse(l) for l in postal.get("addressLines") or [] if collapse(l)]
+    parts = (", ".join(lines) or None, collapse(postal.get("locality")), collapse(postal.get("administrativeArea")),
+             collapse(postal.get("postalCode")))
+    return address(*parts) if any(parts) else None
 
 
 def _review(item: dict) -> dict | None:

@@ -4,10 +4,12 @@ Markup (2025–26): CSS classes are hashed, so only ``data-qa-target`` attribute
 - search: result cards with ``provider-name-link`` (href ``/physician/dr-{first}-{last}-{pwid}``),
   ``provider-specialty``, ``rating-score``, ``rating-count``, ``location-info-address``; a page without
   results carries ``no-results`` (or says so in words);
-- profile: ``ProviderDisplayName`` (h1), ``provider-specialty``, ``rating-score``, ``rating-count``,
-  ``accepting-new-patients``, and ``office-locations`` holding per office ``office-practice-name``
-  (our choice of name for the practice name, the sandbox renders it), ``practice-address-street``,
-  ``-city``, ``-state``, ``-postalCode`` and ``visit-open-phone``.
+- profile: ``ProviderDisplayName`` (h1), ``ProviderDisplaySpeciality`` (or ``provider-specialty``),
+  ``rating-score``, ``rating-count``, ``accepting-new-patients``, and ``office-locations`` holding per office
+  ``Practice-Name`` (the practice name; ``office-practice-name`` in our older reference pages),
+  ``practice-address-street``, ``-city``, ``-state``, ``-postalCode`` and ``visit-open-phone``. A second
+  profile template shows no ``rating-score``/``rating-count``, only a survey line "Likelihood of recommending
+  Dr. X … 3.77 out of 5": that is the rating, and the number of ratings is then unknown (None), not 0.
 Embedded data is preferred to the markup, most specific first:
 - 2017–21 pages carry inline JS: ``profile.provider = {...};`` (the provider view model: ``id`` = pwid,
   ``providerUrl``, ``displayFullName``, ``primaryPracticingSpecialty``, ``practices[].offices[]`` with
@@ -49,6 +51,8 @@ SITE_ROOT = "https://www.healthgrades.com"  # where relative links of a saved pa
 REVIEWS_PER_PAGE = 10
 PROFILE_PATH = re.compile(r"^(.*?/physician/[^/?#]*?-([a-z0-9]{5,7}))(?:[/?#]|$)", re.IGNORECASE)
 SPONSOR_PHONE_2015 = re.compile(r'"SponsorPhone":"([^"]+)"')  # 2015 pages' inline ad-targeting JSON
+# The second profile template's survey line: "Likelihood of recommending Dr. X to family and friends 3.77 out of 5".
+RECOMMENDING = re.compile(r"likelihood of recommending\b[^0-9]{0,200}?(\d(?:\.\d+)?)\s*out of\s*5\b", re.I)
 NO_RESULTS_TEXT = re.compile(
     r"no (?:results|matches|providers|doctors)(?: were)? found|(?:couldn't|could not|did not|didn't) find any", re.I
 )
@@ -315,10 +319,14 @@ def _profile_markup(response) -> dict:
     """The profile's fields as the data-qa-target markup shows them (or the 2015 markup, as fallback)."""
     offices = _offices(response)
     accepting = clean(" ".join(response.css(f"{qa('accepting-new-patients')} ::text").getall()))
+    score = number(first_text(response, qa("rating-score")))
     return {
         "name": first_text(response, qa("ProviderDisplayName")),
-        "specialty": first_text(response, qa("provider-specialty")) or _legacy_specialty(response),
-        "rating": number(first_text(response, qa("rating-score"))),
+        # The specialty's own text: the 2025-26 heading appends a footnote asterisk in a child element.
+        "specialty": clean(response.css(f"{qa('ProviderDisplaySpeciality')}::text").get())
+        or first_text(response, qa("ProviderDisplaySpeciality")) or first_text(response, qa("provider-specialty"))
+        or _legacy_specialty(response),
+        "rating": score if score is not None else _recommending(response),
         "review_count": integer(first_text(response, qa("rating-count"))),
         "accepting_new_patients": None if not accepting else not re.search(r"\bnot\b", accepting, re.I),
         "addresses": [o["address"] for o in offices if any(o["address"].values())],
@@ -346,7 +354,7 @@ def _offices(response) -> list[dict]:
             phone = href[4:] if href.startswith("tel:") else None
         offices.append(
             {
-                "practice_name": first_text(block, qa("office-practice-name")),
+                "practice_name": first_text(block, qa("Practice-Name")) or first_text(block, qa("office-practice-name")),
                 "address": address(
                     clean(" ".join(street.css("::text").getall())),
                     first_text(block, qa("practice-address-city")),
@@ -358,6 +366,12 @@ def _offices(response) -> list[dict]:
             }
         )
     return offices
+
+
+def _recommending(response) -> float | None:
+    """The rating of the profile template that shows only "Likelihood of recommending … N out of 5"."""
+    match = RECOMMENDING.search(" ".join(visible_text(response).split()))
+    return float(match.group(1)) if match else None
 
 
 def _specialty(physician: dict) -> str | None:

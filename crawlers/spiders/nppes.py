@@ -136,7 +136,10 @@ def parse_api_response(response) -> SearchOutcome:
 
 
 def provider_view_base(api_url: str) -> str:
-    """``https://npiregistry.cms.hhs.gov/api/?…`` → ``https://npiregistry.cms.hhs.gov/provider-view``."""
+    """``https://npiregistry.cms.hhs.gov/api/?…`` → ``https://npiregistry.cms.hhs.gov/provider-view``; an answer
+    read from a file links to the registry itself."""
+    if not api_url.startswith(("http://", "https://")):
+        return f"{NppesSpider.site_url}/provider-view"
     root = api_url.split("/api/", 1)[0] if "/api/" in api_url else api_url.split("?", 1)[0].rstrip("/")
     return f"{root}/provider-view"
 

@@ -2,10 +2,12 @@
 
 - search ``/best-doctors/?text=NAME&location=CITY, ST&page=N`` (our choice: the ``best-doctors`` listing
   takes ``specialty``, ``location`` and ``page``, and its ``text`` parameter narrows it to a name; one
-  request per physician). The results are embedded as ``window.DATA = {...}`` with ``results[]``
-  (``id``, ``full_name``, ``specialty_name``, ``url``, ``rating`` {``average``, ``count``},
-  ``location``), ``count``, ``total_pages``, ``current_page``; an empty ``results`` list is a genuine
-  "no results";
+  request per physician). 2025–26 pages embed the results as
+  ``window.DATA.doctor_list_props = JSON.parse("…")`` (a JSON text in a JS string literal, decoded twice)
+  with ``doctorPage`` {``results[]``, ``count``, ``total_pages``, ``current_page``}; older pages as
+  ``window.DATA = {...}`` with the same keys at the top. A result has ``id``, ``full_name``,
+  ``specialty_name``, ``url``, ``rating`` {``average``, ``count``} and ``location``; an empty ``results``
+  list is a genuine "no results";
 - profile ``/doctor-ratings/{id}/Dr-First-Last-City-ST.html`` (the numeric id is RateMDs' own and our
   ``source_id``): a JSON-LD ``Physician`` with ``aggregateRating`` (``ratingValue``, ``ratingCount``,
   ``bestRating``; normalised to 5 stars when ``bestRating`` is another scale), ``address`` (one or
@@ -31,6 +33,7 @@ from urllib.parse import urlencode, urljoin
 import scrapy
 
 from crawlers import structured as sd
+from crawlers.embedded import assigned
 from crawlers.items import address, listing_record, review
 from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, search_terms
 from crawlers.text import integer, number, to_five_stars, without_query
@@ -39,7 +42,6 @@ SOURCE = "ratemds"
 REVIEWS_PER_PAGE = 10
 PROFILE_PATH = re.compile(r"^(.*?/doctor-ratings/[^/?#]+(?:/[^/?#]+)?)/?(?:[?#]|$)")
 PROFILE_ID = re.compile(r"/doctor-ratings/(\d+)(?:[/?#]|$)")
-WINDOW_DATA = re.compile(r"window\.DATA\s*=\s*")
 
 
 class RatemdsSpider(RosterSpider):
@@ -89,27 +91,19 @@ def reviews_url(profile: str, page: int) -> str:
 
 def window_data(response) -> dict | None:
     """The ``window.DATA = {...}`` object a page embeds, or None."""
-    for script in response.xpath("//script[not(@src)]/text()").getall():
-        match = WINDOW_DATA.search(script)
-        if not match:
-            continue
-        try:
-            data, _ = json.JSONDecoder().raw_decode(script, match.end())
-        except ValueError:
-            continue
-        if isinstance(data, dict):
-            return data
-    return None
+    return assigned(response.text, "window.DATA")
 
 
 # ----- search -------------------------------------------------------------------------------------
 
 
 def parse_search_page(response) -> SearchOutcome:
-    data = window_data(response) or {}
-    results = data.get("results")
+    props = assigned(response.text, "window.DATA.doctor_list_props") or {}
+    page = props.get("doctorPage") if isinstance(props.get("doctorPage"), dict) else window_data(response) or {}
+    results = page.get("results")
     if not isinstance(results, list):
-        return SearchOutcome(error=f"search page not recognised (no window.DATA results) at {response.url}")
+        return SearchOutcome(error=f"search page not recognised (no doctor_list_props.doctorPage or window.DATA "
+                                   f"results) at {response.url}")
     urls = [profile_url(_absolute(response, r.get("url"))) for r in results if isinstance(r, dict)]
     urls = list(dict.fromkeys(u for u in urls if u))
     if results and not urls:

@@ -5,6 +5,9 @@ Search pages (``/find-a-doctor/specialty/{slug}`` on the real site; the roster s
 - a JSON-LD ``SearchResultsPage`` whose ``provider[]`` are ``Physician`` objects (name, address, telephone,
   image, url ``/doctor/{slug}``), in result order; an empty ``provider`` list is an ok search without results
   (as is a page without the JSON-LD that says "no results found" in words);
+- 2025–26 result cards ``article.ProviderCardAlternative`` carrying the Healthgrades pwid in ``data-pwid``, the
+  profile link (``a[href*="/doctor/"]``, else ``data-href``) and the specialty (``.ProviderCardAlternative-meta``);
+  a card's pwid is the result's, whatever else the page says. Without the JSON-LD, the cards are the results;
 - the Healthgrades-syndication tealium data (``div.tealium-info[data-tealium-data]``), whose
   ``listItems=[{'hgProfileKey':'YJNDQ','position':0}, ...]`` name the Healthgrades pwid of each result
   position. Result photos often carry the pwid too (``/img/prov/3/K/C/3KC6S_w90h120...``): when a photo's
@@ -30,7 +33,7 @@ from crawlers import structured as sd
 from crawlers.items import listing_record, review, search_record
 from crawlers.spiders.base import RosterSpider, SearchOutcome, search_terms
 from crawlers.spiders.healthgrades import NO_RESULTS_TEXT
-from crawlers.text import iso_date, visible_text, without_query
+from crawlers.text import clean, iso_date, visible_text, without_query
 
 SOURCE = "sharecare"
 SITE_ROOT = "https://providers.sharecare.com"
@@ -97,11 +100,26 @@ def _results_page(response) -> dict | None:
     return None
 
 
+def result_cards(response) -> dict[str, dict]:
+    """Profile URL → ``{"pwid", "specialty"}`` of each 2025–26 result card, in page order."""
+    cards: dict[str, dict] = {}
+    for card in response.css("article.ProviderCardAlternative"):
+        href = card.css('a[href*="/doctor/"]::attr(href)').get() or card.attrib.get("data-href")
+        url = profile_url(urljoin(_base(response), href or ""))
+        if url and url not in cards:
+            cards[url] = {"pwid": (card.attrib.get("data-pwid") or "").strip().lower() or None,
+                          "specialty": clean(" ".join(card.css(".ProviderCardAlternative-meta ::text").getall()))}
+    return cards
+
+
 def parse_search_page(response) -> SearchOutcome:
     page = _results_page(response)
     if page is not None:
         urls = [profile_url(urljoin(_base(response), sd.text(p.get("url")) or "")) for p in _providers(page)]
         return SearchOutcome(profile_urls=list(dict.fromkeys(u for u in urls if u)))
+    cards = result_cards(response)
+    if cards:
+        return SearchOutcome(profile_urls=list(cards))
     if response.css('[data-qa-target*="no-results"]') or NO_RESULTS_TEXT.search(visible_text(response)):
         return SearchOutcome()
     return SearchOutcome(error=f"search page not recognised (no SearchResultsPage, no 'no results' notice) at {response.url}")
@@ -120,6 +138,7 @@ def search_results(response) -> list[dict]:
         return []
     providers = _providers(page)
     keys = result_keys(response, providers)
+    cards = result_cards(response)
     listings = []
     for provider, key in zip(providers, keys):
         url = profile_url(urljoin(_base(response), sd.text(provider.get("url")) or ""))
@@ -127,13 +146,16 @@ def search_results(response) -> list[dict]:
             continue
         listings.append(listing_record(
             source=SOURCE, url=url, source_id=key, name=sd.text(provider.get("name")),
+            specialty=cards.get(url, {}).get("specialty"),
             addresses=sd.postal_addresses(provider), phones=sd.telephones(provider),
         ))
     return listings
 
 
 def result_keys(response, providers: list[dict]) -> list[str | None]:
-    """The Healthgrades pwid of each result, lower case (None where the page does not say)."""
+    """The Healthgrades pwid of each result, lower case (None where the page does not say): its card's
+    ``data-pwid``, else its photo's or its position's in the tealium data."""
+    cards = result_cards(response)
     by_position = {}
     for item in LIST_ITEM.finditer(_tealium(response)):
         position = POSITION.search(item.group(0))
@@ -141,6 +163,10 @@ def result_keys(response, providers: list[dict]) -> list[str | None]:
             by_position[int(position.group(1))] = item.group(1).lower()
     keys = []
     for index, provider in enumerate(providers):
+        card = cards.get(profile_url(urljoin(_base(response), sd.text(provider.get("url")) or "")) or "", {})
+        if card.get("pwid"):
+            keys.append(card["pwid"])
+            continue
         photo = PHOTO_KEY.search(sd.text(provider.get("image")) or "")
         from_photo = next((g for g in photo.groups() if g), "").lower() if photo else ""
         keys.append(from_photo if from_photo in by_position.values() else by_position.get(index))

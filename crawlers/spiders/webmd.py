@@ -7,9 +7,11 @@ as typed in the site's search box, ``city``/``state`` the practice place (the si
 ``entity=provider`` keeps practices and hospitals out, ``pagenumber`` pages the results (10 a page; one
 page is enough for a name near a city, and the base class keeps at most ``MAX_CANDIDATES`` anyway). The
 results page carries the map's data as a JS assignment ``mapboxlocations = {GeoJSON FeatureCollection};``:
-one ``Feature`` per provider-location, ``properties`` holding ``providerid``, ``name``, ``specialty``,
-``locationname``, ``address``, ``city``, ``state``, ``zipcode``, ``phone`` and ``profileurl``. The feature
-list is what the parser reads; the result cards (``a.prov-name``) are the fallback. A page without results
+one ``Feature`` per provider-location. 2025–26 features carry ``firstName``, ``lastName``, ``phone``,
+``address`` and the profile as a relative ``profilelink`` (``/doctor/…-overview?lid=…``); older ones held
+``providerid``, ``name``, ``specialty``, ``locationname``, ``address``, ``city``, ``state``, ``zipcode``,
+``phone`` and an absolute ``profileurl``. The feature list is what the parser reads; the result cards
+(``a.prov-name``) are the fallback. Relative links of a page read from a file are relative to the site. A page without results
 says so (``.no-results``, "No results found"); a page with neither results nor that notice is an error.
 
 Profile: ``/doctor/{first}-{last}-{uuid}-overview`` (uuid with dashes, as the site writes it):
@@ -49,6 +51,8 @@ NO_RESULTS_TEXT = re.compile(
     r"no (?:results|matches|doctors|providers)(?: were)? found|(?:couldn't|could not) find any", re.I
 )
 NPI_TEXT = re.compile(r"\bNPI\b\D{0,20}(\d{10})\b")
+SITE_ROOT = "https://doctor.webmd.com/"  # what relative links of a saved page point to
+PROFILE_LINK_KEYS = ("profilelink", "profileLink", "profileurl", "profileUrl")
 
 
 class WebmdSpider(RosterSpider):
@@ -139,11 +143,12 @@ def canonical_url(response) -> str | None:
 
 
 def page_base(response) -> str:
-    """What relative links on the page are relative to: its address, or for a saved file its canonical URL."""
+    """What relative links on the page are relative to: its address, or for a saved file its canonical URL
+    (else the site's root)."""
     if response.url.startswith(("http://", "https://")):
         return response.url
     canonical = canonical_url(response)
-    return canonical if canonical and canonical.startswith(("http://", "https://")) else response.url
+    return canonical if canonical and canonical.startswith(("http://", "https://")) else SITE_ROOT
 
 
 def page_kind(response) -> str | None:
@@ -179,8 +184,9 @@ def parse_search_page(response) -> SearchOutcome:
     if collection is not None:
         urls = []
         for feature in collection["features"]:
-            props = (feature or {}).get("properties") if isinstance(feature, dict) else None
-            link = (props or {}).get("profileurl") or (props or {}).get("profileUrl")
+            props = feature.get("properties") if isinstance(feature, dict) else None
+            props = props if isinstance(props, dict) else {}
+            link = next((props[k] for k in PROFILE_LINK_KEYS if props.get(k)), None)
             url = profile_url(urljoin(base, str(link))) if link else None
             if url:
                 urls.append(url)

@@ -11,8 +11,10 @@
 
 Listing fields (the business object of search and details): ``name``, ``categories[0].title`` (specialty,
 "Cardiologists"), ``location`` (address1..3 joined by ", " as the street, city, state, zip_code; one address: a
-business is one place), ``display_phone`` (else the E.164 ``phone``), ``rating`` (Yelp rounds to half stars; 0
-with no reviews, which we give as no rating), ``review_count``. Extra keys: ``alias`` and ``is_closed``.
+business is one place; a further line naming a place rather than a unit, "Kelsey-Seybold Clinic" without a
+number, is the practice name, not part of the street), ``display_phone`` (else the E.164 ``phone``), ``rating``
+(Yelp rounds to half stars; 0 with no reviews, which we give as no rating), ``review_count``. Extra keys:
+``alias`` and ``is_closed``.
 Reviews: ``id``, ``rating``, ``text`` (an excerpt), ``time_created`` ("2016-08-29 00:41:13", Pacific time; its
 day), ``user.name``. The API has no owner responses.
 
@@ -40,6 +42,9 @@ practice name), ``telephone`` and ``review[]`` (author, reviewRating, datePublis
 JSON-LD ``BreadcrumbList``; the business id from ``<meta name="yelp-biz-id">`` or the page's ``biz_id=`` links; the
 URL from ``<link rel=canonical>`` / ``og:url`` (made https, as Yelp's canonical addresses are now).
 
+A search answer saved inside a JavaScript file (``let result=[...]``: the ``businesses`` array assigned to a
+variable, or the whole answer) is read like the answer itself.
+
 robots.txt is obeyed for the API like for any site; the sandbox's allows these paths.
 """
 
@@ -52,6 +57,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit, urlunsplit
 import scrapy
 
 from crawlers import structured as sd
+from crawlers.embedded import assignments
 from crawlers.items import address, listing_record, review, search_record
 from crawlers.spiders.api import ApiKeySpider
 from crawlers.spiders.base import KNOWN_URL, ReviewsPage, SearchOutcome, reviews_record
@@ -72,6 +78,9 @@ BLOCKING_HTTP = (401, 403, 429)
 BIZ_TYPES = ("LocalBusiness", "MedicalBusiness", "MedicalClinic", "MedicalOrganization", "Physician",
              "IndividualPhysician", "Dentist", "Optician")
 BIZ_ID = re.compile(r"biz_id[=:]([A-Za-z0-9_-]{16,})")
+# An address line that is a unit of the street ("Ste F1500", "Suite B", "Bldg 2"), not the name of a place.
+UNIT_LINE = re.compile(r"\d|^\s*(?:#|ste\b|suite|unit|apt|bldg|building|floor|fl\b|room|rm\b|dept|wing|level|"
+                       r"lobby|ph\b|penthouse|basement|rear|front|lower|upper)", re.IGNORECASE)
 
 
 class YelpSpider(ApiKeySpider):
@@ -157,8 +166,13 @@ class YelpSpider(ApiKeySpider):
         record; reviews → a reviews record; an error answer → a search record with Yelp's code and description."""
         if not _looks_like_json(response):
             listing = quietly(parse_biz_page, response)
-            return [listing] if listing else []
-        data = response_json(response)
+            if listing:
+                return [listing]
+            data = _answer_in_script(response.text)
+            if data is None:
+                return []
+        else:
+            data = response_json(response)
         if not isinstance(data, dict):
             return []
         error = error_of(data, getattr(response, "status", 200))
@@ -173,6 +187,17 @@ class YelpSpider(ApiKeySpider):
             return [reviews_record(SOURCE, response.url, parse_reviews_json(data))]
         listing = listing_from_business(data)
         return [listing] if listing else []
+
+
+def _answer_in_script(text: str) -> dict | None:
+    """A search answer a JavaScript file assigns: the whole answer, or its ``businesses`` array alone."""
+    for _, value in assignments(text):
+        if isinstance(value, dict) and isinstance(value.get("businesses"), list):
+            return value
+        if isinstance(value, list) and value and all(isinstance(b, dict) and b.get("id") and "alias" in b
+                                                     for b in value):
+            return {"businesses": value}
+    return None
 
 
 def search_terms(target: dict) -> tuple[str, str]:
@@ -260,7 +285,9 @@ def listing_from_business(business: dict) -> dict | None:
     alias = business.get("alias")
     url = biz_url(business["url"]) if business.get("url") else f"{PUBLIC_SITE}/biz/{quote(alias or business['id'])}"
     location = business.get("location") or {}
-    street = ", ".join(p for p in (collapse(location.get(k)) for k in ("address1", "address2", "address3")) if p)
+    first, *more = [collapse(location.get(k)) for k in ("address1", "address2", "address3")]
+    named = [line for line in more if line and not UNIT_LINE.search(line)]
+    street = ", ".join(line for line in (first, *more) if line and line not in named)
     place = address(street or None, collapse(location.get("city")), collapse(location.get("state")),
                     collapse(location.get("zip_code")))
     phone = collapse(business.get("display_phone")) or collapse(business.get("phone"))
@@ -273,6 +300,7 @@ def listing_from_business(business: dict) -> dict | None:
         source_id=business["id"],
         name=name,
         specialty=collapse(categories[0].get("title")) if categories else None,
+        practice_name=named[0] if named else None,
         addresses=[place] if any(place.values()) else [],
         phones=[phone] if phone else [],
         rating=float(rating) if rating and count else None,  # Yelp says 0 when nobody rated

@@ -2,7 +2,7 @@
 
 Every page embeds the app's state as ``window.__REDUX_STATE__ = JSON.parse("…")``: the JSON text is itself a
 JavaScript string literal (double-encoded; slashes and angle brackets written ``\\u002F``, ``\\u003C``), so
-it is decoded twice: the JS string first (``js_string``), then the JSON.
+it is decoded twice: the JS string first, then the JSON (``crawlers.embedded``).
 
 Search: ``GET /search?address=CITY, ST&searchQuery=FIRST LAST&searchType=name&offset=0``. ``address`` is the
 place as the site's location box takes it, ``searchQuery`` the name typed in its search box, ``searchType=name``
@@ -36,6 +36,7 @@ from urllib.parse import urlencode, urljoin
 import scrapy
 
 from crawlers import structured as sd
+from crawlers.embedded import assigned
 from crawlers.items import address, listing_record, review
 from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
 from crawlers.text import collapse, iso_date, without_query
@@ -43,11 +44,7 @@ from crawlers.text import collapse, iso_date, without_query
 SOURCE = "zocdoc"
 REVIEWS_PER_PAGE = 10
 PROFILE_PATH = re.compile(r"^(.*?/doctor/[a-z0-9-]*?-?(\d+))/?(?:[?#]|$)", re.IGNORECASE)
-REDUX = re.compile(r"window\.__REDUX_STATE__\s*=\s*")
-# One escape sequence of a JS string literal, or a bare double quote (legal inside a '…' literal).
-JS_ESCAPE = re.compile(r'\\(x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|\r\n|[\s\S])|"')
-JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "/": "/", "b": "\\b", "f": "\\f", "n": "\\n", "r": "\\r", "t": "\\t",
-                "v": "\\u000b", "0": "\\u0000", "'": "'", "\n": "", "\r": "", "\r\n": "", "\u2028": "", "\u2029": ""}
+
 
 
 class ZocdocSpider(RosterSpider):
@@ -120,56 +117,9 @@ def provider_id(url: str) -> str | None:
 # ----- the Redux state ----------------------------------------------------------------------------
 
 
-def js_string(text: str, start: int) -> tuple[str, int]:
-    """The value of the JavaScript string literal opening at ``text[start]`` and the index after it."""
-    quote = text[start]
-    if quote not in "\"'":
-        raise ValueError("no string literal here")
-    i = start + 1
-    while True:
-        end = text.find(quote, i)
-        if end < 0:
-            raise ValueError("unterminated string literal")
-        backslashes = len(text[i:end]) - len(text[i:end].rstrip("\\"))
-        if backslashes % 2 == 0:
-            break
-        i = end + 1
-    body = text[start + 1: end]
-
-    def to_json(match: re.Match) -> str:
-        escape = match.group(1)
-        if escape is None:  # a bare " inside a '…' literal
-            return '\\"'
-        if escape[0] == "x":
-            return "\\u00" + escape[1:]
-        if escape.startswith("u{"):
-            return json.dumps(chr(int(escape[2:-1], 16)))[1:-1]
-        if escape[0] == "u":
-            return "\\" + escape
-        return JSON_ESCAPES.get(escape, escape)  # \q is just q in JavaScript
-
-    return json.loads('"' + JS_ESCAPE.sub(to_json, body) + '"', strict=False), end + 1
-
-
 def redux_state(text: str) -> dict | None:
     """``window.__REDUX_STATE__`` of a page: ``JSON.parse("…")`` (decoded twice) or an object literal."""
-    for match in REDUX.finditer(text):
-        i = match.end()
-        try:
-            if text.startswith("JSON.parse(", i):
-                j = i + len("JSON.parse(")
-                while j < len(text) and text[j].isspace():
-                    j += 1
-                value = json.loads(js_string(text, j)[0])
-            elif text.startswith("{", i):
-                value = json.JSONDecoder().raw_decode(text, i)[0]
-            else:
-                continue
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return None
+    return assigned(text, "window.__REDUX_STATE__")
 
 
 def _path(data, *keys):

@@ -8,7 +8,7 @@ source's base URL into ``http://127.0.0.1:PORT/{source}``. What each source serv
 Control, for tests and for a sandbox started separately (``repmon sandbox``):
 ``server.set_mode(source, mode)`` or ``POST /_control/mode?source=S&mode=M``; ``POST /_control/advance``
 (one week); ``GET /_control/state``. Modes: "ok"; "block" (403 + Cloudflare-like "Just a moment..."
-page); "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
+page, or the site's own bot wall: Zocdoc's DataDome); "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
 answer); "broken" (pages in a changed markup the parsers do not know); "robots" (robots.txt disallows
 the source); "gzipbomb" (a 2 MB gzip answer that inflates to 2 GiB); "huge" (a 12 MB page); "hugestream"
 (the same page sent without Content-Length, as a stream). ``server.request_counts`` counts requests per source.
@@ -165,6 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # hang up without a word, like a dead backend behind a proxy
             return
         if mode == "block":
+            wall = sites.block_reply(source)
+            if wall is not None:
+                return self._send(wall.status, wall.body, wall.content_type, wall.headers)
             return self._send(403, CHALLENGE_PAGE, headers={"cf-mitigated": "challenge", "Server": "cloudflare"})
         if mode == "challenge200":
             return self._send(200, CHALLENGE_PAGE, headers={"Server": "cloudflare"})

@@ -7,7 +7,8 @@ A site module defines ``handle(world, request) -> Reply`` and serves everything 
 renamed attributes, moved JSON keys) — never an empty page. Unknown paths answer 404.
 
 The server handles robots.txt and the failure modes (block, 429, outage, ...) before a site sees a request,
-and holds the world's lock while the site renders: a site only reads the world.
+and holds the world's lock while the site renders: a site only reads the world. A site whose bot wall is not
+Cloudflare's defines ``block_page() -> Reply``, what mode "block" answers there instead.
 
 Sites are found by module name: a new module here is a new sandbox source, nothing else to register.
 """
@@ -65,3 +66,9 @@ def site_keys() -> tuple[str, ...]:
 
 def handler(source: str):
     return importlib.import_module(f"{__name__}.{source}").handle
+
+
+def block_reply(source: str) -> Reply | None:
+    """The site's own bot wall (mode "block"), or None for the default Cloudflare challenge."""
+    block_page = getattr(importlib.import_module(f"{__name__}.{source}"), "block_page", None)
+    return block_page() if block_page else None

@@ -1,7 +1,9 @@
 """Healthgrades in the sandbox: the 2025–26 ``data-qa-target`` markup the spider reads.
 
 - ``GET usearch?what=NAME&where=CITY, ST``: search results page;
-- ``GET physician/dr-first-last-PWID``: profile page (404 once the listing is gone);
+- ``GET physician/dr-first-last-PWID``: profile page (404 once the listing is gone), the practice name of each
+  office under ``Practice-Name``; the namesake's profile (the listing without an NPI) is the second 2025–26
+  template, whose only rating is "Likelihood of recommending … N out of 5" and which shows no rating count;
 - ``POST api4/providerprofile/comments`` ``{"pwid", "currentPage", "perPage"}``: reviews JSON.
 Broken: the test hooks are renamed (``data-testid="...-v2"``) and the comments move under ``data.items``.
 """
@@ -62,6 +64,18 @@ def _ratings(listing: SiteListing, broken: bool) -> str:
     return f'{score}<span {_qa("rating-count", broken)}>{listing.rating_count} ratings</span>'
 
 
+def shows_only_recommending(listing: SiteListing) -> bool:
+    """Whether the profile is the template with a "Likelihood of recommending" line and no rating count."""
+    return listing.npi is None
+
+
+def _recommending(listing: SiteListing, broken: bool) -> str:
+    score = (f"<span>{listing.rating:.2f}</span> out of 5" if listing.rating is not None
+             else "No survey responses yet")
+    return (f'<section {_qa("patient-experience", broken)}><h2>Patient Experience</h2><p>Likelihood of recommending '
+            f'{e(listing.display_name)} to family and friends</p><div>{score}</div></section>')
+
+
 def search_page(listings: list[SiteListing], what: str, where: str, *, broken: bool = False,
                 prefix: str = "/healthgrades") -> str:
     cards = []
@@ -91,7 +105,7 @@ def profile_page(listing: SiteListing, *, broken: bool = False) -> str:
         sponsor = (f'<span {_qa("sponsor-phone-label", broken)}>Phone number provided by Northwind Health</span>'
                    if office.sponsored else "")
         offices.append(
-            f'<div class="o-2c1f"><h3 {_qa("office-practice-name", broken)}>{e(office.practice_name)}</h3>'
+            f'<div class="o-2c1f"><h3 {_qa("Practice-Name", broken)}>{e(office.practice_name)}</h3>'
             f'<address><span {_qa("practice-address-street", broken)}>{e(office.street)}</span><br>'
             f'<span {_qa("practice-address-city", broken)}>{e(office.city)}</span>, '
             f'<span {_qa("practice-address-state", broken)}>{e(office.state)}</span> '
@@ -107,8 +121,9 @@ def profile_page(listing: SiteListing, *, broken: bool = False) -> str:
     accepting = "Accepting new patients" if listing.accepting_new_patients else "Not accepting new patients"
     main = (
         f'<h1 class="n-41d2" {_qa("ProviderDisplayName", broken)}>{e(listing.display_name)}</h1>'
-        f'<p {_qa("provider-specialty", broken)}>{e(listing.specialty)}</p>'
-        f'<div class="s-8d1e">{_ratings(listing, broken)}</div>'
+        f'<span {_qa("ProviderDisplaySpeciality", broken)}>{e(listing.specialty)}</span>'
+        + (_recommending(listing, broken) if shows_only_recommending(listing)
+           else f'<div class="s-8d1e">{_ratings(listing, broken)}</div>') +
         f'<p {_qa("accepting-new-patients", broken)}>{accepting}</p>'
         f'<section {_qa("office-locations", broken)}><h2>Locations</h2>{"".join(offices)}</section>'
         f'<section {_qa("reviews", broken)}><h2>Patient reviews</h2>{reviews}</section>'

@@ -1,8 +1,9 @@
 """RateMDs in the sandbox: ``window.DATA`` search pages, JSON-LD profiles and JSON review pages.
 
-- ``GET best-doctors/?text=NAME&location=CITY, ST&specialty=&page=N``: search results, 10 a page, in
-  ``window.DATA = {"results": [...], "count", "total_pages", "current_page"}`` (without ``text``: every
-  listing of the specialty and location);
+- ``GET best-doctors/?text=NAME&location=CITY, ST&specialty=&page=N``: search results, 10 a page, as the
+  2025–26 site embeds them: ``window.DATA.doctor_list_props = JSON.parse("…")`` (the JSON escaped the way
+  Django's ``escapejs`` writes it) with ``doctorPage`` {``results``, ``count``, ``total_pages``,
+  ``current_page``} (without ``text``: every listing of the specialty and location);
 - ``GET doctor-ratings/{id}/Dr-First-Last-City-ST.html``: profile, JSON-LD ``Physician`` with
   ``aggregateRating`` and ``window.DATA = {"doctor": {...}}``; a wrong slug answers 301 to the right
   one, an unknown or gone id 404;
@@ -82,7 +83,18 @@ def _script_json(data) -> str:
     return json.dumps(data).replace("</", "<\\/")
 
 
-def _page(title: str, main: str, data: dict | None, broken: bool, jsonld: dict | None = None) -> str:
+# What Django's ``escapejs`` escapes: the JSON text becomes a JS string literal no page text can break out of.
+ESCAPEJS = {**{ord(c): f"\\u{ord(c):04X}" for c in "\\'\"<>&=-;`"}, 0x2028: "\\u2028", 0x2029: "\\u2029",
+            **{c: f"\\u{c:04X}" for c in range(32)}}
+
+
+def json_parse_literal(data) -> str:
+    """``JSON.parse("…")`` of ``data``, as the 2025–26 pages write their props."""
+    return f'JSON.parse("{json.dumps(data, ensure_ascii=False).translate(ESCAPEJS)}")'
+
+
+def _page(title: str, main: str, data: dict | None, broken: bool, jsonld: dict | None = None,
+          list_props: dict | None = None) -> str:
     head = f'<meta charset="utf-8"><title>{e(title)}</title>'
     if jsonld is not None and not broken:
         head += f'<script type="application/ld+json">{_script_json(jsonld)}</script>'
@@ -90,6 +102,9 @@ def _page(title: str, main: str, data: dict | None, broken: bool, jsonld: dict |
     if data is not None:
         name = "window.__RMD__" if broken else "window.DATA"
         state = f"<script>{name} = {_script_json(data)};</script>"
+    if list_props is not None:
+        state = ("<script>window.DATA = window.DATA || {};\n"
+                 f"window.DATA.doctor_list_props = {json_parse_literal(list_props)};</script>")
     return (f'<!DOCTYPE html><html lang="en"><head>{head}</head><body><nav class="navbar"><a href="/">RateMDs</a>'
             f'</nav><div class="container">{main}</div>{state}</body></html>')
 
@@ -104,8 +119,10 @@ def _result(listing: SiteListing, prefix: str, broken: bool) -> dict:
         return {"pk": listing.source_id, "displayName": listing.display_name, "link": f"{prefix}/{profile_path(listing)}",
                 "stars": listing.rating}
     return {"id": int(listing.source_id), "full_name": listing.display_name, "specialty_name": listing.specialty,
-            "url": f"{prefix}/{profile_path(listing)}", "rating": _rating(listing),
-            "location": {"city": {"name": office.city, "province_abbr": office.state}, "address": office.street}}
+            "specialty": slug(listing.specialty), "url": f"{prefix}/{profile_path(listing)}", "rating": _rating(listing),
+            "location": {"name": office.practice_name, "address": office.street, "postal_code": office.zip,
+                         "phone_number": office.phone,
+                         "city": {"name": office.city, "province_slug": office.state.lower(), "country_slug": "us"}}}
 
 
 def search_page(listings: list[SiteListing], query: dict, page: int, *, broken: bool = False,
@@ -113,18 +130,19 @@ def search_page(listings: list[SiteListing], query: dict, page: int, *, broken: 
     chunk = listings[(page - 1) * PER_PAGE: page * PER_PAGE]
     results = [_result(l, prefix, broken) for l in chunk]
     pages = max(1, -(-len(listings) // PER_PAGE))
+    data = props = None
     if broken:
         data = {"listing": {"doctors": results, "total": len(listings)}}
     else:
-        data = {"results": results, "count": len(listings), "total_pages": pages, "current_page": page,
-                "search": {"text": query.get("text"), "location": query.get("location"),
-                           "specialty": query.get("specialty") or None}}
+        props = {"doctorPage": {"results": results, "count": len(listings), "total_pages": pages, "current_page": page},
+                 "filters": {"text": query.get("text"), "location": query.get("location"),
+                             "specialty": query.get("specialty") or None}}
     cards = "".join(f'<div class="search-item doctor-profile"><h2 class="search-item-doctor-name">'
                     f'<a href="{prefix}/{e(profile_path(l))}">{e(l.display_name)}</a></h2>'
                     f'<div class="search-item-specialty">{e(l.specialty)}</div></div>' for l in chunk)
     what = " ".join(v for v in (query.get("text"), query.get("location")) if v)
     main = cards or f"<h1>No doctors found</h1><p>We couldn't find a doctor matching {e(what)}.</p>"
-    return _page(f"Best doctors: {what} - RateMDs", main, data, broken)
+    return _page(f"Best doctors: {what} - RateMDs", main, data, broken, list_props=props)
 
 
 def _doctor(listing: SiteListing, root: str, broken: bool) -> dict:

@@ -7,10 +7,11 @@ The world keeps no Sharecare listings of its own: ``world.site_search("sharecare
 - ``GET find-a-doctor/specialty/{slug}?location=CITY, ST``: the real site's specialty search pages;
 - ``GET doctor/{slug}``: profile (404 once the listing is gone). ``{slug}`` is ``dr-first[-m]-last``; when
   two listings share it, all but the first (by pwid) end in ``-{pwid}``, as on the real site.
-Search pages carry a JSON-LD ``SearchResultsPage`` (``provider[]`` Physicians) and the tealium data naming
-each result's ``hgProfileKey``; profiles a JSON-LD ``Physician`` and the tealium ``hgProfileKey``.
-Broken: search results become a ``CollectionPage``/``ItemList``, the profile a ``Person``, and the tealium
-key is renamed ``hgProviderId``.
+Search pages carry the 2025–26 result cards (``article.ProviderCardAlternative`` with ``data-pwid``), a JSON-LD
+``SearchResultsPage`` (``provider[]`` Physicians) and the tealium data naming each result's ``hgProfileKey``;
+profiles a JSON-LD ``Physician`` and the tealium ``hgProfileKey``.
+Broken: search results become a ``CollectionPage``/``ItemList``, the cards ``ProviderTile`` with
+``data-provider-id``, the profile a ``Person``, and the tealium key is renamed ``hgProviderId``.
 """
 
 from __future__ import annotations
@@ -123,9 +124,13 @@ def search_page(world: World, listings: list[SiteListing], what: str, where: str
                                 f"{listing.source_id.upper()}_w90h120_v1.jpg",
                        "name": listing.display_name, "telephone": office.phone, "url": url})
         items.append(f"{{'{key_name}':'{listing.source_id.upper()}','position':{position}}}")
-        cards.append(f'<li class="ProviderCard"><a class="ProviderCard-name" href="{e(url)}">{e(listing.display_name)}</a>'
-                     f'<p>{e(listing.specialty)}</p><p>{e(office.street)}, {e(office.city)}, {e(office.state)} '
-                     f'{e(office.zip)}</p><a href="tel:{e(office.phone)}">{e(office.phone)}</a></li>')
+        card, pwid = ("ProviderTile", "data-provider-id") if broken else ("ProviderCardAlternative", "data-pwid")
+        cards.append(f'<article class="{card}" {pwid}="{e(listing.source_id.upper())}" data-href="{e(url)}">'
+                     f'<a class="{card}-header" href="{e(url)}"><h3 class="{card}-title">{e(listing.display_name)}</h3>'
+                     f'<div class="{card}-meta"><span>{e(listing.specialty)}</span></div></a>'
+                     f'<div class="{card}-location-button-content">{e(office.street)} {e(office.city)}, '
+                     f'{e(office.state)} {e(office.zip)}</div><a href="tel:{e(office.phone)}">{e(office.phone)}</a>'
+                     '</article>')
     if broken:
         data = {"@context": "http://schema.org", "@type": "CollectionPage",
                 "mainEntity": {"@type": "ItemList", "itemListElement": people}}
@@ -133,7 +138,7 @@ def search_page(world: World, listings: list[SiteListing], what: str, where: str
         data = {"@context": "http://schema.org", "@type": "SearchResultsPage", "provider": people}
     tealium = _tealium("results", f"utag.ResultsWhat={what};utag.ResultsWhere={where};listItems=[{','.join(items)}];")
     if cards:
-        body = f'<h1>{len(cards)} results for {e(what)} near {e(where)}</h1><ol class="ResultsList">{"".join(cards)}</ol>'
+        body = f'<h1>{len(cards)} results for {e(what)} near {e(where)}</h1><section class="ResultsList">{"".join(cards)}</section>'
     elif broken:
         body = f"<h1>0 doctors match {e(what)}</h1>"
     else:

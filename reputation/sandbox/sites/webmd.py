@@ -1,7 +1,9 @@
 """WebMD Care in the sandbox: results pages with the ``mapboxlocations`` GeoJSON, profiles and the reviews tab.
 
 - ``GET results?q=NAME&city=CITY&state=ST&entity=provider&pagenumber=N``: results page, 10 providers a page,
-  each provider-location a GeoJSON feature of ``mapboxlocations`` and a result card;
+  each provider-location a GeoJSON feature of ``mapboxlocations`` as in 2025–26 (``firstName``, ``lastName``,
+  ``phone``, ``address`` and a relative ``profilelink``), and a result card (whose markup the spider does not
+  rely on);
 - ``GET doctor/{first}-{last}-{uuid}-overview``: profile (uuid with dashes; 404 once the listing is gone);
 - ``GET doctor/{first}-{last}-{uuid}-reviews?pagenumber=N``: the reviews tab, newest first, 10 a page.
 Broken: the map data moves to ``window.__providerMap = {"markers": [...]}`` and the class names get a
@@ -13,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from reputation.sandbox.sites import Reply, Request, e, html, not_found
 from reputation.sandbox.world import SiteListing, World, slug
@@ -101,13 +103,12 @@ def results_page(listings: list[SiteListing], what: str, where: str, *, base: st
                  total: int | None = None, page: int = 1, broken: bool = False) -> str:
     features, cards = [], []
     for number, listing in enumerate(listings):
-        url = f"{base}/{profile_path(listing)}"
-        for office in listing.offices:
+        link = f"{urlsplit(base).path}/{profile_path(listing)}"  # relative to the site, as the real map data links
+        for office_number, office in enumerate(listing.offices):
             properties = {
-                "providerid": dashed(listing.source_id).upper(), "name": listing.display_name,
-                "specialty": listing.specialty, "locationname": office.practice_name, "address": office.street,
-                "city": office.city, "state": office.state, "zipcode": office.zip, "phone": office.phone,
-                "profileurl": url,
+                "firstName": listing.first_name, "lastName": listing.last_name, "phone": office.phone,
+                "address": f"{office.street}, {office.city}, {office.state} {office.zip}",
+                "profilelink": f"{link}?lid={listing.source_id[:6].upper()}{office_number}",
             }
             features.append({"type": "Feature", "geometry": {"type": "Point",
                                                               "coordinates": _coordinates(office.city, len(features))},
@@ -115,7 +116,7 @@ def results_page(listings: list[SiteListing], what: str, where: str, *, base: st
         office = listing.offices[0]
         cards.append(
             f'<div class="{_c("results-card-wrap", broken)}" data-index="{number}">'
-            f'<h2><a class="{_c("prov-name", broken)}" href="{e(url)}">{e(listing.display_name)}</a></h2>'
+            f'<h2><a class="{_c("provider-card-name", broken)}" href="{e(link)}">{e(listing.display_name)}</a></h2>'
             f'<p class="{_c("prov-specialty", broken)}">{e(listing.specialty)}</p>'
             f'<span class="{_c("addr-text", broken)}">{e(office.street)}, {e(office.city)}, {e(office.state)} '
             f'{e(office.zip)}</span><a class="phone" href="tel:{re.sub(r"[^0-9]", "", office.phone)}">'

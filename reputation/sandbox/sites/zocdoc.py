@@ -10,6 +10,8 @@
 The state is double-encoded as on the real site: JSON text in a JS string literal, ``/``, ``<`` and ``>``
 written ``\\u002F``, ``\\u003C``, ``\\u003E``. Broken: the state's keys move (``search.results.items[].doctor``,
 ``profilePage.provider``, the API's ``data.items``), the microdata goes and ``data-test`` becomes ``data-qa``.
+Blocked: the site's bot wall, DataDome, answers 403 with its captcha page (``block_page``), as it answers plain
+HTTP clients in 2025–26.
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ def handle(world: World, request: Request) -> Reply:
     if rest == "":
         return html(_page("Zocdoc | Find a Doctor", "<h1>Find local doctors who take your insurance</h1>", {}))
     return not_found()
+
+
+def block_page() -> Reply:
+    """DataDome's answer to a client it takes for a bot: 403, a small page loading its captcha."""
+    body = ('<html lang="en"><head><title>zocdoc.com</title></head><body style="margin:0">'
+            '<p id="cmsg">Please enable JS and disable any ad blocker</p><script data-cfasync="false">'
+            "var dd={'rt':'c','cid':'AHrlqAAAAAMAsandbox==','hsh':'0000SANDBOX','t':'bv','s':40000,"
+            "'e':'sandbox','host':'geo.captcha-delivery.com'}</script>"
+            '<script data-cfasync="false" src="https://ct.captcha-delivery.com/c.js"></script></body></html>')
+    return Reply(403, body, headers={"X-DataDome": "protected", "Set-Cookie": "datadome=sandbox; Path=/"})
 
 
 def _int(value: str | None, default: int) -> int:
