@@ -11,6 +11,8 @@ import re
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawlers.items import Failed
+
 # Matched against the page <title>: what challenge and denial pages call themselves.
 BLOCK_TITLES = {
     "just a moment": "Cloudflare challenge",
@@ -58,35 +60,35 @@ def block_reason(response) -> str | None:
     return None
 
 
-def failure_status(failure, max_size: int | None = None) -> tuple[str, str]:
-    """Map a request failure (an errback's Failure) to a search status and a short human reason.
+def failure_status(failure, max_size: int | None = None) -> Failed:
+    """Map a request failure (an errback's Failure) to a search status, a short human reason and its code.
 
     ``max_size``: the download limit the request had (DOWNLOAD_MAXSIZE), to name an answer cut off for it.
     """
     request = getattr(failure, "request", None)
     url = request.url if request is not None else "?"
     if max_size and _too_large(failure, request, max_size):
-        return "error", f"answer larger than {max_size / 2**20:g} MB (the download limit) at {url}"
+        return Failed("error", f"answer larger than {max_size / 2**20:g} MB (the download limit) at {url}", "too_large")
     if failure.check(HttpError):
         response = failure.value.response
         block = block_reason(response)
         if block:
-            return "blocked", block
+            return Failed("blocked", block, "blocked")
         code = response.status
         if code in (401, 403, 429):
-            return "blocked", f"HTTP {code} at {response.url}"
+            return Failed("blocked", f"HTTP {code} at {response.url}", "blocked")
         if code >= 500:
-            return "error", f"HTTP {code} (server error, after retries) at {response.url}"
-        return "error", f"HTTP {code} at {response.url}"
+            return Failed("error", f"HTTP {code} (server error, after retries) at {response.url}", "http_error")
+        return Failed("error", f"HTTP {code} at {response.url}", "http_error")
     if failure.check(IgnoreRequest):
         message = str(failure.value)
         if "robots.txt" in message.lower():
-            return "disallowed", f"robots.txt disallows {url}"
-        return "error", f"request dropped ({message or 'IgnoreRequest'}) for {url}"
+            return Failed("disallowed", f"robots.txt disallows {url}", "disallowed")
+        return Failed("error", f"request dropped ({message or 'IgnoreRequest'}) for {url}", "incomplete")
     problem = _NETWORK_PROBLEMS.get(_exception_name(failure))
     if problem:
-        return "error", f"{problem} for {url}"
-    return "error", f"{_exception_name(failure)}: {str(failure.value)[:120]} for {url}"
+        return Failed("error", f"{problem} for {url}", "network_error")
+    return Failed("error", f"{_exception_name(failure)}: {str(failure.value)[:120]} for {url}", "network_error")
 
 
 RECEIVED = "repmon_bytes_received"  # request meta: bytes of the answer received so far (RosterSpider counts)

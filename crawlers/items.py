@@ -7,12 +7,53 @@ here: parsing is pure, and the crawl time is stamped by ``crawlers.pipelines.Sta
 listing: kind, source, url, source_id, name, specialty, practice_name, addresses[{street, city, state,
          zip}], phones[], npi, rating, review_count, accepting_new_patients,
          reviews[{review_id, date, rating, text, author, response}], crawled_at
-search:  kind, source, npi, query, status (ok|blocked|error|disallowed), reason, results[], crawled_at
+search:  kind, source, npi, query, status (ok|blocked|error|disallowed), reason_code, reason, results[],
+         crawled_at
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 SEARCH_STATUSES = ("ok", "blocked", "error", "disallowed")
+
+# Why a search did not end "ok": a code programs read (parser health, coverage, the crawl summary) beside
+# the reason people read. Each code belongs to one status.
+REASON_CODES = {
+    "blocked": ("blocked", "a bot wall, captcha page or 401/403/429 answer"),
+    "disallowed": ("disallowed", "robots.txt disallows the address"),
+    "not_recognised": ("error", "an answer the parser does not know (the site may have changed its pages)"),
+    "http_error": ("error", "an HTTP error answer (a 404 search page, a 5xx after the retries)"),
+    "api_error": ("error", "the API's own error answer (a refused key, a quota, a bad request)"),
+    "network_error": ("error", "no answer: DNS, timeout, refused or dropped connection"),
+    "too_large": ("error", "an answer larger than the download limit"),
+    "not_configured": ("error", "the source lacks a setting it needs (an API key, a start URL)"),
+    "incomplete": ("error", "the search did not finish: pages left unread, a page cap reached, the crawl stopped"),
+    "not_stored": ("error", "a result listing could not be stored"),
+    "error": ("error", "another error (records imported without a code)"),
+}
+
+
+class Failed(NamedTuple):
+    """A search that did not end "ok": its status, the reason people read and the code programs read."""
+
+    status: str
+    reason: str
+    code: str
+
+
+def reason_code_for(status: str, code: str | None) -> str | None:
+    """The reason code of a search: None for "ok"; ``code`` checked against ``status``; for "blocked" and
+    "disallowed" the status itself when no code is given. An error must name its code."""
+    if status == "ok":
+        return None
+    if code is None and status in ("blocked", "disallowed"):
+        code = status
+    if code not in REASON_CODES:
+        raise ValueError(f"a {status!r} search needs a reason code, one of {', '.join(REASON_CODES)}; not {code!r}")
+    if REASON_CODES[code][0] != status:
+        raise ValueError(f"reason code {code!r} belongs to status {REASON_CODES[code][0]!r}, not {status!r}")
+    return code
 
 
 def address(street: str | None, city: str | None, state: str | None, zip: str | None) -> dict:
@@ -79,6 +120,7 @@ def search_record(
     status: str,
     reason: str = "",
     results: list[str] | None = None,
+    reason_code: str | None = None,
 ) -> dict:
     if status not in SEARCH_STATUSES:
         raise ValueError(f"search status must be one of {SEARCH_STATUSES}, not {status!r}")
@@ -88,6 +130,7 @@ def search_record(
         "npi": npi,
         "query": query,
         "status": status,
+        "reason_code": reason_code_for(status, reason_code),
         "reason": reason,
         "results": list(results or []),
     }

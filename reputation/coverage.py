@@ -8,7 +8,8 @@ share of them showing each field, and compares with the source's previous crawle
 - a field is **broken** when at least ``MOST`` of last week's profiles (``MIN_PROFILES`` or more) had it
   and this week at most ``NEARLY_GONE`` of that share do (e.g. 90% had a rating, now 5%);
 - the whole source (``["all"]``) is broken when the spider yielded nothing it understood: no profile
-  read while at least half of the searches that reached the site ended in "page not recognised", or
+  read while at least half of the searches that reached the site ended in a page not recognised (reason code
+  ``not_recognised``), or
   while the site's searches were ok yet found nothing, where last week they found profiles.
 
 Findings treat what a broken field or source shows that week as unknown, and the crawl summary and the
@@ -36,7 +37,7 @@ FIELDS = {
 MOST = 0.5
 NEARLY_GONE = 0.2
 MIN_PROFILES = 3
-NOT_RECOGNISED = "not recognised"  # the words the spiders use for a page their parser does not know
+NOT_RECOGNISED = "not_recognised"  # the reason code of a search whose answer the parser did not know
 ALL = "all"
 
 
@@ -80,7 +81,7 @@ def _measure(session: Session, source: str, week: str) -> SourceCoverage:
         source=source, week=week, computed_at=datetime.now(UTC),
         searched=len(searches),
         ok=sum(1 for s in searches if s.status == "ok"),
-        not_recognised=sum(1 for s in searches if s.status == "error" and NOT_RECOGNISED in (s.reason or "")),
+        not_recognised=sum(1 for s in searches if s.reason_code == NOT_RECOGNISED),
         profiles=profiles,
         shares={k: round(v, 4) for k, v in shares.items()},
     )

@@ -142,7 +142,8 @@ class Search(SQLModel, table=True):
     week: str
     query: str | None = None
     status: str  # ok | blocked | error | disallowed
-    reason: str | None = None
+    reason_code: str | None = None  # why it is not ok, for programs: crawlers.items.REASON_CODES
+    reason: str | None = None  # why it is not ok, for people
     results: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     gone: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     crawled_at: datetime

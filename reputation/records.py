@@ -21,7 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
+
+from crawlers.items import REASON_CODES, reason_code_for
 
 SOURCE_KEY = r"^[a-z][a-z0-9_]*$"
 
@@ -204,9 +207,20 @@ class SearchIn(_Record):
     npi: Annotated[str, Field(pattern=r"^\d{10}$")]
     query: str | None = None
     status: Literal["ok", "blocked", "error", "disallowed"]
+    reason_code: Literal[tuple(REASON_CODES)] | None = None  # type: ignore[valid-type]
     reason: str | None = None
     results: list[Url] = []
     gone: list[Url] = []
+
+    @model_validator(mode="after")
+    def _code_fits_status(self):
+        # A crawler names its code; a record written before codes existed (or by hand) gets the generic one.
+        code = self.reason_code if self.reason_code is not None or self.status != "error" else "error"
+        try:
+            self.reason_code = reason_code_for(self.status, code)
+        except ValueError as exc:
+            raise ValueError(f"reason_code: {exc}") from None
+        return self
 
     @field_validator("npi", mode="before")
     @classmethod
@@ -271,6 +285,7 @@ def check_record(data: object, *, now: datetime | None = None) -> tuple[Record, 
     _cut(record, "", "", cuts)
     if isinstance(record, SearchIn) and record.status == "ok" and any(c.key == "results" for c in cuts):
         record.status = "error"
+        record.reason_code = "incomplete"
         record.reason = f"more results than the {LIST_LIMITS['results']:,} kept: not all of them were looked at"
     return record, cuts
 

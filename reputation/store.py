@@ -214,10 +214,12 @@ def _store_searches(session: Session, records: list[SearchIn], current: dict, jo
             lost = [url for url in record.results if (record.source, url) not in stored_urls]
             if lost:
                 # A result whose listing could not be stored was not seen: never let it read as "no listing".
-                record = record.model_copy(update={"status": "error", "reason": f"{len(lost)} result listing(s) could not be stored, e.g. {lost[0]}"})
+                record = record.model_copy(update={"status": "error", "reason_code": "not_stored",
+                                                    "reason": f"{len(lost)} result listing(s) could not be stored, e.g. {lost[0]}"})
         values = {
             "query": record.query,
             "status": record.status,
+            "reason_code": record.reason_code,
             "reason": record.reason,
             "results": list(record.results),
             "gone": list(record.gone),

@@ -44,9 +44,12 @@ def listing(url, name, *, source="healthgrades", phones=(), addresses=(), rating
             "npi": npi, "reviews": list(reviews), "crawled_at": at.isoformat()}
 
 
-def search(npi, status="ok", *, source="healthgrades", results=(), at=WEEK1, reason=""):
-    return {"kind": "search", "source": source, "npi": npi, "query": "q", "status": status, "reason": reason,
-            "results": list(results), "crawled_at": at.isoformat()}
+def search(npi, status="ok", *, source="healthgrades", results=(), at=WEEK1, reason="", code=None):
+    record = {"kind": "search", "source": source, "npi": npi, "query": "q", "status": status, "reason": reason,
+              "results": list(results), "crawled_at": at.isoformat()}
+    if code is not None:
+        record["reason_code"] = code
+    return record
 
 
 def store(engine, *records):

@@ -21,7 +21,7 @@ NPIS = [npi_with_check_digit(f"12345{i:04d}") for i in range(6)]
 ADDRESS = {"street": "1 Main St", "city": "Portland", "state": "OR", "zip": "97201"}
 
 
-def crawl_week(engine, n, *, rating=True, phones=True, found=True, status="ok", reason=""):
+def crawl_week(engine, n, *, rating=True, phones=True, found=True, status="ok", reason="", code=None):
     records = []
     for i, npi in enumerate(NPIS):
         url = f"https://www.healthgrades.com/physician/dr-a-b{i}-x{i}y{i}z"
@@ -29,7 +29,8 @@ def crawl_week(engine, n, *, rating=True, phones=True, found=True, status="ok", 
             records.append(listing(url, f"Dr. A B{i}", rating=4.5 if rating else None,
                                    review_count=10 if rating else None, phones=["503-555-0100"] if phones else [],
                                    addresses=[ADDRESS], at=week(n)))
-        records.append(search(npi, status, results=[url] if found and status == "ok" else [], at=week(n), reason=reason))
+        records.append(search(npi, status, results=[url] if found and status == "ok" else [], at=week(n), reason=reason,
+                              code=code))
     store(engine, *records)
     return record_coverage(engine, iso_week(week(n)), ["healthgrades"])["healthgrades"]
 
@@ -62,8 +63,18 @@ def test_a_field_that_was_never_there_is_not_broken(roster):
 
 def test_a_spider_whose_pages_are_not_recognised_is_broken_altogether(roster):
     crawl_week(roster, 1)
-    row = crawl_week(roster, 2, status="error", reason="profile page not recognised (no name found) at https://x")
+    row = crawl_week(roster, 2, status="error", reason="the page has changed", code="not_recognised")
     assert row.broken_fields == [ALL] and "6 of 6 answers not recognised" in row.reason
+
+
+def test_parser_health_reads_the_reason_code_not_the_words_of_the_reason(roster):
+    crawl_week(roster, 1)
+    # A site's own error text may say anything, "not recognised" included: it is no parser error.
+    row = crawl_week(roster, 2, status="error", reason="API says: key not recognised", code="api_error")
+    assert row.not_recognised == 0 and row.broken_fields == []
+    # An imported search record without a code gets the generic one, which no rule reads as a parser error.
+    row = crawl_week(roster, 3, status="error", reason="page not recognised")
+    assert row.not_recognised == 0
 
 
 def test_searches_that_suddenly_find_nothing_anywhere_mean_a_broken_search_parser(roster):

@@ -51,3 +51,22 @@ def test_the_findings_table_is_the_finding_kinds_table():
     readme = (ROOT / "README.md").read_text()
     rows = re.findall(r"^\| `([a-z_]+)` \| (high|medium) \| (.+) \|$", readme, flags=re.MULTILINE)
     assert rows == [(k.key, k.severity, k.when) for k in KINDS]
+
+
+def test_the_reason_code_table_is_the_code_table():
+    """README's reason codes are the ones a search record may carry, with their status and meaning."""
+    from crawlers.items import REASON_CODES
+
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| `([a-z_]+)` \| `([a-z_]+)` \| (.+) \|$", readme, flags=re.MULTILINE)
+    assert rows == [(code, status, when) for code, (status, when) in REASON_CODES.items()]
+
+
+def test_the_sources_table_names_every_source():
+    """README's sources table has a row for each source the registry knows, and none it does not."""
+    from crawlers.sources import sources
+
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## Sources", 1)[1].split("###", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \|", table, flags=re.MULTILINE)
+    assert sorted(rows) == sorted(source.key for source in sources())

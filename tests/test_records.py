@@ -131,6 +131,22 @@ def test_an_ok_search_whose_results_were_cut_is_not_a_clean_search():
     urls = [f"https://example.org/p/{i}" for i in range(LIST_LIMITS["results"] + 1)]
     record, _ = check_record({**SEARCH, "results": urls}, now=NOW)
     assert record.status == "error" and "not all of them were looked at" in record.reason
+    assert record.reason_code == "incomplete"
+
+
+@pytest.mark.parametrize("status, given, code", [("ok", None, None), ("blocked", None, "blocked"),
+                                                 ("disallowed", None, "disallowed"), ("error", None, "error"),
+                                                 ("error", "not_recognised", "not_recognised"),
+                                                 ("blocked", "blocked", "blocked")])
+def test_a_search_carries_a_reason_code_fitting_its_status(status, given, code):
+    data = {**SEARCH, "status": status, **({"reason_code": given} if given else {})}
+    assert check_record(data, now=NOW)[0].reason_code == code
+
+
+@pytest.mark.parametrize("status, given", [("error", "blocked"), ("blocked", "not_recognised"), ("error", "nonsense")])
+def test_a_reason_code_that_does_not_fit_is_refused(status, given):
+    with pytest.raises(RecordError, match="reason_code"):
+        check_record({**SEARCH, "status": status, "reason_code": given}, now=NOW)
 
 
 def test_every_text_field_has_a_limit_or_is_refused_when_too_long():

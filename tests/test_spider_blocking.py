@@ -60,11 +60,13 @@ def test_the_real_2015_profile_is_not_a_block():
     assert block_reason(file_response(path, "https://www.healthgrades.com/physician/dr-vinay-aggarwal-3xm3y")) is None
 
 
-@pytest.mark.parametrize("status, expected", [(403, "blocked"), (401, "blocked"), (429, "blocked"),
-                                              (500, "error"), (503, "error"), (404, "error"), (400, "error")])
-def test_http_errors_map_to_statuses(status, expected):
-    status_found, reason = failure_status(failed(HttpError(page("<html><body>nope</body></html>", status))))
-    assert status_found == expected
+@pytest.mark.parametrize("status, expected, code", [
+    (403, "blocked", "blocked"), (401, "blocked", "blocked"), (429, "blocked", "blocked"),
+    (500, "error", "http_error"), (503, "error", "http_error"), (404, "error", "http_error"),
+    (400, "error", "http_error")])
+def test_http_errors_map_to_statuses_and_codes(status, expected, code):
+    status_found, reason, code_found = failure_status(failed(HttpError(page("<html><body>nope</body></html>", status))))
+    assert (status_found, code_found) == (expected, code)
     assert f"HTTP {status}" in reason and URL in reason
 
 
@@ -73,8 +75,8 @@ def test_a_503_challenge_page_is_a_block_not_a_server_error():
 
 
 def test_robots_txt_refusal_is_disallowed_with_the_url():
-    status, reason = failure_status(failed(IgnoreRequest("Forbidden by robots.txt")))
-    assert (status, reason) == ("disallowed", f"robots.txt disallows {URL}")
+    assert failure_status(failed(IgnoreRequest("Forbidden by robots.txt"))) == (
+        "disallowed", f"robots.txt disallows {URL}", "disallowed")
 
 
 def test_other_ignored_requests_are_errors():
@@ -84,9 +86,7 @@ def test_other_ignored_requests_are_errors():
 @pytest.mark.parametrize("exc, words", [(DNSLookupError("x"), "DNS lookup failed"), (TCPTimedOutError(), "timed out"),
                                         (ConnectionRefusedError(), "connection refused")])
 def test_network_failures_are_errors_with_a_plain_reason(exc, words):
-    status, reason = failure_status(failed(exc))
-    assert status == "error"
-    assert reason == f"{words} for {URL}"
+    assert failure_status(failed(exc)) == ("error", f"{words} for {URL}", "network_error")
 
 
 def test_an_api_answer_mentioning_a_captcha_is_content_not_a_block():

@@ -139,7 +139,8 @@ def test_details_answer_without_a_place_has_no_listing(data):
 def test_api_errors_keep_googles_message(code, status, verdict):
     body = {"error": {"code": code, "message": "Something   specific.", "status": status}}
     reason = f"Google Places API error {code} {status}: Something specific."
-    assert api_error(json_response(body, status=code)) == (verdict, reason)
+    code_of = {"blocked": "blocked", "error": "api_error"}[verdict]
+    assert api_error(json_response(body, status=code)) == (verdict, reason, code_of)
 
 
 def test_listing_url_is_the_public_place_id_link_on_google_or_under_the_sandbox():

@@ -72,7 +72,7 @@ def test_google_text_search_of_two_bars_finds_no_physician_place():
     records = parse("google", "google/places-new-textsearch-bulldog-mpls-2026.json",
                     "https://places.googleapis.com/v1/places:searchText")
     # Two bars and grills ("The Bulldog Uptown", "The Bulldog Downtown"): no doctor's place, nothing invented.
-    assert records == [{"kind": "search", "source": "google", "npi": "", "query": "", "status": "ok", "reason": "",
+    assert records == [{"kind": "search", "source": "google", "npi": "", "query": "", "status": "ok", "reason_code": None, "reason": "",
                         "results": []}]
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from scrapy.http import HtmlResponse, Response, TextResponse, XmlResponse
 
+from crawlers.items import Failed
 from crawlers.spiders.website import (
     PageListing,
     SiteCrawl,
@@ -187,7 +188,8 @@ def crawl_with(**kwargs) -> SiteCrawl:
 
 
 def test_target_found_by_npi_is_ok():
-    assert target_outcome(TARGET, crawl_with()) == {"status": "ok", "reason": "", "results": [f"{SITE}/p/varga"], "gone": []}
+    assert target_outcome(TARGET, crawl_with()) == {"status": "ok", "reason": "", "code": None,
+                                                 "results": [f"{SITE}/p/varga"], "gone": []}
 
 
 def test_target_not_on_a_fully_read_site_is_an_ok_empty_search():
@@ -196,23 +198,29 @@ def test_target_not_on_a_fully_read_site_is_an_ok_empty_search():
 
 
 def test_start_url_failure_is_every_target_status():
-    outcome = target_outcome(TARGET, crawl_with(start_failure=("blocked", "HTTP 403 at sitemap.xml")))
-    assert (outcome["status"], outcome["reason"], outcome["results"]) == ("blocked", "HTTP 403 at sitemap.xml", [])
+    outcome = target_outcome(TARGET, crawl_with(start_failure=Failed("blocked", "HTTP 403 at sitemap.xml", "blocked")))
+    assert (outcome["status"], outcome["code"], outcome["reason"], outcome["results"]) == (
+        "blocked", "blocked", "HTTP 403 at sitemap.xml", [])
 
 
 def test_no_physician_page_at_all_is_an_error_not_a_missing_listing():
     crawl = SiteCrawl(start_url=f"{SITE}/sitemap.xml", pages_read=40)
     outcome = target_outcome(TARGET, crawl)
     assert outcome["status"] == "error" and outcome["reason"].startswith("no physician pages recognised (40 pages")
+    assert outcome["code"] == "not_recognised"  # what parser health counts
 
 
 def test_pages_not_read_keep_a_target_without_results_from_being_ok():
-    crawl = crawl_with(failures={f"{SITE}/p/x": ("blocked", "HTTP 429 at x")})
+    crawl = crawl_with(failures={f"{SITE}/p/x": Failed("blocked", "HTTP 429 at x", "blocked")})
     outcome = target_outcome(TARGET | {"npi": "1364029185"}, crawl)
     assert outcome["status"] == "blocked" and "1 page(s) could not be read" in outcome["reason"]
     assert target_outcome(TARGET, crawl)["status"] == "ok"  # found anyway
     capped = target_outcome(TARGET | {"npi": "1364029185"}, crawl_with(capped=True))
     assert capped["status"] == "error" and "WEBSITE_MAX_PAGES" in capped["reason"]
+    assert capped["code"] == "incomplete"
+    failed = target_outcome(TARGET | {"npi": "1364029185"},
+                            crawl_with(failures={f"{SITE}/p/x": Failed("error", "timed out for x", "network_error")}))
+    assert (failed["status"], failed["code"]) == ("error", "incomplete")
 
 
 def test_known_urls_gone_or_moved_are_reported_and_alive_ones_kept():

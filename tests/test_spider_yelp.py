@@ -99,8 +99,9 @@ def test_search_answer_that_is_not_json_is_an_error():
 ])
 def test_api_errors_keep_yelps_code_and_description(http, code, verdict):
     body = {"error": {"code": code, "description": "Some  description."}}
+    code_of = {"blocked": "blocked", "error": "api_error"}[verdict]
     assert api_error(json_response(body, status=http)) == (verdict, f"Yelp Fusion API error {code} (HTTP {http}): "
-                                                                    "Some description.")
+                                                                    "Some description.", code_of)
 
 
 def test_details_answer_that_is_an_error_or_renamed_has_no_listing():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawlers.items import Failed
 from crawlers.spiders.base import RosterSpider
 
 
@@ -30,7 +31,7 @@ class ApiKeySpider(RosterSpider):
     def api_key(self) -> str | None:
         return self.needs[0].value(self.settings)
 
-    def api_error(self, response) -> tuple[str, str] | None:
+    def api_error(self, response) -> Failed | None:
         raise NotImplementedError
 
     def is_closed(self, listing: dict) -> bool:
@@ -44,7 +45,7 @@ class ApiKeySpider(RosterSpider):
             return "gone" if self.api_error(response) else None
         return "closed" if self.is_closed(listing) else None
 
-    def failure_status(self, failure) -> tuple[str, str]:
+    def failure_status(self, failure) -> Failed:
         if failure.check(HttpError):
             answer = self.api_error(failure.value.response)
             if answer:

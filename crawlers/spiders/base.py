@@ -31,7 +31,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawlers import blocking
 from crawlers.blocking import block_reason
-from crawlers.items import search_record
+from crawlers.items import Failed, search_record
 from crawlers.sources import Need
 from crawlers.text import quietly
 
@@ -56,6 +56,7 @@ class SearchOutcome:
     profile_urls: list[str] = field(default_factory=list)
     listings: list[dict] = field(default_factory=list)  # complete listings, when the search answers with them
     error: str | None = None
+    code: str = "not_recognised"  # the reason code of ``error``: a parser error unless the answer said otherwise
 
 
 @dataclass
@@ -235,8 +236,8 @@ class RosterSpider(scrapy.Spider):
         Default: every 404/410 is gone."""
         return "gone" if listing is None and response.status in GONE_STATUSES else None
 
-    def failure_status(self, failure) -> tuple[str, str]:
-        """(search status, reason) of a request that failed (an errback's Failure); see ``crawlers.blocking``."""
+    def failure_status(self, failure) -> Failed:
+        """(search status, reason, code) of a request that failed (an errback's Failure); see ``crawlers.blocking``."""
         request = getattr(failure, "request", None)
         limit = request.meta.get("download_maxsize") if request is not None else None
         return blocking.failure_status(failure, limit or self.settings.getint("DOWNLOAD_MAXSIZE"))
@@ -247,7 +248,7 @@ class RosterSpider(scrapy.Spider):
         for state in self._states.values():
             if not state.finished:
                 self.inc_stat("abandoned")
-                yield self.finish(state, "error", "the crawl of this physician stopped unexpectedly (see the log)")
+                yield self.finish(state, "error", "the crawl of this physician stopped unexpectedly (see the log)", "incomplete")
 
     # ----- a saved page (repmon parse) ------------------------------------------------------------
 
@@ -289,7 +290,7 @@ class RosterSpider(scrapy.Spider):
         reason = self.cannot_run()
         if reason:
             for target in self.targets:
-                yield self.target_record(target, "error", reason)
+                yield self.target_record(target, "error", reason, "not_configured")
             return
         if self.settings.getbool("ROBOTSTXT_OBEY"):
             await self._read_robots_txt_first()
@@ -369,7 +370,7 @@ class RosterSpider(scrapy.Spider):
             self.logger.exception("parsing search %s failed", response.url)
             outcome = SearchOutcome(error=f"search page not recognised ({type(exc).__name__}) at {response.url}")
         if outcome.error:
-            yield self.finish(state, "error", outcome.error)
+            yield self.finish(state, "error", outcome.error, outcome.code)
             return
         for listing in outcome.listings:
             state.results.append(listing["url"])
@@ -406,7 +407,7 @@ class RosterSpider(scrapy.Spider):
             self.logger.exception("parsing profile %s failed", response.url)
             listing = None
         if listing is None:
-            yield self.finish(state, "error", f"profile page not recognised (no name found) at {response.url}")
+            yield self.finish(state, "error", f"profile page not recognised (no name found) at {response.url}", "not_recognised")
             return
         gone = self.listing_gone(response, listing)
         if gone:
@@ -480,23 +481,22 @@ class RosterSpider(scrapy.Spider):
         """The errback of the chain's search and profile requests: the search record of ``failure_status``.
         A source that can go on after some failures extends it (Yelp's withheld details)."""
         state = failure.request.cb_kwargs["state"]
-        status, reason = self.failure_status(failure)
-        yield self.finish(state, status, reason)
+        yield self.finish(state, *self.failure_status(failure))
 
-    def finish(self, state: TargetState, status: str, reason: str = "") -> dict:
+    def finish(self, state: TargetState, status: str, reason: str = "", code: str | None = None) -> dict:
         """The search record that ends ``state``'s chain: what was found so far, with ``status``."""
         state.finished = True
         state.queue = []
-        return self.target_record(state.target, status, reason, results=state.results, gone=state.gone,
+        return self.target_record(state.target, status, reason, code, results=state.results, gone=state.gone,
                                   query=state.query)
 
-    def target_record(self, target: dict, status: str, reason: str = "", *, results=(), gone=(),
+    def target_record(self, target: dict, status: str, reason: str = "", code: str | None = None, *, results=(), gone=(),
                       query: str | None = None) -> dict:
         """A target's search record (with the URLs found ``gone``), counted under ``search_status/STATUS``."""
         self.inc_stat(f"search_status/{status}")
         record = search_record(
             source=self.name, npi=target["npi"], query=self.search_query(target) if query is None else query,
-            status=status, reason=reason, results=list(results),
+            status=status, reason=reason, reason_code=code, results=list(results),
         )
         record["gone"] = list(gone)
         return record

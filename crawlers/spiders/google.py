@@ -53,7 +53,7 @@ from urllib.parse import quote, urlsplit
 import scrapy
 from scrapy.http import JsonRequest
 
-from crawlers.items import address, listing_record, review, search_record
+from crawlers.items import Failed, address, listing_record, review, search_record
 from crawlers.spiders.api import ApiKeySpider
 from crawlers.spiders.base import SearchOutcome
 from crawlers.text import collapse, name_words, response_json, response_meta
@@ -107,7 +107,7 @@ class GoogleSpider(ApiKeySpider):
         match = PLACE_ID_IN_URL.search(url)
         return f"{self.base_url}/v1/places/{match.group(1)}" if match else None
 
-    def api_error(self, response) -> tuple[str, str] | None:
+    def api_error(self, response) -> Failed | None:
         return api_error(response)
 
     def is_closed(self, listing: dict) -> bool:
@@ -128,7 +128,7 @@ class GoogleSpider(ApiKeySpider):
             return []
         error = error_of(data, getattr(response, "status", 200))
         if error:
-            return [search_record(source=SOURCE, npi="", query="", status=error[0], reason=error[1])]
+            return [search_record(source=SOURCE, npi="", query="", status=error.status, reason=error.reason, reason_code=error.code)]
         root = api_root(response.url)
         if _is_search_answer(data):
             listings = [listing_from_place(p, root) for p in physician_places(data.get("places") or [])]
@@ -164,13 +164,13 @@ def listing_url(place_id: str, root: str) -> str:
     return f"{base}?q=place_id:{quote(place_id, safe='_-')}"
 
 
-def api_error(response) -> tuple[str, str] | None:
-    """(status, reason) of an API error answer, or None if ``response`` is no error answer."""
+def api_error(response) -> Failed | None:
+    """(status, reason, code) of an API error answer, or None if ``response`` is no error answer."""
     data = response_json(response)
     return error_of(data, response.status) if isinstance(data, dict) else None
 
 
-def error_of(data: dict, http_status: int = 200) -> tuple[str, str] | None:
+def error_of(data: dict, http_status: int = 200) -> Failed | None:
     error = data.get("error")
     if not isinstance(error, dict):
         return None
@@ -179,7 +179,7 @@ def error_of(data: dict, http_status: int = 200) -> tuple[str, str] | None:
                                                                            "UNAUTHENTICATED") else "error"
     message = " ".join(str(error.get("message") or "no message").split())
     label = " ".join(str(p) for p in (code, error.get("status")) if p)
-    return status, f"Google Places API error {label}: {message}"
+    return Failed(status, f"Google Places API error {label}: {message}", "api_error" if status == "error" else status)
 
 
 def parse_search_answer(response, last_name: str | None = None) -> SearchOutcome:

@@ -84,7 +84,7 @@ class NppesSpider(RosterSpider):
             return
         outcome = parse_api_response(response)
         if outcome.error:
-            yield self.finish(state, "error", outcome.error)
+            yield self.finish(state, "error", outcome.error, outcome.code)
             return
         for listing in outcome.listings:
             if listing["url"] not in state.results:
@@ -147,7 +147,7 @@ def provider_view_base(api_url: str) -> str:
 def parse_api_json(data, view_base: str) -> SearchOutcome:
     if isinstance(data, dict) and data.get("Errors"):
         descriptions = [str(e.get("description") or e) for e in data["Errors"] if e]
-        return SearchOutcome(error="NPI Registry error: " + "; ".join(descriptions))
+        return SearchOutcome(error="NPI Registry error: " + "; ".join(descriptions), code="api_error")
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
         return SearchOutcome(error="NPI Registry answer not recognised (no 'results' list)")

@@ -46,7 +46,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawlers import structured as sd
 from crawlers.blocking import block_reason
-from crawlers.items import listing_record, review
+from crawlers.items import Failed, listing_record, review
 from crawlers.spiders.base import GONE_STATUSES, RosterSpider
 from crawlers.text import name_words, without_query, words
 from crawlers.sources import Need
@@ -77,11 +77,11 @@ class SiteCrawl:
     """What a crawl of the site learned: the input of each target's search record."""
 
     start_url: str
-    start_failure: tuple[str, str] | None = None  # (status, reason) when the start URL could not be read
+    start_failure: Failed | None = None  # when the start URL could not be read
     listings: dict[str, PageListing] = field(default_factory=dict)  # listing URL -> listing, in page order
     physician_of: dict[str, str] = field(default_factory=dict)  # page URL asked -> its own listing's URL
     gone: set[str] = field(default_factory=set)  # page URLs that answered 404/410
-    failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # URL -> (status, reason)
+    failures: dict[str, Failed] = field(default_factory=dict)  # URL -> why it could not be read
     unrecognised: set[str] = field(default_factory=set)  # pages read that showed no physician
     pages_read: int = 0
     capped: bool = False
@@ -153,8 +153,9 @@ class WebsiteSpider(RosterSpider):
         start_url = self.start_url
         self._crawl = SiteCrawl(start_url=start_url or "")
         if not start_url:
-            self._crawl.start_failure = ("error", "no start URL for the health system's site: set WEBSITE_START_URL "
-                                                  "(env REPMON_WEBSITE_URL) to its sitemap.xml or find-a-doctor page")
+            self._crawl.start_failure = Failed("error", "no start URL for the health system's site: set WEBSITE_START_URL "
+                                                        "(env REPMON_WEBSITE_URL) to its sitemap.xml or find-a-doctor page",
+                                               "not_configured")
             return
         async for request in super().start():  # robots.txt first, then start_requests
             yield request
@@ -173,12 +174,12 @@ class WebsiteSpider(RosterSpider):
         crawl = self._crawl
         blocked = block_reason(response)
         if blocked:
-            crawl.start_failure = ("blocked", blocked)
+            crawl.start_failure = Failed("blocked", blocked, "blocked")
             return
         try:
             sitemap = read_sitemap(response)
         except SitemapTooLarge as exc:
-            crawl.start_failure = ("error", str(exc))
+            crawl.start_failure = Failed("error", str(exc), "too_large")
             return
         if sitemap:
             yield from self._follow_sitemap(response, sitemap)
@@ -187,7 +188,8 @@ class WebsiteSpider(RosterSpider):
             self._requested.add(_page_key(response.url))
             yield from self._on_page(response)
         else:
-            crawl.start_failure = ("error", f"the start URL is neither a sitemap nor an HTML page: {response.url}")
+            crawl.start_failure = Failed("error", f"the start URL is neither a sitemap nor an HTML page: {response.url}",
+                                         "not_recognised")
 
     def _on_start_failure(self, failure):
         self._crawl.start_failure = self.failure_status(failure)
@@ -197,11 +199,11 @@ class WebsiteSpider(RosterSpider):
         try:
             sitemap = None if blocked else read_sitemap(response)
         except SitemapTooLarge as exc:
-            self._crawl.failures[response.url] = ("error", str(exc))
+            self._crawl.failures[response.url] = Failed("error", str(exc), "too_large")
             return
         if sitemap is None:
-            self._crawl.failures[response.url] = ("blocked", blocked) if blocked else (
-                "error", f"sitemap not recognised at {response.url}")
+            self._crawl.failures[response.url] = Failed("blocked", blocked, "blocked") if blocked else Failed(
+                "error", f"sitemap not recognised at {response.url}", "not_recognised")
             return
         yield from self._follow_sitemap(response, sitemap)
 
@@ -253,7 +255,7 @@ class WebsiteSpider(RosterSpider):
         asked = _page_key(response.meta.get("redirect_urls", [response.url])[0])
         blocked = block_reason(response)
         if blocked:
-            crawl.failures[asked] = ("blocked", blocked)
+            crawl.failures[asked] = Failed("blocked", blocked, "blocked")
             return
         if response.status in GONE_STATUSES:
             crawl.gone.add(asked)
@@ -290,12 +292,12 @@ class WebsiteSpider(RosterSpider):
 
     def _on_page_failure(self, failure):
         url = _page_key(failure.request.url)
-        status, reason = self.failure_status(failure)
-        if status == "disallowed" and url not in self._known:
+        failed = self.failure_status(failure)
+        if failed.status == "disallowed" and url not in self._known:
             # A page robots.txt keeps us from is the site's choice, not a gap in what we could read.
             self.inc_stat("pages_disallowed")
             return
-        self._crawl.failures[url] = (status, reason)
+        self._crawl.failures[url] = failed
         self.inc_stat("pages_failed")
 
     # ----- the end: one search record per target --------------------------------------------------
@@ -303,7 +305,7 @@ class WebsiteSpider(RosterSpider):
     def closing_records(self):
         """Every search record comes at the end, once every page is read: the listings some target's results
         name, then one search record per target."""
-        crawl = self._crawl or SiteCrawl(start_url="", start_failure=("error", "the crawl did not start"))
+        crawl = self._crawl or SiteCrawl(start_url="", start_failure=Failed("error", "the crawl did not start", "incomplete"))
         outcomes = [target_outcome(target, crawl) for target in self.targets]
         emitted: set[str] = set()
         for outcome in outcomes:
@@ -313,7 +315,7 @@ class WebsiteSpider(RosterSpider):
                     yield self.count_listing(crawl.listings[url].listing)
         self.inc_stat("listings_unmatched", len(set(crawl.listings) - emitted))
         for target, outcome in zip(self.targets, outcomes):
-            yield self.target_record(target, outcome["status"], outcome["reason"], results=outcome["results"],
+            yield self.target_record(target, outcome["status"], outcome["reason"], outcome["code"], results=outcome["results"],
                                      gone=outcome["gone"])
 
 
@@ -321,50 +323,59 @@ class WebsiteSpider(RosterSpider):
 
 
 def target_outcome(target: dict, crawl: SiteCrawl) -> dict:
-    """``{"status", "reason", "results", "gone"}`` of ``target`` after the crawl (see the module docstring)."""
+    """``{"status", "reason", "code", "results", "gone"}`` of ``target`` after the crawl (see the module docstring)."""
     known = [_page_key(u) for u in dict.fromkeys(target.get("known_urls") or [])]
     gone = [u for u in known if u in crawl.gone]
     # A known page that now shows another page's physician moved (a redirect): the old address is gone.
     gone += [u for u in known if u in crawl.physician_of and crawl.physician_of[u] != u]
     if crawl.start_failure:
-        status, reason = crawl.start_failure
-        return {"status": status, "reason": reason, "results": [], "gone": gone}
+        return {**_outcome(crawl.start_failure), "results": [], "gone": gone}
     if not crawl.listings:
         return {**_no_physicians(crawl), "results": [], "gone": gone}
     results = [crawl.physician_of[u] for u in known if u in crawl.physician_of]
     results += [url for url, page in crawl.listings.items() if listing_matches(target, page)]
     results = list(dict.fromkeys(results))
     failed = [crawl.failures[u] for u in known if u in crawl.failures]
-    failed += [("error", f"a known page no longer shows a physician: {u}") for u in known if u in crawl.unrecognised]
+    failed += [Failed("error", f"a known page no longer shows a physician: {u}", "not_recognised")
+               for u in known if u in crawl.unrecognised]
     if failed:
-        return {"status": failed[0][0], "reason": failed[0][1], "results": results, "gone": gone}
+        return {**_outcome(failed[0]), "results": results, "gone": gone}
     if not results and (crawl.failures or crawl.capped):
         return {**_incomplete(crawl), "results": [], "gone": gone}
-    return {"status": "ok", "reason": "", "results": results, "gone": gone}
+    return {"status": "ok", "reason": "", "code": None, "results": results, "gone": gone}
 
 
-def _worst_failure(crawl: SiteCrawl) -> tuple[str, str]:
+def _outcome(failed: Failed) -> dict:
+    return {"status": failed.status, "reason": failed.reason, "code": failed.code}
+
+
+def _worst_failure(crawl: SiteCrawl) -> Failed:
     """The failure to report: a block first (it says most about what we could not see)."""
     failures = list(crawl.failures.values())
-    return next((f for f in failures if f[0] == "blocked"), failures[0])
+    return next((f for f in failures if f.status == "blocked"), failures[0])
 
 
 def _no_physicians(crawl: SiteCrawl) -> dict:
     if crawl.failures:
-        status, first = _worst_failure(crawl)
-        return {"status": status, "reason": f"no physician page could be read ({len(crawl.failures)} failed; first: "
-                                            f"{first}; {crawl.pages_read} other pages read from {crawl.start_url})"}
-    return {"status": "error", "reason": f"no physician pages recognised ({crawl.pages_read} pages read from "
-                                         f"{crawl.start_url}): the site's markup may have changed"}
+        worst = _worst_failure(crawl)
+        return {"status": worst.status, "code": worst.code,
+                "reason": f"no physician page could be read ({len(crawl.failures)} failed; first: "
+                          f"{worst.reason}; {crawl.pages_read} other pages read from {crawl.start_url})"}
+    return {"status": "error", "code": "not_recognised",
+            "reason": f"no physician pages recognised ({crawl.pages_read} pages read from "
+                      f"{crawl.start_url}): the site's markup may have changed"}
 
 
 def _incomplete(crawl: SiteCrawl) -> dict:
     if crawl.failures:
-        status, first = _worst_failure(crawl)
-        return {"status": status, "reason": f"not found among the pages read, but {len(crawl.failures)} page(s) "
-                                            f"could not be read (first: {first})"}
-    return {"status": "error", "reason": f"not found among the {crawl.pages_read} pages read, but WEBSITE_MAX_PAGES "
-                                         f"was reached before the whole site was read"}
+        worst = _worst_failure(crawl)
+        # Not found among what could be read: the search did not finish, whatever stopped the other pages.
+        return {"status": worst.status, "code": worst.code if worst.status != "error" else "incomplete",
+                "reason": f"not found among the pages read, but {len(crawl.failures)} page(s) "
+                          f"could not be read (first: {worst.reason})"}
+    return {"status": "error", "code": "incomplete",
+            "reason": f"not found among the {crawl.pages_read} pages read, but WEBSITE_MAX_PAGES "
+                      f"was reached before the whole site was read"}
 
 
 def listing_matches(target: dict, page: PageListing) -> bool:

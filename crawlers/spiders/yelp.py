@@ -58,7 +58,7 @@ import scrapy
 
 from crawlers import structured as sd
 from crawlers.embedded import assignments
-from crawlers.items import address, listing_record, review, search_record
+from crawlers.items import Failed, address, listing_record, review, search_record
 from crawlers.spiders.api import ApiKeySpider
 from crawlers.spiders.base import KNOWN_URL, ReviewsPage, SearchOutcome, reviews_record
 from crawlers.text import collapse, name_words, quietly, response_json, response_meta
@@ -117,7 +117,7 @@ class YelpSpider(ApiKeySpider):
         alias = alias_of(url)
         return f"{self.base_url}/v3/businesses/{quote(alias, safe='')}" if alias else None
 
-    def api_error(self, response) -> tuple[str, str] | None:
+    def api_error(self, response) -> Failed | None:
         return api_error(response)
 
     def is_closed(self, listing: dict) -> bool:
@@ -177,7 +177,7 @@ class YelpSpider(ApiKeySpider):
             return []
         error = error_of(data, getattr(response, "status", 200))
         if error:
-            return [search_record(source=SOURCE, npi="", query="", status=error[0], reason=error[1])]
+            return [search_record(source=SOURCE, npi="", query="", status=error.status, reason=error.reason, reason_code=error.code)]
         if isinstance(data.get("businesses"), list):
             listings = [listing_from_business(b) for b in physician_businesses(data["businesses"])]
             listings = [l for l in listings if l]
@@ -222,13 +222,13 @@ def biz_url(url: str) -> str:
 # ----- API answers --------------------------------------------------------------------------------------------
 
 
-def api_error(response) -> tuple[str, str] | None:
+def api_error(response) -> Failed | None:
     data = response_json(response)
     return error_of(data, response.status) if isinstance(data, dict) else None
 
 
-def error_of(data: dict, http_status: int = 200) -> tuple[str, str] | None:
-    """(status, reason) of ``{"error": {"code", "description"}}``, or None if ``data`` is no error answer."""
+def error_of(data: dict, http_status: int = 200) -> Failed | None:
+    """(status, reason, code) of ``{"error": {"code", "description"}}``, or None if ``data`` is no error answer."""
     error = data.get("error")
     if not isinstance(error, dict):
         return None
@@ -236,7 +236,7 @@ def error_of(data: dict, http_status: int = 200) -> tuple[str, str] | None:
     status = "blocked" if http_status in BLOCKING_HTTP or code in REFUSALS else "error"
     description = " ".join(str(error.get("description") or "no description").split())
     http = f" (HTTP {http_status})" if http_status >= 400 else ""  # a saved answer has lost its status
-    return status, f"Yelp Fusion API error {code}{http}: {description}"
+    return Failed(status, f"Yelp Fusion API error {code}{http}: {description}", "api_error" if status == "error" else status)
 
 
 def parse_search_answer(response, last_name: str | None = None) -> SearchOutcome:
