@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 SHARED = Path(os.environ.get("REPMON_SHARED") or REPO.parent / "shared")
 
 from reputation.crawl import available_sources  # noqa: E402
-from reputation.parse import saved_response, spider_class  # noqa: E402
+from crawlers.parse import saved_response, spider_class  # noqa: E402
 
 SECONDS_PER_PAGE = 1.0
 

@@ -1,6 +1,8 @@
-"""Item pipelines: stamp crawl context onto records, then store them in the repmon database.
+"""Item pipelines of the crawler: stamp the crawl context onto records, and announce each search.
 
 Spiders parse without a clock or settings; the context of a run (when, which run) is added here, once.
+Storing is not the crawler's business: ``repmon crawl`` hands a store pipeline in through ITEM_PIPELINES
+(``reputation.crawl_store.DatabasePipeline``), so this package never imports the analysis package.
 """
 
 from __future__ import annotations
@@ -10,8 +12,6 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
-
-from scrapy.exceptions import NotConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +30,6 @@ def run_id(value) -> int | None:
     if value is None or value == "" or value == "None":
         return None
     return int(value)
-
-
-_ENGINES: dict = {}
-
-
-def _engine(url: str):
-    """One engine (and one schema check) per database for all the spiders of a process."""
-    if url not in _ENGINES:
-        # Imported here, not at module level: the crawler package must not need the database to load.
-        from reputation.db import get_engine
-
-        _ENGINES[url] = get_engine(url)
-    return _ENGINES[url]
 
 
 def announce(progress: dict) -> None:
@@ -76,88 +63,3 @@ class StampPipeline:
         if item.get("run_id") is None:
             item["run_id"] = self.run_id
         return item
-
-
-class DatabasePipeline:
-    """Stores records in batches through ``reputation.store.store_records`` when REPMON_DB is set.
-
-    Batches keep transactions short so an interrupted crawl keeps what it stored. Each search record
-    is also announced on stdout (``REPMON-PROGRESS {json}``) for the parent process's progress bar.
-    Each record is checked first (``reputation.records``): a refused one is logged and counted
-    (``repmon/records/refused``), a value cut to its limit too (``repmon/records/cut/FIELD``).
-    """
-
-    BATCH_SIZE = 50
-
-    def __init__(self, db_url: str, run_id: int | None, stats=None, clock=None):
-        self.db_url = db_url
-        self.run_id = run_id
-        self.stats = stats
-        self.clock = clock or (lambda: datetime.now(UTC))  # what a record's dates may not run ahead of
-        self.buffer: list = []
-        self.engine = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        url = crawler.settings.get("REPMON_DB")
-        if not url:
-            raise NotConfigured("REPMON_DB is not set: records are only written to the feed")
-        return cls(url, run_id(crawler.settings.get("REPMON_RUN_ID")), crawler.stats)
-
-    def open_spider(self, spider=None):
-        self.engine = _engine(self.db_url)
-
-    def process_item(self, item, spider=None):
-        from reputation.records import RecordError, check_record  # like the store: spiders load without it
-
-        record = dict(item)
-        if record.get("kind") == "search":
-            progress = {"source": record.get("source"), "npi": record.get("npi"), "status": record.get("status"),
-                        "reason": record.get("reason"), "results": len(record.get("results") or [])}
-            announce(progress)
-        try:
-            checked, cuts = check_record(record, now=self.clock())
-        except RecordError as exc:
-            logger.error("record refused (%s): %s", _which(record), exc)
-            self._inc("repmon/records/refused")
-            return item
-        for cut in cuts:
-            logger.warning("record cut (%s): %s", _which(record), cut)
-            self._inc("repmon/records/cut")
-            self._inc(f"repmon/records/cut/{cut.key}")
-        self.buffer.append(checked)
-        if len(self.buffer) >= self.BATCH_SIZE:
-            self.flush()
-        return item
-
-    def close_spider(self, spider=None):
-        self.flush()
-
-    def flush(self) -> None:
-        if not self.buffer:
-            return
-        from reputation.store import store_records
-
-        batch, self.buffer = self.buffer, []
-        try:
-            store_records(self.engine, batch, run_id=self.run_id)
-            self._inc("repmon/db/stored", len(batch))
-        except Exception:
-            # One bad record must not cost the other 49: retry them one by one and count the rejects.
-            logger.exception("storing a batch of %d records failed; storing them one by one", len(batch))
-            for record in batch:
-                try:
-                    store_records(self.engine, [record], run_id=self.run_id)
-                    self._inc("repmon/db/stored")
-                except Exception as exc:
-                    logger.error("record rejected (%s): %s", _which(dict(record)), exc)
-                    self._inc("repmon/db/rejected")
-
-    def _inc(self, key: str, count: int = 1) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(key, count)
-
-
-def _which(record: dict) -> str:
-    """A record's kind, source and URL or NPI, for the log; shortened, as they may be anything."""
-    return " ".join(str(v)[:200] for v in (record.get("kind"), record.get("source"), record.get("url") or record.get("npi")))

@@ -1,14 +1,15 @@
-"""Run several spiders in one Scrapy process: ``python -m crawlers.run JOB.json``.
+"""Run several spiders in one Scrapy process: ``crawl(job)``, or ``python -m crawlers.run JOB.json``.
 
-``repmon crawl`` starts this in a child process (Twisted's reactor cannot be restarted, and a crawl must
-not take the CLI down with it). JOB.json: ``{"sources": [...], "targets": {source: path}, "settings": {...},
+``repmon crawl`` runs this in a child process (``reputation.crawl_child``: Twisted's reactor cannot be
+restarted, and a crawl must not take the CLI down with it), handing in its store pipeline and its lock
+through ``prepare``. JOB.json: ``{"sources": [...], "targets": {source: path}, "settings": {...},
 "parent_pid": N}``.
 
 The child dies with its parent: a crawler nobody watches would go on crawling beside the next run. With
 ``parent_pid`` set, Linux sends it SIGTERM the moment the parent dies (``PR_SET_PDEATHSIG``), and on every
 system a watchdog stops it within a second of noticing its parent changed. Either way it stops as after
 Ctrl-C: the records of the current batch are stored, nothing is half-written. While it runs it holds the
-database's crawler lock (``reputation.crawl_lock``), so the next crawl waits for it to finish storing.
+database's crawler lock (taken by ``prepare``), so the next crawl waits for it to finish storing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +28,18 @@ PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 WATCH_EVERY = 1.0  # seconds between two looks at the parent
 
 
-def main(job_path: str) -> int:
+def main(job_path: str, prepare: Callable | None = None) -> int:
+    with open(job_path, encoding="utf-8") as handle:
+        return crawl(json.load(handle), prepare)
+
+
+def crawl(job: dict, prepare: Callable | None = None) -> int:
+    """Crawl ``job``'s sources; ``prepare(settings)`` completes the settings first (a store pipeline) and
+    what it returns (a lock) is held until the crawl ends."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawlers.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
-    with open(job_path, encoding="utf-8") as handle:
-        job = json.load(handle)
     parent_pid = job.get("parent_pid")
     if parent_pid:
         # Set here rather than in a preexec function: the parent has threads (a progress bar), and a
@@ -43,7 +50,7 @@ def main(job_path: str) -> int:
             return 1
     settings = get_project_settings()
     settings.setdict(job.get("settings", {}), priority="cmdline")
-    lock = _hold_crawler_lock(settings.get("REPMON_DB"))  # noqa: F841 - held until the process ends
+    held = prepare(settings) if prepare else None  # noqa: F841 - held until the process ends
     process = CrawlerProcess(settings)
     for source in job["sources"]:
         process.crawl(source, targets=job["targets"][source])
@@ -76,18 +83,6 @@ def watch_parent(process, parent_pid: int) -> None:
 
     watchdog = task.LoopingCall(look)
     watchdog.start(WATCH_EVERY, now=False)
-
-
-def _hold_crawler_lock(db_url: str | None):
-    if not db_url:
-        return None
-    from reputation.crawl_lock import CRAWLER, DatabaseLock
-    from reputation.db import get_engine
-
-    lock = DatabaseLock(get_engine(db_url), CRAWLER)
-    if not lock.acquire(wait=30):
-        raise SystemExit("another crawler is storing into this database; not crawling beside it")
-    return lock
 
 
 if __name__ == "__main__":

@@ -69,10 +69,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.BackoffMiddleware": 560,
 }
 
-# Stamping (crawl time, run id) first; storing last, after any cleaning pipeline in between.
+# Stamping (crawl time, run id) first; storing last (800), after any cleaning pipeline in between.
+# The store is handed in by `repmon crawl` (reputation.crawl_child adds reputation.crawl_store's pipeline).
 ITEM_PIPELINES = {
     "crawlers.pipelines.StampPipeline": 100,
-    "crawlers.pipelines.DatabasePipeline": 800,
 }
 # Set by `repmon crawl`: where to store records, which Run they belong to, the (simulated) crawl time.
 REPMON_DB = None

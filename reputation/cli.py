@@ -247,7 +247,7 @@ def parse(
 
     Example: repmon parse healthgrades ~/Downloads/dr-jane-doe.html --url https://www.healthgrades.com/physician/dr-jane-doe-x1y2z
     """
-    from reputation.parse import parse_saved_page
+    from crawlers.parse import parse_saved_page
 
     try:
         records = parse_saved_page(source, file, url)

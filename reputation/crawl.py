@@ -1,6 +1,6 @@
 """Running a crawl of the roster: targets from the database, spiders in a child process, a summary.
 
-The spiders store what they find through ``crawlers.pipelines.DatabasePipeline`` as they go, so a crawl
+The spiders store what they find through ``reputation.crawl_store.DatabasePipeline`` as they go, so a crawl
 that is interrupted keeps everything stored so far; started again in the same ISO week it skips the
 physician x source pairs already searched successfully that week and completes the rest.
 """
@@ -224,7 +224,7 @@ def _run_locked(engine: Engine, options: CrawlOptions, on_progress, on_start) ->
 def _run_child(job: Path, on_progress: Callable[[dict], None]) -> str:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawlers.settings", "PYTHONUNBUFFERED": "1"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "crawlers.run", str(job)],
+        [sys.executable, "-m", "reputation.crawl_child", str(job)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     try:

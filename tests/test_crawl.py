@@ -258,7 +258,7 @@ def test_a_crawler_whose_repmon_crawl_died_before_it_started_does_not_crawl(setu
                      "LOG_FILE": str(tmp_path / "scrapy.log")},
     }))
     server.reset_counts()
-    crawler = subprocess.run([sys.executable, "-m", "crawlers.run", str(job)], cwd=ROOT, capture_output=True,
+    crawler = subprocess.run([sys.executable, "-m", "reputation.crawl_child", str(job)], cwd=ROOT, capture_output=True,
                              text=True, timeout=120)
     assert crawler.returncode == 1 and "not crawling" in crawler.stderr
     assert server.request_counts == {}

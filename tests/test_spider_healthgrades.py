@@ -265,7 +265,7 @@ def test_repmon_parse_of_a_saved_page_takes_the_canonical_url(tmp_path):
 
 
 def _parse_saved(path):
-    from reputation.parse import parse_saved_page
+    from crawlers.parse import parse_saved_page
 
     return parse_saved_page("healthgrades", path)
 

@@ -97,7 +97,7 @@ def test_postal_codes(raw, expected):
 
 
 def test_an_answer_read_from_a_file_links_to_the_registry(tmp_path):
-    from reputation.parse import parse_saved_page
+    from crawlers.parse import parse_saved_page
 
     saved = tmp_path / "answer.json"
     saved.write_bytes((FILES / "nppes" / "api-b2f594.json").read_bytes())

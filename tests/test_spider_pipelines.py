@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +11,9 @@ from scrapy.utils.test import get_crawler
 from sqlmodel import Session, select
 
 from crawlers.items import listing_record, search_record
-from crawlers.pipelines import DatabasePipeline, StampPipeline
+from crawlers.pipelines import StampPipeline
+from reputation import crawl_store
+from reputation.crawl_store import DatabasePipeline
 from reputation.db import get_engine
 from reputation.models import Listing, Review
 
@@ -73,7 +73,7 @@ DB_REFUSES = "1000000666"  # a valid record the stand-in database refuses
 
 @pytest.fixture
 def fake_store(monkeypatch):
-    """reputation.db / reputation.store stand-ins recording each call (the pipeline imports them lazily)."""
+    """Stand-ins for the database engine and store_records, recording each call."""
     calls = []
 
     def store_records(engine, records, *, run_id):
@@ -81,8 +81,9 @@ def fake_store(monkeypatch):
             raise ValueError("the database refused it")
         calls.append((engine, [getattr(r, "npi", None) or r.url for r in records], run_id))
 
-    monkeypatch.setitem(sys.modules, "reputation.store", types.SimpleNamespace(store_records=store_records))
-    monkeypatch.setitem(sys.modules, "reputation.db", types.SimpleNamespace(get_engine=lambda url: f"engine:{url}"))
+    monkeypatch.setattr(crawl_store, "store_records", store_records)
+    monkeypatch.setattr(crawl_store, "get_engine", lambda url: f"engine:{url}")
+    monkeypatch.setattr(crawl_store, "_ENGINES", {})
     return calls
 
 
@@ -115,7 +116,7 @@ def test_each_search_record_is_announced_on_stdout(fake_store, capsys):
     prefix, payload = lines[0].split(" ", 1)
     assert prefix == "REPMON-PROGRESS"
     assert json.loads(payload) == {"source": "nppes", "npi": "1720377294", "status": "blocked",
-                                   "reason": "HTTP 403 at https://npiregistry.cms.hhs.gov/api/", "results": 0}
+                                   "reason_code": "blocked", "reason": "HTTP 403 at https://npiregistry.cms.hhs.gov/api/", "results": 0}
 
 
 def test_a_bad_record_costs_only_itself(fake_store):

@@ -10,7 +10,7 @@ import pytest
 from scrapy.http import HtmlResponse
 
 from crawlers import structured as sd
-from reputation.parse import parse_saved_page
+from crawlers.parse import parse_saved_page
 from test_spider_base import FILES, SHARED, file_response, needs_shared
 
 SEARCH_PAGE = {
