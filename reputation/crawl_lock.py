@@ -47,7 +47,13 @@ class DatabaseLock:
             self._file.close()  # closing the file drops the flock
             self._file = None
         if self._connection is not None:
-            # Closing the connection itself (not returning it to the pool) ends the session and its lock.
+            # Unlock first: the server ends a closed connection's session (and drops its locks) a moment
+            # after the close, and a lock taken again at once would still find it held. Closing the
+            # connection itself (not returning it to the pool) then ends the session.
+            try:
+                self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            except Exception:  # noqa: BLE001 - a broken connection: its session's end drops the lock
+                pass
             self._connection.invalidate()
             self._connection.close()
             self._connection = None
