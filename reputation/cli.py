@@ -121,7 +121,7 @@ def roster_import(
 # -- crawl ----------------------------------------------------------------------------------------------
 @app.command()
 def crawl(
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: every source configured.")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable; `repmon sources` lists them). Default: every source configured.")] = None,
     sandbox: Annotated[Optional[str], typer.Option(help="Crawl a running repmon sandbox at this URL instead of the real sites.")] = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Search again physicians already searched successfully this week.")] = False,
@@ -133,6 +133,21 @@ def crawl(
     run = _crawl(source, sandbox_url=sandbox, delay=delay, refresh=refresh)
     if run.status != "finished":
         raise typer.Exit(1)
+
+
+@app.command("sources")
+def list_sources() -> None:
+    """The sources repmon crawls, in report order: key (for --source), name, kind, and the settings each needs.
+
+    Example: repmon sources
+    """
+    from crawlers.sources import KINDS, sources
+
+    table = Table("key", "source", "kind", "needs", box=None, pad_edge=False)
+    for source in sources():
+        needs = ", ".join(f"{need.env} ({'not set' if need in source.missing() else 'set'})" for need in source.needs)
+        table.add_row(source.key, source.label, KINDS.get(source.kind, source.kind), needs or "-")
+    console.print(table)
 
 
 def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):
@@ -542,7 +557,7 @@ def export(
 # -- weekly ---------------------------------------------------------------------------------------------
 @app.command()
 def weekly(
-    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable). Default: every source configured.")] = None,
+    source: Annotated[Optional[list[str]], typer.Option("--source", help="Source key to crawl (repeatable; `repmon sources` lists them). Default: every source configured.")] = None,
     out: OutOption = Path("reports-out"),
     title: TitleOption = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,

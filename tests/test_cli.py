@@ -212,3 +212,16 @@ def test_findings_export_as_xlsx_has_a_sheet_per_site(db_url, tmp_path):
     header = [c.value for c in book["All"][1]]
     assert header[:5] == ["npi", "name", "department", "source", "kind"]
     assert {row[header.index("npi")] for row in book["All"].iter_rows(min_row=2, values_only=True)} == {OMAR}
+
+
+def test_sources_lists_every_source_in_report_order_with_the_settings_it_needs(monkeypatch):
+    from crawlers.sources import sources
+
+    monkeypatch.setenv("REPMON_GOOGLE_API_KEY", "a-key")
+    monkeypatch.delenv("REPMON_YELP_API_KEY", raising=False)
+    result = runner.invoke(app, ["sources"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    keys = [line.split()[0] for line in result.output.splitlines()[1:] if line.strip()]
+    assert keys == [source.key for source in sources()]
+    assert "REPMON_GOOGLE_API_KEY (set)" in result.output
+    assert "REPMON_YELP_API_KEY (not set)" in result.output
