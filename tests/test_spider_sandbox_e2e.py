@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
+from reputation.db import get_engine
 from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.sites.healthgrades import shows_only_recommending
 from reputation.sandbox.world import World
-from test_spider_base import listings, run_spider, run_spider_process, searches
+from test_spider_base import REPO, listings, run_spider, searches
 
 FEW = 8  # failure modes need no more targets than this to show their rule
 
@@ -163,11 +167,20 @@ def test_known_urls_are_revisited_and_gone_ones_reported(tmp_path):
 # ----- storing as it goes -----------------------------------------------------------------------------
 
 
-def test_database_pipeline_stores_and_reports_progress(server, tmp_path):
+def test_the_crawl_child_stores_and_reports_progress(server, tmp_path):
+    """The crawler process repmon crawl starts: the store it hands in keeps every record as it comes."""
     db = tmp_path / "crawl.db"
+    get_engine(f"sqlite:///{db}")  # a database with its schema, as repmon crawl has
     targets = server.world.targets()[:FEW]
-    records, done = run_spider_process("nppes", targets, server.url, tmp_path,
-                                       REPMON_DB=f"sqlite:///{db}", REPMON_CRAWL_TIME="2026-11-02T09:00:00+00:00")
+    (tmp_path / "targets.json").write_text(json.dumps(targets))
+    job = {"sources": ["nppes"], "targets": {"nppes": str(tmp_path / "targets.json")},
+           "settings": {"REPMON_SANDBOX_URL": server.url, "DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False,
+                        "LOG_LEVEL": "WARNING", "REPMON_DB": f"sqlite:///{db}",
+                        "REPMON_CRAWL_TIME": "2026-11-02T09:00:00+00:00"}}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    done = subprocess.run([sys.executable, "-m", "reputation.crawl_child", str(tmp_path / "job.json")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
     progress = [line for line in done.stdout.splitlines() if line.startswith("REPMON-PROGRESS ")]
     assert len(progress) == len(targets)
     with sqlite3.connect(db) as connection:
