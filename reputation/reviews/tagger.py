@@ -25,7 +25,8 @@ SENTIMENT_LABELS = ("positive", "neutral", "negative")
 # Words patients use of care that VADER's lexicon lacks, for reading a ~ phrase's clause.
 CARE_LEXICON = {"nightmare": -2.5, "hassle": -1.5, "forever": -1.0, "unreachable": -2.0, "unhelpful": -2.0,
                 "knowledgeable": 2.0, "attentive": 2.0, "courteous": 2.0, "accommodating": 2.0, "prompt": 1.5,
-                "efficient": 1.5, "professional": 1.5, "unprofessional": -2.0, "rushed": -1.5, "ridiculous": -1.5}
+                "efficient": 1.5, "professional": 1.5, "unprofessional": -2.0, "rushed": -1.5, "ridiculous": -1.5,
+                "impossible": -1.5, "quality": 1.5, "extraordinary": 2.5, "premier": 2.0, "exceptional": 2.5}
 
 
 @dataclass(frozen=True)
