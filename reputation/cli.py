@@ -321,6 +321,19 @@ def reviews_tag(
         raise typer.Exit(1)
 
 
+@reviews_app.command("retag")
+def reviews_retag(vocabulary: VocabularyOption = None) -> None:
+    """Tag every stored review again with the current vocabulary (after you changed it, or for reviews
+    stored before repmon tagged them). Only what changed is written: running it again changes nothing.
+
+    Example: repmon reviews retag --vocabulary my-topics.txt
+    """
+    from reputation.reviews.store import retag_reviews
+
+    tagger = _tagger(vocabulary)
+    console.out(retag_reviews(engine(), tagger).describe(), highlight=False)
+
+
 def _printable(text: str) -> str:
     """Scraped text on a terminal: control characters (an escape sequence) shown as code points."""
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)

@@ -210,3 +210,26 @@ class SourceCoverage(SQLModel, table=True):
     shares: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     broken_fields: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reason: str | None = None
+
+
+class ReviewTopic(SQLModel, table=True):
+    """A care topic a review speaks of (reputation.reviews.TOPICS), its polarity and the phrase of the
+    review that decided it. Written when the review is stored; ``repmon reviews retag`` rewrites them."""
+
+    __table_args__ = (UniqueConstraint("review_id", "topic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", ondelete="CASCADE", index=True)
+    topic: str = Field(index=True)
+    polarity: str  # positive | negative | neutral
+    phrase: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ReviewSentiment(SQLModel, table=True):
+    """A review's overall sentiment: VADER's compound score of its text, with its stars when it has them.
+    Every tagged review has one (a review without text too), so a review without it is not tagged yet."""
+
+    review_id: int = Field(foreign_key="review.id", ondelete="CASCADE", primary_key=True)
+    label: str  # positive | neutral | negative
+    score: float  # -1 .. 1: the text's compound score, and with stars the stars' side weighing two thirds
+    compound: float  # VADER's compound score of the text alone
