@@ -171,7 +171,7 @@ class Finding(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     npi: str = Field(index=True)
     source: str
-    kind: str  # missing_listing | outdated_phone | outdated_address | duplicate_listing | rating_drop | negative_review
+    kind: str  # a key of reputation.findings.kinds.KINDS
     url: str | None = None
     shown: str | None = Field(default=None, sa_column=Column(Text))
     expected: str | None = Field(default=None, sa_column=Column(Text))
