@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from reputation.findings import Frames, latest_crawl_time, load_frames, read_frame
 from reputation.known_phones import known_phones
-from reputation.models import Finding, Listing, Match, Physician, Review, Search, Snapshot
+from reputation.models import Finding, Listing, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot
 from reputation.records import iso_week
 
 TREND_WEEKS = 12
@@ -31,6 +31,10 @@ MATCHED_COLUMNS = ["listing_id", "physician_id", "source"]
 RATING_COLUMNS = ["listing_id", "week", "rating", "review_count"]
 SEARCH_COLUMNS = ["npi", "source", "status", "reason"]
 REVIEW_COLUMNS = ["physician_id", "source", "url", "date", "rating", "text", "author", "response"]
+TOPIC_COLUMNS = ["physician_id", "topic", "polarity", "reviews"]
+TAGGED_COLUMNS = ["physician_id", "reviews"]
+QUOTE_COLUMNS = ["physician_id", "topic", "polarity", "phrase"]
+QUOTES_PER_TOPIC = 2  # per physician, topic and polarity, newest first
 
 
 def default_title() -> str:
@@ -56,6 +60,11 @@ class ReportInput:
     known_phones: set[str] = field(default_factory=set)  # call-center numbers, never an outdated phone
     title: str = field(default_factory=default_title)
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    # What patients say, of matched listings' tagged reviews: per physician, topic and polarity how many
+    # reviews; per physician how many tagged reviews; and the newest phrases per physician, topic and polarity.
+    topic_counts: pd.DataFrame = field(default_factory=lambda: _frame(TOPIC_COLUMNS))
+    tagged_reviews: pd.DataFrame = field(default_factory=lambda: _frame(TAGGED_COLUMNS))
+    topic_quotes: pd.DataFrame = field(default_factory=lambda: _frame(QUOTE_COLUMNS))
 
 
 def report_weeks(ratings: pd.DataFrame, searches: pd.DataFrame) -> list[str]:
@@ -92,9 +101,32 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                                          .where(Search.week == previous))
         new_reviews = {week: new_review_count(conn, week) for week in weeks[-2:]}
         recent_reviews = read_plain(conn, _recent_reviews_query()) if pages else _frame(REVIEW_COLUMNS)
+        topic_counts = read_plain(conn, select(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity,
+                                               func.count().label("reviews")).select_from(ReviewTopic)
+                                  .join(Review, Review.id == ReviewTopic.review_id)
+                                  .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched")
+                                  .group_by(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity))
+        tagged_reviews = read_plain(conn, select(Match.physician_id, func.count().label("reviews"))
+                                    .select_from(ReviewSentiment).join(Review, Review.id == ReviewSentiment.review_id)
+                                    .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched")
+                                    .group_by(Match.physician_id))
+        topic_quotes = read_plain(conn, _topic_quotes_query()) if pages else _frame(QUOTE_COLUMNS)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
-                       known_phones(engine), title or default_title())
+                       known_phones(engine), title or default_title(), topic_counts=topic_counts,
+                       tagged_reviews=tagged_reviews, topic_quotes=topic_quotes)
+
+
+def _topic_quotes_query():
+    """The newest QUOTES_PER_TOPIC phrases per physician, topic and polarity."""
+    rank = func.row_number().over(partition_by=(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity),
+                                  order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
+    ranked = (select(ReviewTopic.id, Match.physician_id, rank.label("rank")).select_from(ReviewTopic)
+              .join(Review, Review.id == ReviewTopic.review_id)
+              .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").subquery())
+    return (select(ranked.c.physician_id, ReviewTopic.topic, ReviewTopic.polarity, ReviewTopic.phrase)
+            .join(ReviewTopic, ReviewTopic.id == ranked.c.id).where(ranked.c.rank <= QUOTES_PER_TOPIC)
+            .order_by(ranked.c.physician_id, ReviewTopic.topic, ReviewTopic.polarity, ranked.c.rank))
 
 
 def new_review_count(conn, week: str) -> int:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 TOPICS: tuple[str, ...] = ("wait_time", "bedside_manner", "communication", "staff", "access", "billing",
                            "facility", "outcome", "follow_up")
+TOPIC_LABELS = {"wait_time": "Wait time", "bedside_manner": "Bedside manner", "communication": "Communication",
+                "staff": "Staff", "access": "Access", "billing": "Billing", "facility": "Facility", "outcome": "Outcome",
+                "follow_up": "Follow-up"}
 HELPERS = ("clinician", "negator")
 SHIPPED = Path(__file__).with_name("vocabulary.txt")
 SETTING = "REPMON_VOCABULARY"
