@@ -587,6 +587,7 @@ class ExportWhat(str, Enum):
     matches = "matches"
     flags = "flags"
     snapshots = "snapshots"
+    reviews = "reviews"
 
 
 class ExportFormat(str, Enum):
@@ -601,7 +602,7 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", help="File format (xlsx: one sheet per site too).")] = ExportFormat.csv,
     out: Annotated[Optional[Path], typer.Option("--out", dir_okay=False, help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
 ) -> None:
-    """Export matches, open findings or weekly snapshots as CSV, XLSX or JSON.
+    """Export matches, open findings, weekly snapshots or reviews (with sentiment and topics) as CSV, XLSX or JSON.
 
     Example: repmon export flags --format xlsx --out flags.xlsx
     """

@@ -98,3 +98,25 @@ def test_retag_command(db_url, tmp_path):
     result = CliRunner().invoke(app, ["--db", engine_url, "reviews", "retag"], catch_exceptions=False)
     assert result.exit_code == 0
     assert result.output.strip() == "3 review(s) tagged: 0 changed, 0 tagged for the first time, 3 unchanged"
+
+
+def test_export_reviews_carries_sentiment_and_topics(db_url, tmp_path):
+    import csv
+    import json
+
+    from reputation.db import get_engine
+
+    store(get_engine(db_url), listing(URL, "Jane Doe", reviews=REVIEWS + [
+        {"review_id": "r4", "date": "2026-10-04", "rating": 1, "text": "=HYPERLINK(\"x\") rude doctor", "author": "D"}]))
+    out = tmp_path / "reviews.json"
+    result = CliRunner().invoke(app, ["--db", db_url, "export", "reviews", "--format", "json", "--out", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0 and " ".join(result.output.split()).startswith("4 row(s) written to")
+    rows = {r["author"]: r for r in json.loads(out.read_text(encoding="utf-8"))}
+    assert rows["A"]["topics"] == {"bedside_manner": "positive", "staff": "negative"}
+    assert rows["B"]["sentiment"] == "positive" and rows["C"]["topics"] == {}
+    as_csv = tmp_path / "reviews.csv"
+    CliRunner().invoke(app, ["--db", db_url, "export", "reviews", "--out", str(as_csv)], catch_exceptions=False)
+    by_author = {r["author"]: r for r in csv.DictReader(as_csv.open(encoding="utf-8"))}
+    assert json.loads(by_author["A"]["topics"]) == {"bedside_manner": "positive", "staff": "negative"}
+    assert by_author["D"]["text"].startswith("'=HYPERLINK")
