@@ -105,3 +105,16 @@ def test_a_bad_vocabulary_line_is_named(tmp_path, text, line, reason):
     with pytest.raises(VocabularyError) as caught:
         load_vocabulary([bad])
     assert str(caught.value).startswith(f"{bad}:{line}: {reason}")
+
+
+def test_the_faster_vader_scores_as_vader_does():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from reputation.reviews.tagger import _Vader
+
+    texts = ["Not so good. Without doubt the worst wait, kind of rude, but the doctor was never so kind!",
+             "The staff is at least polite; no, not bad at all. " * 20,
+             "I waited and waited. She was not unhelpful, sort of nice. Yeah right, best doctor ever."]
+    plain, fast = SentimentIntensityAnalyzer(), _Vader()
+    for text in texts:
+        assert fast.polarity_scores(text) == plain.polarity_scores(text)

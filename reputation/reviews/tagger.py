@@ -12,6 +12,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from reputation.reviews.vocabulary import Entry, Vocabulary, load_vocabulary
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SENTENCE_END = re.compile(r"[!?;\n]")
 # Words that start a new clause: what follows them is judged on its own ("nice doctor but the front desk ...").
 CONTRAST = {"but", "however", "although", "though", "yet", "except", "unfortunately", "whereas", "otherwise",
             "nevertheless", "nonetheless", "sadly"}
@@ -27,6 +28,26 @@ CARE_LEXICON = {"nightmare": -2.5, "hassle": -1.5, "forever": -1.0, "unreachable
                 "knowledgeable": 2.0, "attentive": 2.0, "courteous": 2.0, "accommodating": 2.0, "prompt": 1.5,
                 "efficient": 1.5, "professional": 1.5, "unprofessional": -2.0, "rushed": -1.5, "ridiculous": -1.5,
                 "impossible": -1.5, "quality": 1.5, "extraordinary": 2.5, "premier": 2.0, "exceptional": 2.5}
+
+
+class _Vader(SentimentIntensityAnalyzer):
+    """VADER, with the same scores, faster on long reviews: its negation and idiom checks lower-case the
+    whole review for every sentiment word (quadratic in the review's length); given the few words around
+    the word they read (four before, two after), they read the same words and take time by the word."""
+
+    WINDOW_BEFORE, WINDOW_AFTER = 4, 3
+
+    def _negation_check(self, valence, words_and_emoticons, start_i, i):
+        if i >= self.WINDOW_BEFORE:  # nearer the start VADER's own indexing wraps around: give it all
+            lo = i - self.WINDOW_BEFORE
+            words_and_emoticons, i = words_and_emoticons[lo:i + self.WINDOW_AFTER], i - lo
+        return SentimentIntensityAnalyzer._negation_check(valence, words_and_emoticons, start_i, i)
+
+    def _special_idioms_check(self, valence, words_and_emoticons, i):
+        if i >= self.WINDOW_BEFORE:
+            lo = i - self.WINDOW_BEFORE
+            words_and_emoticons, i = words_and_emoticons[lo:i + self.WINDOW_AFTER], i - lo
+        return SentimentIntensityAnalyzer._special_idioms_check(valence, words_and_emoticons, i)
 
 
 @dataclass(frozen=True)
@@ -58,7 +79,7 @@ class Tagging:
 class Tagger:
     def __init__(self, vocabulary: Vocabulary | None = None):
         self.vocabulary = vocabulary or load_vocabulary()
-        self.analyzer = SentimentIntensityAnalyzer()
+        self.analyzer = _Vader()
         self.lexicon: dict[str, float] = {**self.analyzer.lexicon, **CARE_LEXICON}
         self.exact: dict[str, list[Entry]] = {}
         self.prefixed: dict[str, list[Entry]] = {}  # first word ends in *: by its first three letters
@@ -109,15 +130,16 @@ class Tagger:
     # -- matching -----------------------------------------------------------------------------------
     def _longest(self, words: list[str], i: int, clause_of: list[int]) -> Entry | None:
         word = words[i]
-        candidates = self.exact.get(word, []) + self.prefixed.get(word[:3], [])
+        exact, prefixed = self.exact.get(word), self.prefixed.get(word[:3])
+        if exact is None and prefixed is None:
+            return None
         best = None
-        for entry in candidates:
+        for entry in (exact or []) + (prefixed or []):
             n = len(entry.words)
-            if i + n > len(words) or clause_of[i + n - 1] != clause_of[i]:
+            if (best is not None and n <= len(best.words)) or i + n > len(words) or clause_of[i + n - 1] != clause_of[i]:
                 continue
             if all(_same(w, words[i + k]) for k, w in enumerate(entry.words)):
-                if best is None or n > len(best.words):
-                    best = entry
+                best = entry
         return best
 
     def _negated(self, words: list[str], clause_of: list[int], start: int) -> bool:
@@ -195,7 +217,9 @@ def _clauses(lowered: str, spans) -> list[int]:
     previous_word = ""
     for word, start, end in spans:
         between = lowered[previous_end:start]
-        if out and (re.search(r"[!?;\n]", between) or ("." in between and previous_word not in ABBREVIATIONS)):
+        if between == " ":
+            pass
+        elif out and (_SENTENCE_END.search(between) or ("." in between and previous_word not in ABBREVIATIONS)):
             clause += 1
             subordinate = False
         elif out and subordinate and "," in between:
