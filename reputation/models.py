@@ -231,5 +231,5 @@ class ReviewSentiment(SQLModel, table=True):
 
     review_id: int = Field(foreign_key="review.id", ondelete="CASCADE", primary_key=True)
     label: str  # positive | neutral | negative
-    score: float  # -1 .. 1: the text's compound score, and with stars the stars' side weighing two thirds
+    score: float  # -1 .. 1: the text's compound score, and with stars the stars' side weighing three quarters
     compound: float  # VADER's compound score of the text alone

@@ -75,7 +75,7 @@ def test_sentiment_from_text_and_stars(tagger):
     assert tagger.sentiment("Wonderful, caring doctor. Highly recommend!").label == "positive"
     assert tagger.sentiment("Terrible. Rude and dismissive. Avoid.").label == "negative"
     assert tagger.sentiment("", None).label == "neutral"
-    # the stars weigh two thirds
+    # the stars weigh three quarters
     assert tagger.sentiment("I guess it was fine", 1).label == "negative"
     assert tagger.sentiment("The worst wait, but a great doctor in the end", 5).label == "positive"
     mixed = tagger.sentiment("Great doctor", 3)
