@@ -181,6 +181,15 @@ class Reviewed:
         return f"physicians/{self.npi}.html"
 
 
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """A care topic a review speaks of, with its polarity."""
+
+    topic: str
+    label: str
+    polarity: str
+
+
 @dataclass(slots=True)
 class Review:
     site: Site
@@ -191,6 +200,7 @@ class Review:
     author: str | None
     response: str | None = None
     physician: Reviewed | None = None  # on the overview
+    topics: list[Chip] = field(default_factory=list)  # on a physician's page: the care topics it speaks of
 
 
 @dataclass(slots=True)

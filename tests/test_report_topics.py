@@ -32,12 +32,16 @@ def test_the_overview_and_the_physician_page_say_what_patients_say(jane, tmp_pat
     staff = next(t for t in page.topics if t.topic == "staff")
     assert [(q.polarity, q.phrase) for q in staff.quotes] == [("positive", "The staff were lovely"),
                                                               ("negative", "but the front desk was <b>rude</b")]
+    chips = {r.text: [(c.topic, c.polarity) for c in r.topics] for r in page.reviews}
+    assert chips["We waited two hours."] == [("wait_time", "negative")]
+    assert chips["Never had to wait. The staff were lovely."] == [("wait_time", "positive"), ("staff", "positive")]
     out = tmp_path / "reports"
     write_all_reports(jane, out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "What patients say" in html and 'data-topic="wait_time"' in html
     person = (out / "physicians" / f"{JANE}.html").read_text(encoding="utf-8")
     assert "but the front desk was &lt;b&gt;rude&lt;/b" in person and "<b>rude" not in person
+    assert '<span class="chip chip-negative" title="negative">Wait time</span>' in person
 
 
 def test_no_tagged_reviews_no_section(jane, tmp_path):

@@ -30,11 +30,12 @@ FINDING_COLUMNS = ["npi", "source", "kind", "url", "shown", "expected", "first_s
 MATCHED_COLUMNS = ["listing_id", "physician_id", "source"]
 RATING_COLUMNS = ["listing_id", "week", "rating", "review_count"]
 SEARCH_COLUMNS = ["npi", "source", "status", "reason"]
-REVIEW_COLUMNS = ["physician_id", "source", "url", "date", "rating", "text", "author", "response"]
+REVIEW_COLUMNS = ["physician_id", "source", "url", "date", "rating", "text", "author", "response", "review_id"]
 TOPIC_COLUMNS = ["physician_id", "topic", "polarity", "reviews"]
 TAGGED_COLUMNS = ["physician_id", "reviews"]
 QUOTE_COLUMNS = ["physician_id", "topic", "polarity", "phrase"]
 QUOTES_PER_TOPIC = 2  # per physician, topic and polarity, newest first
+CHIP_COLUMNS = ["review_id", "topic", "polarity"]
 
 
 def default_title() -> str:
@@ -65,6 +66,7 @@ class ReportInput:
     topic_counts: pd.DataFrame = field(default_factory=lambda: _frame(TOPIC_COLUMNS))
     tagged_reviews: pd.DataFrame = field(default_factory=lambda: _frame(TAGGED_COLUMNS))
     topic_quotes: pd.DataFrame = field(default_factory=lambda: _frame(QUOTE_COLUMNS))
+    recent_topics: pd.DataFrame = field(default_factory=lambda: _frame(CHIP_COLUMNS))  # of recent_reviews (review_id)
 
 
 def report_weeks(ratings: pd.DataFrame, searches: pd.DataFrame) -> list[str]:
@@ -111,10 +113,11 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                                     .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched")
                                     .group_by(Match.physician_id))
         topic_quotes = read_plain(conn, _topic_quotes_query()) if pages else _frame(QUOTE_COLUMNS)
+        recent_topics = read_plain(conn, _recent_topics_query()) if pages else _frame(CHIP_COLUMNS)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
                        known_phones(engine), title or default_title(), topic_counts=topic_counts,
-                       tagged_reviews=tagged_reviews, topic_quotes=topic_quotes)
+                       tagged_reviews=tagged_reviews, topic_quotes=topic_quotes, recent_topics=recent_topics)
 
 
 def _topic_quotes_query():
@@ -139,17 +142,30 @@ def new_review_count(conn, week: str) -> int:
                Review.first_seen > Listing.first_seen)).scalar())
 
 
+def _recent_ranked():
+    """Each physician's matched listings' reviews ranked newest first, REVIEWS_PER_PHYSICIAN kept (narrow rows)."""
+    rank = func.row_number().over(partition_by=Match.physician_id,
+                                  order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
+    return (select(Review.id, Match.physician_id, rank.label("rank")).join(Match, Match.listing_id == Review.listing_id)
+            .where(Match.status == "matched").subquery())
+
+
 def _recent_reviews_query():
     """The most recent reviews of each physician's matched listings, newest first, REVIEWS_PER_PHYSICIAN each
     (ranked on narrow rows; the text joined to the ones kept)."""
-    rank = func.row_number().over(partition_by=Match.physician_id,
-                                  order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
-    ranked = (select(Review.id, Match.physician_id, rank.label("rank")).join(Match, Match.listing_id == Review.listing_id)
-              .where(Match.status == "matched").subquery())
+    ranked = _recent_ranked()
     return (select(ranked.c.physician_id, Listing.source, Listing.url, Review.date, Review.rating, Review.text,
-                   Review.author, Review.response)
+                   Review.author, Review.response, Review.id.label("review_id"))
             .join(Review, Review.id == ranked.c.id).join(Listing, Listing.id == Review.listing_id)
             .where(ranked.c.rank <= REVIEWS_PER_PHYSICIAN).order_by(ranked.c.physician_id, ranked.c.rank))
+
+
+def _recent_topics_query():
+    """The care topics of those recent reviews."""
+    ranked = _recent_ranked()
+    return (select(ReviewTopic.review_id, ReviewTopic.topic, ReviewTopic.polarity)
+            .join(ranked, ranked.c.id == ReviewTopic.review_id).where(ranked.c.rank <= REVIEWS_PER_PHYSICIAN)
+            .order_by(ReviewTopic.review_id, ReviewTopic.id))
 
 
 def read_plain(conn, query) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.model import DepartmentTopics, PatientTopics, Quote, TopicCount
+from reports.model import Chip, DepartmentTopics, PatientTopics, Quote, TopicCount
 from reputation.reporting.display import SHORT_TEXT_CHARS, clip, rows
 from reputation.reviews.vocabulary import TOPIC_LABELS, TOPICS
 
@@ -64,3 +64,12 @@ class PhysicianTopics:
             ordered += [q for q in found if q not in ordered][:2 - len(ordered)]
             t.quotes = [Quote(q.polarity, clip(q.phrase, SHORT_TEXT_CHARS)) for q in ordered[:2]]
         return topics
+
+
+def review_chips(recent_topics: pd.DataFrame) -> dict:
+    """review id -> its topic chips, in the topics' order."""
+    chips: dict = {}
+    for row in rows(recent_topics):
+        chips.setdefault(row.review_id, []).append(Chip(row.topic, TOPIC_LABELS.get(row.topic, row.topic), row.polarity))
+    order = {t: i for i, t in enumerate(TOPICS)}
+    return {k: sorted(v, key=lambda c: order.get(c.topic, len(order))) for k, v in chips.items()}
