@@ -53,3 +53,16 @@ def test_no_tagged_reviews_no_section(jane, tmp_path):
     out = tmp_path / "reports"
     write_all_reports(jane, out)
     assert "What patients say" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_review_syndicated_to_another_site_counts_once(jane):
+    copies = [{**r, "review_id": "sc-" + r["review_id"]} for r in REVIEWS]
+    store(jane, listing(URL, "Dr. Jane Doe", phones=["404-555-0101"], addresses=[GOOD_ADDR], reviews=REVIEWS),
+          listing("https://www.sharecare.com/doctor/dr-jane-doe-xyz", "Dr. Jane Doe", source="sharecare",
+                  phones=["404-555-0101"], addresses=[GOOD_ADDR], reviews=copies + [
+                      {"review_id": "own", "date": "2026-10-05", "rating": 5, "text": None, "author": "E"},
+                      {"review_id": "own2", "date": "2026-10-06", "rating": 5, "text": None, "author": "F"}]))
+    link_to_jane(jane)
+    said = build_overview(load_report_input(jane)).patient_topics
+    assert said.reviews == 5  # three reviews shown on both sites, and two without text
+    assert {t.topic: (t.positive, t.negative) for t in said.topics}["wait_time"] == (1, 1)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.engine import Engine
 
 from reputation.findings import Frames, latest_crawl_time, load_frames, read_frame
@@ -103,21 +103,39 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                                          .where(Search.week == previous))
         new_reviews = {week: new_review_count(conn, week) for week in weeks[-2:]}
         recent_reviews = read_plain(conn, _recent_reviews_query()) if pages else _frame(REVIEW_COLUMNS)
-        topic_counts = read_plain(conn, select(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity,
-                                               func.count().label("reviews")).select_from(ReviewTopic)
-                                  .join(Review, Review.id == ReviewTopic.review_id)
-                                  .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched")
-                                  .group_by(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity))
-        tagged_reviews = read_plain(conn, select(Match.physician_id, func.count().label("reviews"))
-                                    .select_from(ReviewSentiment).join(Review, Review.id == ReviewSentiment.review_id)
-                                    .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched")
-                                    .group_by(Match.physician_id))
+        topic_counts = read_plain(conn, _topic_counts_query())
+        tagged_reviews = read_plain(conn, _tagged_reviews_query())
         topic_quotes = read_plain(conn, _topic_quotes_query()) if pages else _frame(QUOTE_COLUMNS)
         recent_topics = read_plain(conn, _recent_topics_query()) if pages else _frame(CHIP_COLUMNS)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
                        known_phones(engine), title or default_title(), topic_counts=topic_counts,
                        tagged_reviews=tagged_reviews, topic_quotes=topic_quotes, recent_topics=recent_topics)
+
+
+def _review_identity():
+    """What makes a review the same review on two sites (Sharecare repeats Healthgrades' reviews): its text's
+    start and its stars; a review without text is itself."""
+    return func.coalesce(func.substr(Review.text, 1, 200), "#" + func.cast(Review.id, String)), Review.rating
+
+
+def _topic_counts_query():
+    """Per physician, topic and polarity, how many of their matched listings' reviews; a syndicated copy once."""
+    text, rating = _review_identity()
+    distinct = (select(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity, text.label("same"), rating)
+                .select_from(ReviewTopic).join(Review, Review.id == ReviewTopic.review_id)
+                .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").distinct().subquery())
+    return (select(distinct.c.physician_id, distinct.c.topic, distinct.c.polarity, func.count().label("reviews"))
+            .group_by(distinct.c.physician_id, distinct.c.topic, distinct.c.polarity))
+
+
+def _tagged_reviews_query():
+    """Per physician, how many of their matched listings' reviews are tagged; a syndicated copy once."""
+    text, rating = _review_identity()
+    distinct = (select(Match.physician_id, text.label("same"), rating).select_from(ReviewSentiment)
+                .join(Review, Review.id == ReviewSentiment.review_id)
+                .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").distinct().subquery())
+    return select(distinct.c.physician_id, func.count().label("reviews")).group_by(distinct.c.physician_id)
 
 
 def _topic_quotes_query():
