@@ -60,7 +60,6 @@ class Retagged:
     reviews: int = 0  # reviews read
     first: int = 0  # tagged for the first time
     changed: int = 0  # whose topics or sentiment changed
-    untagged_text: int = 0  # of them, reviews without text (sentiment from the stars only)
 
     def describe(self) -> str:
         return (f"{self.reviews} review(s) tagged: {self.changed} changed, {self.first} tagged for the first time, "
@@ -99,7 +98,6 @@ def _retag_chunk(conn: Connection, tagger: Tagger, rows, summary: Retagged) -> N
     new_topics, new_sentiments, replace_topics = [], [], []
     for row in rows:
         summary.reviews += 1
-        summary.untagged_text += not (row.text or "").strip()
         topics, sentiment = tags_of(tagger, row.id, row.text, row.rating)
         topic_set = {(t["topic"], t["polarity"], t["phrase"]) for t in topics}
         values = (sentiment["label"], sentiment["score"], sentiment["compound"])

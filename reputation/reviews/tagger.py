@@ -22,7 +22,6 @@ ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "vs", "jr", "sr"}
 NEGATION_WINDOW = 3  # words before a phrase in which a negator turns its polarity
 NEAR = 5  # words either side of a ~ phrase whose sentiment counts fully; farther ones in the clause count a third
 PHRASE_CHARS = 120  # the longest phrase kept to show why a topic was tagged
-SENTIMENT_LABELS = ("positive", "neutral", "negative")
 # With stars, a review's sentiment score is this much the stars' ((stars - 3) / 2) and the rest the text's
 # compound score; positive above +0.25, negative below -0.25. Chosen on the labelled sample's dev part (the
 # stars say more than VADER does of a patient's review: 3/4 agreed best, 2/3 a little less).
