@@ -114,7 +114,8 @@ def test_the_faster_vader_scores_as_vader_does():
 
     texts = ["Not so good. Without doubt the worst wait, kind of rude, but the doctor was never so kind!",
              "The staff is at least polite; no, not bad at all. " * 20,
-             "I waited and waited. She was not unhelpful, sort of nice. Yeah right, best doctor ever."]
+             "I waited and waited. She was not unhelpful, sort of nice. Yeah right, best doctor ever.",
+             "", "   ", "I \u2764\ufe0f this doctor \U0001f600", "kind of rude", "GREAT doctor but RUDE staff :) !!!"]
     plain, fast = SentimentIntensityAnalyzer(), _Vader()
     for text in texts:
         assert fast.polarity_scores(text) == plain.polarity_scores(text)
