@@ -181,6 +181,15 @@ class Reviewed:
         return f"physicians/{self.npi}.html"
 
 
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """A care topic a review speaks of, with its polarity."""
+
+    topic: str
+    label: str
+    polarity: str
+
+
 @dataclass(slots=True)
 class Review:
     site: Site
@@ -191,6 +200,54 @@ class Review:
     author: str | None
     response: str | None = None
     physician: Reviewed | None = None  # on the overview
+    topics: list[Chip] = field(default_factory=list)  # on a physician's page: the care topics it speaks of
+
+
+@dataclass(slots=True)
+class Quote:
+    polarity: str  # positive | negative | neutral
+    phrase: str  # the words of a review that decided a topic (scraped text: escaped by the templates)
+
+
+@dataclass(slots=True)
+class TopicCount:
+    """How many reviews speak of a care topic, by polarity (reputation.reviews)."""
+
+    topic: str  # "wait_time"
+    label: str  # "Wait time"
+    positive: int
+    negative: int
+    neutral: int
+    quotes: list[Quote] = field(default_factory=list)  # on a physician's page: up to two, a praise and a complaint
+
+    @property
+    def mentions(self) -> int:
+        return self.positive + self.negative + self.neutral
+
+
+@dataclass(slots=True)
+class DepartmentTopics:
+    department: str
+    reviews: int  # tagged reviews of the department's physicians
+    praised: list[TopicCount]  # the most praised topics, most first (up to three)
+    complained: list[TopicCount]  # the most complained-of topics, most first (up to three)
+
+
+@dataclass(slots=True)
+class PatientTopics:
+    """What patients say, system-wide and by department: tagged reviews of matched listings."""
+
+    reviews: int
+    topics: list[TopicCount]  # every topic spoken of, in the topics' order
+    departments: list[DepartmentTopics]
+
+    @property
+    def praised(self) -> list[TopicCount]:
+        return sorted((t for t in self.topics if t.positive), key=lambda t: (-t.positive, t.topic))[:3]
+
+    @property
+    def complained(self) -> list[TopicCount]:
+        return sorted((t for t in self.topics if t.negative), key=lambda t: (-t.negative, t.topic))[:3]
 
 
 @dataclass(slots=True)
@@ -229,6 +286,7 @@ class Overview:
     negative_reviews_total: int
     crawl_health: list[CrawlHealth]
     findings_file: str | None = None  # the workbook of every open finding, beside the overview
+    patient_topics: PatientTopics | None = None  # what patients say; None: no review is tagged
 
 
 # -- one physician -----------------------------------------------------------------------------------------
@@ -300,3 +358,4 @@ class PhysicianPage:
     checklist: list[ChecklistItem]
     findings: list[Finding]
     overview_href: str = "../index.html"
+    topics: list[TopicCount] = field(default_factory=list)  # what their patients say, with quotes

@@ -49,6 +49,8 @@ phones_app = typer.Typer(help="Known call-center numbers: never flagged as an ou
 app.add_typer(phones_app, name="known-phones")
 runs_app = typer.Typer(help="Crawls and imports, each a run that can be undone.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
+reviews_app = typer.Typer(help="What patients say: care topics and sentiment of reviews.", no_args_is_help=True)
+app.add_typer(reviews_app, name="reviews")
 
 # Much of what is printed comes from sites, files and people: these consoles never read markup or emoji codes
 # in it, so "[/x]" or ":smile:" in a review, an error or a roster cell is shown as it is (table cells included:
@@ -275,6 +277,81 @@ def parse(
         raise typer.Exit(1)
     for record in records:
         typer.echo(json.dumps(record, ensure_ascii=False, default=str))
+
+
+# -- reviews --------------------------------------------------------------------------------------------
+VocabularyOption = Annotated[Optional[list[Path]], typer.Option(
+    "--vocabulary", dir_okay=False,
+    help="A vocabulary file of yours extending the shipped one (repeatable). Default: the REPMON_VOCABULARY setting.")]
+
+
+def _tagger(vocabulary: list[Path] | None):
+    from reputation.reviews import Tagger, VocabularyError, load_vocabulary
+
+    try:
+        return Tagger(load_vocabulary(vocabulary))
+    except VocabularyError as exc:
+        err.out(f"vocabulary: {exc}", highlight=False)
+    except OSError as exc:
+        err.out(f"vocabulary: {exc.filename}: {exc.strerror}", highlight=False)
+    raise typer.Exit(1)
+
+
+class TagFormat(str, Enum):
+    json = "json"
+    table = "table"
+
+
+@reviews_app.command("tag")
+def reviews_tag(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines, each with a `text` and an optional `rating` (0-5).")],
+    format: Annotated[TagFormat, typer.Option("--format", help="json: each line back with sentiment, topics and phrases; table: one row per topic.")] = TagFormat.json,
+    vocabulary: VocabularyOption = None,
+) -> None:
+    """Tag any review text with care topics, their polarity and the phrase that decided each, and its
+    overall sentiment. Bad lines are named by line number and reason (exit status 1); the others are tagged.
+
+    Example: repmon reviews tag reviews.jsonl --format table
+    """
+    from reputation.reviews.tagfile import tag_file
+
+    tagger = _tagger(vocabulary)
+    bad = 0
+    table = Table("line", "sentiment", "topic", "polarity", "phrase") if format is TagFormat.table else None
+    for tagged in tag_file(file, tagger):
+        if tagged.error:
+            bad += 1
+            err.out(str(tagged.error), highlight=False)
+        elif table is None:
+            typer.echo(json.dumps(tagged.output(), ensure_ascii=False))  # JSON escapes control characters
+        else:
+            sentiment = f"{tagged.tagging.sentiment.label} ({tagged.tagging.sentiment.score:+.2f})"
+            rows = list(tagged.tagging.topics.items()) or [("", None)]
+            for topic, mention in rows:
+                table.add_row(str(tagged.line), sentiment, topic, mention.polarity if mention else "",
+                              Text(_printable(mention.phrase)) if mention else "")
+    if table is not None:
+        console.print(table)
+    if bad:
+        raise typer.Exit(1)
+
+
+@reviews_app.command("retag")
+def reviews_retag(vocabulary: VocabularyOption = None) -> None:
+    """Tag every stored review again with the current vocabulary (after you changed it, or for reviews
+    stored before repmon tagged them). Only what changed is written: running it again changes nothing.
+
+    Example: repmon reviews retag --vocabulary my-topics.txt
+    """
+    from reputation.reviews.store import retag_reviews
+
+    tagger = _tagger(vocabulary)
+    console.out(retag_reviews(engine(), tagger).describe(), highlight=False)
+
+
+def _printable(text: str) -> str:
+    """Scraped text on a terminal: control characters (an escape sequence) shown as code points."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 # -- match ----------------------------------------------------------------------------------------------
@@ -525,6 +602,7 @@ class ExportWhat(str, Enum):
     matches = "matches"
     flags = "flags"
     snapshots = "snapshots"
+    reviews = "reviews"
 
 
 class ExportFormat(str, Enum):
@@ -539,7 +617,7 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", help="File format (xlsx: one sheet per site too).")] = ExportFormat.csv,
     out: Annotated[Optional[Path], typer.Option("--out", dir_okay=False, help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
 ) -> None:
-    """Export matches, open findings or weekly snapshots as CSV, XLSX or JSON.
+    """Export matches, open findings, weekly snapshots or reviews (with sentiment and topics) as CSV, XLSX or JSON.
 
     Example: repmon export flags --format xlsx --out flags.xlsx
     """

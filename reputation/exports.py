@@ -1,4 +1,4 @@
-"""Exports for people and other tools: matches, findings and snapshots as CSV, XLSX or JSON.
+"""Exports for people and other tools: matches, findings, snapshots and reviews as CSV, XLSX or JSON.
 
 Scraped text ends up in spreadsheets, so every text cell that a spreadsheet would read as a formula
 (starting with = + - @, tab or carriage return) is neutralized with a leading apostrophe, in CSV and
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from reputation.findings import KINDS, open_findings
-from reputation.models import Listing, Match, Physician, Snapshot
+from reputation.models import Listing, Match, Physician, Review, ReviewSentiment, ReviewTopic, Snapshot
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -76,7 +76,41 @@ def snapshot_rows(engine: Engine) -> list[dict]:
         ]
 
 
-EXPORTS = {"matches": match_rows, "flags": open_findings, "snapshots": snapshot_rows}
+def review_rows(engine: Engine) -> list[dict]:
+    """Every stored review with its sentiment and care topics ({topic: polarity}; empty when not tagged yet,
+    sentiment then null)."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Review, Listing.source, Listing.url, Physician.npi, ReviewSentiment.label, ReviewSentiment.score)
+            .join(Listing, Listing.id == Review.listing_id)
+            .join(Match, (Match.listing_id == Listing.id) & (Match.status == "matched"), isouter=True)
+            .join(Physician, Physician.id == Match.physician_id, isouter=True)
+            .join(ReviewSentiment, ReviewSentiment.review_id == Review.id, isouter=True)
+            .order_by(Listing.source, Listing.url, Review.date, Review.id)
+        ).all()
+        topics: dict[int, dict[str, str]] = {}
+        for review_id, topic, polarity in session.exec(select(ReviewTopic.review_id, ReviewTopic.topic, ReviewTopic.polarity)
+                                                       .order_by(ReviewTopic.review_id, ReviewTopic.id)):
+            topics.setdefault(review_id, {})[topic] = polarity
+        return [
+            {
+                "source": source,
+                "url": url,
+                "npi": npi or "",
+                "date": review.date,
+                "rating": review.rating,
+                "author": review.author,
+                "text": review.text,
+                "response": review.response,
+                "sentiment": label,
+                "sentiment_score": score,
+                "topics": topics.get(review.id, {}),
+            }
+            for review, source, url, npi, label, score in rows
+        ]
+
+
+EXPORTS = {"matches": match_rows, "flags": open_findings, "snapshots": snapshot_rows, "reviews": review_rows}
 
 
 def write_rows(rows: list[dict], fmt: str, out: Path) -> None:

@@ -171,7 +171,7 @@ class Finding(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     npi: str = Field(index=True)
     source: str
-    kind: str  # missing_listing | outdated_phone | outdated_address | duplicate_listing | rating_drop | negative_review
+    kind: str  # a key of reputation.findings.kinds.KINDS
     url: str | None = None
     shown: str | None = Field(default=None, sa_column=Column(Text))
     expected: str | None = Field(default=None, sa_column=Column(Text))
@@ -210,3 +210,26 @@ class SourceCoverage(SQLModel, table=True):
     shares: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     broken_fields: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reason: str | None = None
+
+
+class ReviewTopic(SQLModel, table=True):
+    """A care topic a review speaks of (reputation.reviews.TOPICS), its polarity and the phrase of the
+    review that decided it. Written when the review is stored; ``repmon reviews retag`` rewrites them."""
+
+    __table_args__ = (UniqueConstraint("review_id", "topic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", ondelete="CASCADE", index=True)
+    topic: str = Field(index=True)
+    polarity: str  # positive | negative | neutral
+    phrase: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ReviewSentiment(SQLModel, table=True):
+    """A review's overall sentiment: VADER's compound score of its text, with its stars when it has them.
+    Every tagged review has one (a review without text too), so a review without it is not tagged yet."""
+
+    review_id: int = Field(foreign_key="review.id", ondelete="CASCADE", primary_key=True)
+    label: str  # positive | neutral | negative
+    score: float  # -1 .. 1: the text's compound score, and with stars the stars' side weighing three quarters
+    compound: float  # VADER's compound score of the text alone

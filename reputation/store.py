@@ -185,6 +185,24 @@ def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], c
     if rows:
         session.execute(insert(Review), list(rows.values()))
         counts.reviews += len(rows)
+        _tag_new(session, rows)
+
+
+def _tag_new(session: Session, rows: dict[tuple[int, str], dict]) -> None:
+    """A new review is tagged with its care topics and sentiment as it is stored (reputation.reviews)."""
+    from reputation.reviews.store import tag_stored
+
+    by_listing: dict[int, set[str]] = {}
+    for listing_id, key in rows:
+        by_listing.setdefault(listing_id, set()).add(key)
+    stored = []
+    for chunk in _chunks(sorted(by_listing)):
+        for review_id, listing_id, key in session.exec(select(Review.id, Review.listing_id, Review.review_key)
+                                                       .where(Review.listing_id.in_(chunk))):
+            if key in by_listing[listing_id]:
+                row = rows[(listing_id, key)]
+                stored.append((review_id, row["text"], row["rating"]))
+    tag_stored(session, stored)
 
 
 def review_key(review_id: str | None, date: str | None, author: str | None, text: str | None) -> str:

@@ -19,6 +19,7 @@ from reputation.findings import FindingsSummary, load_frames, refresh_findings
 from reputation.match import MatchSummary, match_listings
 from reputation.models import Run
 from reputation.reporting import FINDINGS_FILE, write_all_reports
+from reputation.reviews.store import tag_untagged
 
 
 @dataclass
@@ -42,6 +43,7 @@ def run_week(engine: Engine, options: CrawlOptions, out: Path, *, title: str | N
     into ``out`` and, with ``digest`` settings, mail the overview. ``crawl``: how the crawl runs (the command
     line shows its progress)."""
     run = crawl(engine, options)
+    tag_untagged(engine)  # reviews stored before repmon tagged them, or while the vocabulary could not be read
     matched = match_listings(engine, now=options.crawl_time)
     frames = load_frames(engine)  # what the findings judge, read once for the findings and the reports
     findings = refresh_findings(engine, frames)

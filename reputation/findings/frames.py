@@ -15,8 +15,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from reputation.coverage import source_health
-from reputation.findings.thresholds import NEGATIVE_AT_OR_BELOW, RATING_WINDOW
-from reputation.models import Listing, Location, Match, Physician, Review, Search, Snapshot
+from reputation.findings.thresholds import COMPLAINT_BASELINE, COMPLAINT_RECENT, NEGATIVE_AT_OR_BELOW, RATING_WINDOW
+from reputation.models import Listing, Location, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot
 from reputation.normalize import format_address, format_phone, normalize_phone
 from reputation.records import iso_week
 
@@ -35,6 +35,10 @@ class Frames:
     broken: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (source, week) -> fields lost
     broken_reasons: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, week) -> why it looks broken
     latest_crawl: datetime | None = None  # of the data read (``latest_crawl_time``)
+    # Tagged reviews of matched or in-review listings dated (or first seen, when new) within the complaint
+    # windows: review_id, listing_id, date, first_seen, rating, excerpt, listing_first_seen, and per topic
+    # mention topic, polarity, phrase (a review without topics has one row with topic None).
+    review_topics: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @cached_property
     def matched(self) -> pd.DataFrame:
@@ -107,13 +111,33 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
         snapshots = read_frame(conn, snap_query)
         reviews = read_frame(conn, select(*Review.__table__.c).where(
             Review.listing_id.in_(decided), Review.rating <= NEGATIVE_AT_OR_BELOW, Review.response.is_(None)))
+        review_topics = _review_topics(conn, decided, latest)
         undecided = set(conn.execute(
             select(Listing.source, Listing.url).join(Match, Match.listing_id == Listing.id, isouter=True)
             .where(Match.id.is_(None))).all())
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]].reset_index(drop=True)
     return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, *parser_breaks(engine),
-                  latest_crawl=latest)
+                  latest_crawl=latest, review_topics=review_topics)
+
+
+def _review_topics(conn, decided, latest: datetime | None) -> pd.DataFrame:
+    """The tagged reviews the complaint windows may hold, with their topics (see ``Frames.review_topics``).
+    Read generously (an ISO date string from the cutoff on, or first seen since it); the rule decides."""
+    columns = ["review_id", "listing_id", "date", "first_seen", "rating", "excerpt", "listing_first_seen",
+               "topic", "polarity", "phrase"]
+    if latest is None:
+        return pd.DataFrame(columns=columns)
+    cutoff = latest - COMPLAINT_RECENT - COMPLAINT_BASELINE
+    query = (select(Review.id.label("review_id"), Review.listing_id, Review.date, Review.first_seen, Review.rating,
+                    func.substr(Review.text, 1, 200).label("excerpt"), Listing.first_seen.label("listing_first_seen"),
+                    ReviewTopic.topic, ReviewTopic.polarity, ReviewTopic.phrase)
+             .join(ReviewSentiment, ReviewSentiment.review_id == Review.id)
+             .join(Listing, Listing.id == Review.listing_id)
+             .join(ReviewTopic, ReviewTopic.review_id == Review.id, isouter=True)
+             .where(Review.listing_id.in_(decided),
+                    (Review.date >= cutoff.date().isoformat()) | (Review.first_seen >= cutoff)))
+    return read_frame(conn, query)
 
 
 def parser_breaks(engine: Engine) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], str]]:

@@ -65,6 +65,14 @@ KINDS: tuple[FindingKind, ...] = (
         rules.negative_reviews, needs=(MATCH_SETTLED,),
         when="a review of 2 stars or less without a response, new since the listing's first crawl "
              "(or dated within four weeks before it)"),
+    FindingKind(
+        "complaint_rising", "Complaints rising", "medium",
+        "Look into what patients complain of more often now: {shown}",
+        rules.complaint_rising, needs=(MATCH_SETTLED,),
+        when="across sites, the share of a physician's reviews that complain of one care topic (`repmon reviews "
+             "tag`) rose by 25 points or more and at least doubled: the last 90 days (by review date) against the "
+             "year before, with 3 or more such complaints and 5 or more tagged reviews in each period; a review "
+             "syndicated to another site counts once"),
 )
 BY_KEY = {kind.key: kind for kind in KINDS}
 

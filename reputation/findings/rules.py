@@ -16,6 +16,12 @@ import pandas as pd
 from reputation.findings.frames import ALL_FIELDS, Frames
 from reputation.findings.thresholds import (
     ALL_SITES,
+    COMPLAINT_BASELINE,
+    COMPLAINT_MIN_NEGATIVE,
+    COMPLAINT_MIN_REVIEWS,
+    COMPLAINT_RECENT,
+    COMPLAINT_RISE,
+    COMPLAINT_RISE_FACTOR,
     MIN_REVIEWS,
     NEGATIVE_AT_OR_BELOW,
     NEW_REVIEW_WINDOW,
@@ -258,4 +264,69 @@ def negative_reviews(frames: Frames, known_phones: set[str]) -> Judgement:
             shown = f"{counts[key]} new negative reviews; latest: " + shown
         judgement.found.append(finding(top.npi, top.source, "negative_review", top.url, shown,
                                        "a response that does not confirm the reviewer is a patient", seen[key]))
+    return judgement
+
+
+# -- complaint_rising --------------------------------------------------------------------------------------
+
+
+def review_dates(reviews: pd.DataFrame) -> pd.Series:
+    """When a review was written: its date on the site when that reads as a date, else when repmon first saw
+    it if that was after the listing's first crawl (a review seen at the first crawl may be years old: unknown)."""
+    written = pd.to_datetime(reviews["date"].astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce", utc=True)
+    first = pd.to_datetime(reviews["first_seen"], utc=True)
+    new = first > pd.to_datetime(reviews["listing_first_seen"], utc=True)
+    return written.fillna(first.where(new))
+
+
+def complaint_rising(frames: Frames, known_phones: set[str]) -> Judgement:
+    """A care topic's complaints about a physician rising clearly, across sites (see the thresholds)."""
+    judgement = Judgement()
+    tagged = frames.review_topics
+    if tagged is None or tagged.empty or frames.latest_crawl is None:
+        return judgement
+    listings = frames.listings[["id", "npi", "match_status"]].rename(columns={"id": "listing_id"})
+    tagged = tagged.merge(listings, on="listing_id")
+    held = set(tagged.loc[tagged["match_status"] == "review", "npi"])
+    judgement.held.update((npi, ALL_SITES, "complaint_rising") for npi in held)
+    tagged = tagged[(tagged["match_status"] == "matched") & ~tagged["npi"].isin(held)].copy()
+    if tagged.empty:
+        return judgement
+    tagged["written"] = review_dates(tagged)
+    end = pd.Timestamp(frames.latest_crawl).tz_convert("UTC") if pd.Timestamp(frames.latest_crawl).tzinfo else \
+        pd.Timestamp(frames.latest_crawl, tz="UTC")
+    start = end - COMPLAINT_RECENT
+    tagged["window"] = None
+    tagged.loc[(tagged["written"] > start) & (tagged["written"] <= end + pd.Timedelta(days=1)), "window"] = "recent"
+    tagged.loc[(tagged["written"] > start - COMPLAINT_BASELINE) & (tagged["written"] <= start), "window"] = "before"
+    tagged = tagged[tagged["window"].notna()]
+    # A review syndicated to another site (Sharecare repeats Healthgrades) counts once per physician.
+    reviews = tagged.drop_duplicates("review_id")
+    texted = reviews[reviews["excerpt"].notna() & (reviews["excerpt"].astype("string").str.strip() != "")]
+    first_site = texted.groupby(["npi", "excerpt", "rating"], dropna=False)["listing_id"].transform("min")
+    copies = texted.loc[texted["listing_id"] != first_site, "review_id"]
+    tagged = tagged[~tagged["review_id"].isin(set(copies))]
+    totals = tagged.drop_duplicates("review_id").groupby(["npi", "window"]).size()
+    negative = tagged[tagged["polarity"] == "negative"]
+    counts = negative.groupby(["npi", "topic", "window"]).size()
+    for npi in sorted(set(negative.loc[negative["window"] == "recent", "npi"])):
+        recent_n, before_n = totals.get((npi, "recent"), 0), totals.get((npi, "before"), 0)
+        if recent_n < COMPLAINT_MIN_REVIEWS or before_n < COMPLAINT_MIN_REVIEWS:
+            continue
+        rising = []
+        for topic in sorted(set(negative.loc[(negative["npi"] == npi) & (negative["window"] == "recent"), "topic"])):
+            now, was = counts.get((npi, topic, "recent"), 0), counts.get((npi, topic, "before"), 0)
+            share, old = now / recent_n, was / before_n
+            if now >= COMPLAINT_MIN_NEGATIVE and share - old >= COMPLAINT_RISE and share >= COMPLAINT_RISE_FACTOR * old:
+                quote = negative[(negative["npi"] == npi) & (negative["topic"] == topic) & (negative["window"] == "recent")] \
+                    .sort_values("written", ascending=False)["phrase"].iloc[0]
+                rising.append((share - old, topic, now, recent_n, was, before_n, old, quote))
+        if not rising:
+            continue
+        rising.sort(key=lambda r: (-r[0], r[1]))
+        shown = "; ".join(f"{topic}: {now} of {n} reviews in the last {COMPLAINT_RECENT.days} days complain "
+                          f"({now / n:.0%}; was {was} of {m}, {old:.0%}), e.g. \"{quote}\""
+                          for _, topic, now, n, was, m, old, quote in rising)
+        expected = "; ".join(f"{topic} complaints at their usual share ({old:.0%})" for _, topic, _, _, _, _, old, _ in rising)
+        judgement.found.append(finding(npi, ALL_SITES, "complaint_rising", None, shown, expected, frames.latest_crawl))
     return judgement

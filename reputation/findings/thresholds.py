@@ -11,3 +11,11 @@ MIN_REVIEWS = 10  # fewer reviews than this and one or two new ratings swing the
 NEGATIVE_AT_OR_BELOW = 2.0  # stars: a negative review
 NEW_REVIEW_WINDOW = timedelta(days=28)  # a review dated this close before a listing's first crawl is news
 ALL_SITES = "all"  # the source of a physician-level finding: the review-weighted average across sites
+# complaint_rising: a care topic's complaints about a physician rising clearly. Conservative: a false alarm
+# sends a marketer after a problem that is not there.
+COMPLAINT_RECENT = timedelta(days=90)  # the recent window, up to the latest crawl
+COMPLAINT_BASELINE = timedelta(days=365)  # the year before the recent window, to compare with
+COMPLAINT_MIN_NEGATIVE = 3  # negative mentions of the topic in the recent window, at least
+COMPLAINT_MIN_REVIEWS = 5  # tagged reviews in each window, at least: fewer and one review swings the share
+COMPLAINT_RISE = 0.25  # the topic's share of reviews complaining of it up by 25 points or more ...
+COMPLAINT_RISE_FACTOR = 2.0  # ... and at least doubled

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.engine import Engine
 
 from reputation.findings import Frames, latest_crawl_time, load_frames, read_frame
 from reputation.known_phones import known_phones
-from reputation.models import Finding, Listing, Match, Physician, Review, Search, Snapshot
+from reputation.models import Finding, Listing, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot
 from reputation.records import iso_week
 
 TREND_WEEKS = 12
@@ -30,7 +30,12 @@ FINDING_COLUMNS = ["npi", "source", "kind", "url", "shown", "expected", "first_s
 MATCHED_COLUMNS = ["listing_id", "physician_id", "source"]
 RATING_COLUMNS = ["listing_id", "week", "rating", "review_count"]
 SEARCH_COLUMNS = ["npi", "source", "status", "reason"]
-REVIEW_COLUMNS = ["physician_id", "source", "url", "date", "rating", "text", "author", "response"]
+REVIEW_COLUMNS = ["physician_id", "source", "url", "date", "rating", "text", "author", "response", "review_id"]
+TOPIC_COLUMNS = ["physician_id", "topic", "polarity", "reviews"]
+TAGGED_COLUMNS = ["physician_id", "reviews"]
+QUOTE_COLUMNS = ["physician_id", "topic", "polarity", "phrase"]
+QUOTES_PER_TOPIC = 2  # per physician, topic and polarity, newest first
+CHIP_COLUMNS = ["review_id", "topic", "polarity"]
 
 
 def default_title() -> str:
@@ -56,6 +61,12 @@ class ReportInput:
     known_phones: set[str] = field(default_factory=set)  # call-center numbers, never an outdated phone
     title: str = field(default_factory=default_title)
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    # What patients say, of matched listings' tagged reviews: per physician, topic and polarity how many
+    # reviews; per physician how many tagged reviews; and the newest phrases per physician, topic and polarity.
+    topic_counts: pd.DataFrame = field(default_factory=lambda: _frame(TOPIC_COLUMNS))
+    tagged_reviews: pd.DataFrame = field(default_factory=lambda: _frame(TAGGED_COLUMNS))
+    topic_quotes: pd.DataFrame = field(default_factory=lambda: _frame(QUOTE_COLUMNS))
+    recent_topics: pd.DataFrame = field(default_factory=lambda: _frame(CHIP_COLUMNS))  # of recent_reviews (review_id)
 
 
 def report_weeks(ratings: pd.DataFrame, searches: pd.DataFrame) -> list[str]:
@@ -92,9 +103,51 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                                          .where(Search.week == previous))
         new_reviews = {week: new_review_count(conn, week) for week in weeks[-2:]}
         recent_reviews = read_plain(conn, _recent_reviews_query()) if pages else _frame(REVIEW_COLUMNS)
+        topic_counts = read_plain(conn, _topic_counts_query())
+        tagged_reviews = read_plain(conn, _tagged_reviews_query())
+        topic_quotes = read_plain(conn, _topic_quotes_query()) if pages else _frame(QUOTE_COLUMNS)
+        recent_topics = read_plain(conn, _recent_topics_query()) if pages else _frame(CHIP_COLUMNS)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
-                       known_phones(engine), title or default_title())
+                       known_phones(engine), title or default_title(), topic_counts=topic_counts,
+                       tagged_reviews=tagged_reviews, topic_quotes=topic_quotes, recent_topics=recent_topics)
+
+
+def _review_identity():
+    """What makes a review the same review on two sites (Sharecare repeats Healthgrades' reviews): its text's
+    start and its stars; a review without text is itself."""
+    return func.coalesce(func.substr(Review.text, 1, 200), "#" + func.cast(Review.id, String)), Review.rating
+
+
+def _topic_counts_query():
+    """Per physician, topic and polarity, how many of their matched listings' reviews; a syndicated copy once."""
+    text, rating = _review_identity()
+    distinct = (select(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity, text.label("same"), rating)
+                .select_from(ReviewTopic).join(Review, Review.id == ReviewTopic.review_id)
+                .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").distinct().subquery())
+    return (select(distinct.c.physician_id, distinct.c.topic, distinct.c.polarity, func.count().label("reviews"))
+            .group_by(distinct.c.physician_id, distinct.c.topic, distinct.c.polarity))
+
+
+def _tagged_reviews_query():
+    """Per physician, how many of their matched listings' reviews are tagged; a syndicated copy once."""
+    text, rating = _review_identity()
+    distinct = (select(Match.physician_id, text.label("same"), rating).select_from(ReviewSentiment)
+                .join(Review, Review.id == ReviewSentiment.review_id)
+                .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").distinct().subquery())
+    return select(distinct.c.physician_id, func.count().label("reviews")).group_by(distinct.c.physician_id)
+
+
+def _topic_quotes_query():
+    """The newest QUOTES_PER_TOPIC phrases per physician, topic and polarity."""
+    rank = func.row_number().over(partition_by=(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity),
+                                  order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
+    ranked = (select(ReviewTopic.id, Match.physician_id, rank.label("rank")).select_from(ReviewTopic)
+              .join(Review, Review.id == ReviewTopic.review_id)
+              .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").subquery())
+    return (select(ranked.c.physician_id, ReviewTopic.topic, ReviewTopic.polarity, ReviewTopic.phrase)
+            .join(ReviewTopic, ReviewTopic.id == ranked.c.id).where(ranked.c.rank <= QUOTES_PER_TOPIC)
+            .order_by(ranked.c.physician_id, ReviewTopic.topic, ReviewTopic.polarity, ranked.c.rank))
 
 
 def new_review_count(conn, week: str) -> int:
@@ -107,17 +160,30 @@ def new_review_count(conn, week: str) -> int:
                Review.first_seen > Listing.first_seen)).scalar())
 
 
+def _recent_ranked():
+    """Each physician's matched listings' reviews ranked newest first, REVIEWS_PER_PHYSICIAN kept (narrow rows)."""
+    rank = func.row_number().over(partition_by=Match.physician_id,
+                                  order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
+    return (select(Review.id, Match.physician_id, rank.label("rank")).join(Match, Match.listing_id == Review.listing_id)
+            .where(Match.status == "matched").subquery())
+
+
 def _recent_reviews_query():
     """The most recent reviews of each physician's matched listings, newest first, REVIEWS_PER_PHYSICIAN each
     (ranked on narrow rows; the text joined to the ones kept)."""
-    rank = func.row_number().over(partition_by=Match.physician_id,
-                                  order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
-    ranked = (select(Review.id, Match.physician_id, rank.label("rank")).join(Match, Match.listing_id == Review.listing_id)
-              .where(Match.status == "matched").subquery())
+    ranked = _recent_ranked()
     return (select(ranked.c.physician_id, Listing.source, Listing.url, Review.date, Review.rating, Review.text,
-                   Review.author, Review.response)
+                   Review.author, Review.response, Review.id.label("review_id"))
             .join(Review, Review.id == ranked.c.id).join(Listing, Listing.id == Review.listing_id)
             .where(ranked.c.rank <= REVIEWS_PER_PHYSICIAN).order_by(ranked.c.physician_id, ranked.c.rank))
+
+
+def _recent_topics_query():
+    """The care topics of those recent reviews."""
+    ranked = _recent_ranked()
+    return (select(ReviewTopic.review_id, ReviewTopic.topic, ReviewTopic.polarity)
+            .join(ranked, ranked.c.id == ReviewTopic.review_id).where(ranked.c.rank <= REVIEWS_PER_PHYSICIAN)
+            .order_by(ReviewTopic.review_id, ReviewTopic.id))
 
 
 def read_plain(conn, query) -> pd.DataFrame:

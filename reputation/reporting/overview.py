@@ -16,6 +16,7 @@ from reputation.reporting.coverage import Scope, scope
 from reputation.reporting.display import SHORT_TEXT_CHARS, clip, department, display_name, kind, rows, site, sites
 from reputation.reporting.load import ReportInput, week_start
 from reputation.reporting.ratings import Ratings
+from reputation.reporting.topics import patient_topics
 
 FIXES_PER_SOURCE = 25  # outdated contact details listed per site
 NEGATIVE_REVIEWS_SHOWN = 50
@@ -59,6 +60,7 @@ def build_overview(data: ReportInput, findings_file: str | None = None, s: Scope
         rating_trend=ratings.trend(),
         department_ratings=ratings.departments(),
         movers=ratings.movers(),
+        patient_topics=patient_topics(data, s.active),
         negative_reviews=negative[:NEGATIVE_REVIEWS_SHOWN],
         negative_reviews_total=len(negative),
         crawl_health=crawl_health(s),

@@ -37,6 +37,7 @@ from reputation.reporting.display import (
 from reputation.reporting.load import ReportInput
 from reputation.reporting.overview import findings_of
 from reputation.reporting.ratings import Ratings, values
+from reputation.reporting.topics import PhysicianTopics, review_chips
 
 
 def _grouped(frame: pd.DataFrame, key: str) -> dict:
@@ -69,6 +70,8 @@ class PhysicianPages:
             self.coverage[row.npi][row.source] = (row.state, clip(row.note, SHORT_TEXT_CHARS))
         ratings = Ratings(self.scope)
         self.listing_weeks, self.physician_weeks = _lines(ratings.listing_weeks), _lines(ratings.physician_weeks)
+        self.topics = PhysicianTopics(data)
+        self.chips = review_chips(data.recent_topics)
 
     def npis(self) -> list[str]:
         """The active physicians, each of whom gets a page."""
@@ -87,9 +90,10 @@ class PhysicianPages:
             listings=[self._listing(p.id, row, series) for row in listings],
             coverage=[SiteState(site(source), *coverage.get(source, ("not_crawled", ""))) for source in self.scope.sources],
             trend=Trend(self.scope.weeks, list(series.values())),
-            reviews=[self._review(r) for r in self.reviews.get(p.id, [])],
+            reviews=[self._review(r, self.chips) for r in self.reviews.get(p.id, [])],
             checklist=[_checklist_item(f) for f in findings],
             findings=findings_of(findings, self.roster),
+            topics=self.topics.of(p.id),
         )
 
     def _listing(self, physician_id: int, row, series: dict) -> ListingRow:
@@ -133,9 +137,10 @@ class PhysicianPages:
                         text(loc.state) or "", text(loc.zip) or "", format_phone(normalize_phone(phone)) if phone else "")
 
     @staticmethod
-    def _review(r) -> Review:
+    def _review(r, chips: dict) -> Review:
         return Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), number(r.rating), clip(r.text),
-                      clip(r.author, SHORT_TEXT_CHARS), clip(r.response))
+                      clip(r.author, SHORT_TEXT_CHARS), clip(r.response),
+                      topics=chips.get(getattr(r, "review_id", None), []))
 
 
 def _checklist_item(f) -> ChecklistItem:
