@@ -18,7 +18,9 @@ to disclose, not a disclosure.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # The kinds of disclosure, in the order they are reported, with what a person reads.
@@ -72,7 +74,7 @@ PROCEDURES = _words(
     r"root canals?", r"crowns?", r"fillings?", r"extractions?", r"implants?", r"dentures?", r"braces", r"cleanings?",
     r"scaling", r"whitening", r"veneers?", r"bridge(?:work)?", r"surger(?:y|ies)", r"operations?", r"colonoscopy",
     r"endoscopy", r"mammograms?", r"biops(?:y|ies)", r"injections?", r"shots?", r"vaccin\w*", r"immunizations?",
-    r"physicals?", r"exams?", r"examinations?", r"check-?ups?", r"procedures?", r"treatments?", r"treatment plan",
+    r"physicals?", r"exams?", r"examinations?", r"check-?ups?", r"procedures?", r"treatment plans?", r"treatments?",
     r"therapy", r"lasik", r"c-section", r"delivery", r"pap smear", r"stitches", r"sutures", r"cast", r"infusions?",
     r"consult(?:ation)?s?", r"evaluations?", r"screenings?", r"well-child visit", r"prep", r"anesthesia",
     r"sedation", r"fitting", r"tooth #?\d+", r"physical therapy", r"referrals?", r"admission")
@@ -99,7 +101,7 @@ TESTS = _words(
     r"x-?rays?", r"mri", r"ct(?: scan)?", r"scans?", r"ultrasound", r"imaging", r"a1c", r"cholesterol",
     r"levels?", r"readings?", r"pathology", r"cultures?", r"ekg", r"ecg", r"blood sugar", r"glucose")
 ACCOUNT = _words(
-    r"insurance(?: company)?", r"insurer", r"plan", r"coverage", r"balance", r"bills?", r"account", r"co-?pay",
+    r"insurance(?: company)?", r"insurer", r"(?<!treatment )(?<!care )(?<!payment )plan", r"coverage", r"balance", r"bills?", r"account", r"co-?pay",
     r"deductible", r"claims?", r"payments?", r"statements?", r"invoices?", r"benefits", r"eob", r"premium")
 INSURERS = _words(
     r"medicaid", r"medicare", r"delta dental", r"aetna", r"cigna", r"blue cross", r"blue shield", r"bcbs",
@@ -183,6 +185,7 @@ IN_CONTEXT = _rules(
     ("visit_date", ABSOLUTE_DATE),
 )
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|yours|yourself|this patient|the patient)\b", re.IGNORECASE)
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 THANK_YOU = re.compile(r"\bthank(?:s| you)\b", re.IGNORECASE)
 GENERAL = re.compile(r"\b(?:all (?:of )?our patients|every (?:patient|person|one)|each (?:patient|person)|any patient|anyone|"
                      r"everyone|patients who|our patients|most patients|many patients|whether|if you|in general|policy)\b",
@@ -266,7 +269,8 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
     ``reviewer``: the display name the review shows; a name in the reply beyond it is a disclosure (without
     it, only a full name or a surname with an honorific is). Returns every triggering phrase with its kind.
     """
-    reply = reply or ""
+    original = reply or ""
+    reply = CONTROL.sub(" ", original)  # a control character between two words still separates them
     phrases = _names(reply, reviewer)
     shown = _name_tokens(reviewer)
     for offset, sentence in _sentences(reply):
@@ -289,7 +293,8 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
         if re.search(VISIT_WORDS, sentence, re.IGNORECASE):
             for m in re.finditer(RELATIVE_DATE, sentence, re.IGNORECASE):
                 phrases.append(Phrase("visit_date", m.group(0), offset + m.start(), offset + m.end()))
-    return Verdict(reply, _distinct(phrases))
+    phrases = [Phrase(p.kind, original[p.start:p.end], p.start, p.end) for p in phrases]
+    return Verdict(original, _distinct(phrases))
 
 
 def _distinct(phrases: list[Phrase]) -> tuple[Phrase, ...]:
@@ -301,3 +306,43 @@ def _distinct(phrases: list[Phrase]) -> tuple[Phrase, ...]:
             continue
         kept.append(p)
     return tuple(kept)
+
+
+# -- replies to check, from a file -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReplyLine:
+    line: int
+    reply: str | None
+    reviewer: str | None = None
+    error: str | None = None  # "FILE:LINE: field: reason" of a line that could not be read
+
+
+def read_replies(handle, name: str, reviewer: str | None = None) -> Iterator[ReplyLine]:
+    """The replies of a text or JSON-lines file (binary ``handle``): one reply per line, or a JSON object with
+    ``reply`` and optionally ``reviewer`` (the display name; ``author`` too) and ``review``. ``reviewer``: the
+    display name for lines that give none. Blank lines are skipped; a bad line carries its error."""
+    for number, raw in enumerate(handle, start=1):
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+        except UnicodeDecodeError as exc:
+            yield ReplyLine(number, None, error=f"{name}:{number}: not UTF-8 text (byte {exc.start + 1})")
+            continue
+        if not text:
+            continue
+        if not text.startswith("{"):
+            yield ReplyLine(number, text, reviewer)
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield ReplyLine(number, None, error=f"{name}:{number}: not valid JSON ({exc.msg})")
+            continue
+        reply = record.get("reply")
+        if not isinstance(reply, str) or not reply.strip():
+            yield ReplyLine(number, None, error=f"{name}:{number}: reply: a JSON line needs a \"reply\" text")
+            continue
+        shown = record.get("reviewer", record.get("author", reviewer))
+        if shown is not None and not isinstance(shown, str):
+            yield ReplyLine(number, None, error=f"{name}:{number}: reviewer: not a text")
+            continue
+        yield ReplyLine(number, reply, shown)

@@ -73,3 +73,59 @@ def test_refusals_and_general_or_conditional_statements_are_not_disclosures(repl
 def test_empty_or_missing_text_discloses_nothing():
     assert not check_reply("").discloses
     assert not check_reply(None).discloses
+
+
+# -- repmon reply check ------------------------------------------------------------------------------------------
+def check_cli(*args, stdin=None):
+    from typer.testing import CliRunner
+
+    from reputation.cli import app
+
+    result = CliRunner().invoke(app, ["reply", "check", *args], input=stdin, catch_exceptions=False)
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_reply_check_prints_each_verdict_and_exits_1_when_one_discloses(tmp_path):
+    path = tmp_path / "replies.txt"
+    path.write_text("Thank you for your feedback!\n\nRobert, you came in for your root canal on 3/14.\n")
+    result = check_cli(str(path), "--reviewer", "Bobby")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{path}:1: ok"
+    assert lines[1].startswith(f"{path}:3: DISCLOSES: name: \"Robert\"; procedure: \"you came in for your root canal\"")
+    assert 'patient_status: "you came in"' in lines[1] and 'visit_date: "3/14"' in lines[1]
+    assert "1 of 2 replies disclose: take those replies down" in result.stderr
+
+
+def test_reply_check_json_lines_from_stdin_and_safe_replies_exit_0():
+    stdin = json.dumps({"reply": "We offer same-day appointments.", "reviewer": "Al"}) + "\n"
+    result = check_cli("-", "--format", "json", stdin=stdin)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"line": 1, "discloses": False, "kinds": [], "phrases": []}
+
+
+def test_reply_check_names_bad_lines_and_checks_the_rest(tmp_path):
+    path = tmp_path / "replies.jsonl"
+    path.write_bytes(b'{"review": "x"}\n{oops\n\xff\xfe\n{"reply": "Our records show [/x] you were seen."}\n')
+    result = check_cli(str(path), "--format", "json")
+    assert result.exit_code == 2
+    assert f"{path}:1: reply: a JSON line needs a \"reply\" text" in result.stderr
+    assert f"{path}:2: not valid JSON" in result.stderr
+    assert f"{path}:3: not UTF-8 text" in result.stderr
+    assert json.loads(result.stdout)["line"] == 4
+
+
+def test_reply_check_prints_untrusted_text_as_it_is_without_control_characters(tmp_path):
+    path = tmp_path / "replies.txt"
+    path.write_text("[bold]Sam[/bold], your\x1b biopsy results are in.\n")
+    result = check_cli(str(path))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stdout
+    assert 'test_result: "your\\x1b biopsy results"' in result.stdout
+
+
+def test_reply_check_of_a_missing_file_is_one_line():
+    result = check_cli("no-such-replies.txt")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "no-such-replies.txt: No such file or directory"
