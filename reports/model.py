@@ -22,7 +22,7 @@ class Site:
 class Kind:
     key: str  # "outdated_phone"
     label: str  # "Outdated phone"
-    severity: str  # "high": act this week; "medium": fix when convenient
+    severity: str  # "critical": act today; "high": act this week; "medium": fix when convenient
     replaces_value: bool  # the listing shows a wrong value: struck through, the roster's value beside it
 
 

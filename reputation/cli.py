@@ -373,7 +373,8 @@ def flags(
             if r["expected"]:
                 detail += f" → {r['expected']}"
             label = BY_KEY[r["kind"]].label if r["kind"] in BY_KEY else r["kind"]
-            table.add_row(label, r["severity"], r["npi"], r["source"], r["first_seen"], detail)
+            table.add_row(label, Text(r["severity"], style="bold red" if r["severity"] == "critical" else ""),
+                          r["npi"], r["source"], r["first_seen"], detail)
         console.print(table)
 
 

@@ -711,3 +711,22 @@ def test_sites_are_named_as_their_spiders_declare_them():
 
     assert {s.key: site(s.key).label for s in sources()} == {s.key: s.label for s in sources()}
     assert site("all").label == "All sites"
+
+
+def test_a_reply_disclosing_patient_information_tops_the_checklist_as_critical():
+    from reputation.reporting import PhysicianPages
+
+    data = report_sample.build_input(6)
+    npi = data.roster["npi"].iloc[0]
+    base = data.findings.iloc[0].to_dict()
+    leak = {**base, "npi": npi, "source": "healthgrades", "kind": "phi_in_reply", "status": "open",
+            "url": "https://www.healthgrades.com/x", "shown": 'the reply discloses name: "<b>Robert</b>"', "expected": None}
+    missing = {**base, "npi": npi, "source": "vitals", "kind": "missing_listing", "status": "open", "url": None,
+               "shown": "no listing found", "expected": None}
+    data.findings = pd.DataFrame([missing, leak])
+    soup = soup_of(render_physician(PhysicianPages(data).page(npi)))
+    first = soup.select_one("#todo ol.checklist li")
+    assert first["data-kind"] == "phi_in_reply"
+    assert first.select_one(".tag")["class"] == ["tag", "tag-critical"]
+    assert "tell your privacy officer" in first.select_one(".what").get_text()
+    assert first.select_one(".what").get_text().endswith('name: "<b>Robert</b>"')  # escaped, shown as text

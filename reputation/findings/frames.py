@@ -35,6 +35,9 @@ class Frames:
     broken: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (source, week) -> fields lost
     broken_reasons: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, week) -> why it looks broken
     latest_crawl: datetime | None = None  # of the data read (``latest_crawl_time``)
+    # Reviews with the practice's public reply, on those listings: listing_id, review_key, date, rating, author, response
+    replies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["listing_id", "review_key", "date", "rating", "author", "response"]))
 
     @cached_property
     def matched(self) -> pd.DataFrame:
@@ -107,13 +110,15 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
         snapshots = read_frame(conn, snap_query)
         reviews = read_frame(conn, select(*Review.__table__.c).where(
             Review.listing_id.in_(decided), Review.rating <= NEGATIVE_AT_OR_BELOW, Review.response.is_(None)))
+        replies = read_frame(conn, select(Review.listing_id, Review.review_key, Review.date, Review.rating, Review.author,
+                                          Review.response).where(Review.listing_id.in_(decided), Review.response.is_not(None)))
         undecided = set(conn.execute(
             select(Listing.source, Listing.url).join(Match, Match.listing_id == Listing.id, isouter=True)
             .where(Match.id.is_(None))).all())
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]].reset_index(drop=True)
     return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, *parser_breaks(engine),
-                  latest_crawl=latest)
+                  latest_crawl=latest, replies=replies)
 
 
 def parser_breaks(engine: Engine) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], str]]:

@@ -19,7 +19,7 @@ from reports.model import (
     SiteState,
     Trend,
 )
-from reputation.findings import ALL_SITES, BY_KEY, address_known, roster_contacts
+from reputation.findings import ALL_SITES, BY_KEY, address_known, roster_contacts, severity_rank
 from reputation.normalize import SAME, format_address, format_phone, normalize_phone
 from reputation.reporting.coverage import Scope, scope
 from reputation.reporting.display import (
@@ -63,7 +63,9 @@ class PhysicianPages:
         self.listings = _grouped(frames.listings.sort_values(["source", "url"]), "physician_id")
         self.locations = _grouped(frames.locations.sort_values("id"), "physician_id")
         self.reviews = _grouped(data.recent_reviews, "physician_id")
-        self.findings = _grouped(data.findings[data.findings["status"] == "open"].sort_values(["kind", "source"]), "npi")
+        open_now = data.findings[data.findings["status"] == "open"]
+        urgency = open_now["kind"].map(lambda k: severity_rank(kind(k).severity))
+        self.findings = _grouped(open_now.assign(urgency=urgency).sort_values(["urgency", "kind", "source"]), "npi")
         self.coverage: dict = defaultdict(dict)
         for row in rows(self.scope.coverage[["npi", "source", "state", "note"]]):
             self.coverage[row.npi][row.source] = (row.state, clip(row.note, SHORT_TEXT_CHARS))
