@@ -191,6 +191,8 @@ class Review:
     author: str | None
     response: str | None = None
     physician: Reviewed | None = None  # on the overview
+    age_days: int | None = None  # an unanswered negative review: days since its date (or first sighting) to the latest crawl
+    draft: str | None = None  # ... and a safe reply to post (``reputation.replies.draft_reply``)
 
 
 @dataclass(slots=True)
@@ -300,3 +302,4 @@ class PhysicianPage:
     checklist: list[ChecklistItem]
     findings: list[Finding]
     overview_href: str = "../index.html"
+    unanswered: list[Review] = field(default_factory=list)  # negative reviews without a reply, newest first, with drafts

@@ -18,7 +18,9 @@ to disclose, not a disclosure.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -346,3 +348,49 @@ def read_replies(handle, name: str, reviewer: str | None = None) -> Iterator[Rep
             yield ReplyLine(number, None, error=f"{name}:{number}: reviewer: not a text")
             continue
         yield ReplyLine(number, reply, shown)
+
+
+# -- safe reply drafts -----------------------------------------------------------------------------------------
+PATIENT_RELATIONS_ENV = "REPMON_PATIENT_RELATIONS"
+DEFAULT_PATIENT_RELATIONS = "our patient relations office"
+
+# Each draft thanks, confirms nothing and invites contact: one part of each list, picked by the review's id, so
+# a site's replies vary (6 x 5 x 5 = 150 drafts) yet a review always gets the same draft. None names the
+# reviewer, a visit or a treatment; tests check every combination against ``check_reply``.
+OPENINGS = (
+    "Thank you for taking the time to share your feedback.",
+    "Thank you for letting us know about this.",
+    "We appreciate you sharing your thoughts with us.",
+    "Thank you for writing; comments like this help us improve.",
+    "We are grateful you took a moment to tell us how you feel.",
+    "Thank you for your candid comments.",
+)
+MIDDLES = (
+    "We take every concern seriously and are always working to do better.",
+    "We hold ourselves to a high standard and want to hear more.",
+    "To protect everyone's privacy, we do not discuss any details online.",
+    "Privacy rules keep us from discussing details here, but we would like to understand more.",
+    "We are sorry to read that this fell short of what you expected.",
+)
+CLOSINGS = (
+    "Please contact {contact} so we can talk.",
+    "We would welcome a conversation: please reach out to {contact}.",
+    "If you are willing, please get in touch with {contact}.",
+    "Please call {contact}; we would like to listen.",
+    "We invite you to contact {contact} at your convenience.",
+)
+
+
+def patient_relations(environ=None) -> str:
+    """How the drafts invite contact: ``REPMON_PATIENT_RELATIONS`` ("our patient relations team at 555-0100")."""
+    environ = os.environ if environ is None else environ
+    return (environ.get(PATIENT_RELATIONS_ENV) or "").strip() or DEFAULT_PATIENT_RELATIONS
+
+
+def draft_reply(review_id: str, contact: str | None = None) -> str:
+    """A safe public reply to a negative review, the same for the same review id (a stable hash, not Python's)."""
+    number = int.from_bytes(hashlib.sha256(review_id.encode("utf-8", "surrogatepass")).digest()[:8], "big")
+    opening = OPENINGS[number % len(OPENINGS)]
+    middle = MIDDLES[number // len(OPENINGS) % len(MIDDLES)]
+    closing = CLOSINGS[number // (len(OPENINGS) * len(MIDDLES)) % len(CLOSINGS)]
+    return " ".join((opening, middle, closing.format(contact=contact or patient_relations())))

@@ -129,3 +129,35 @@ def test_reply_check_of_a_missing_file_is_one_line():
     result = check_cli("no-such-replies.txt")
     assert result.exit_code == 2
     assert result.stderr.strip() == "no-such-replies.txt: No such file or directory"
+
+
+# -- safe reply drafts -------------------------------------------------------------------------------------------
+from reputation.replies import CLOSINGS, MIDDLES, OPENINGS, draft_reply, patient_relations  # noqa: E402
+
+CONTACTS = ["our patient relations office", "our patient relations team at (404) 555-0100",
+            "Patient Relations at 404-555-0100 or relations@example.org"]
+
+
+@pytest.mark.parametrize("contact", CONTACTS)
+def test_no_draft_trips_the_check(contact):
+    for opening in OPENINGS:
+        for middle in MIDDLES:
+            for closing in CLOSINGS:
+                draft = " ".join((opening, middle, closing.format(contact=contact)))
+                for reviewer in (None, "Jenny M.", "Bobby"):
+                    assert check_reply(draft, reviewer).phrases == (), draft
+
+
+def test_drafts_vary_across_a_site_and_stay_the_same_for_a_review():
+    drafts = [draft_reply(f"healthgrades:review-{n}", "our office") for n in range(50)]
+    assert len(set(drafts)) >= 35  # of 150 drafts
+    first_sentences = [d.split(". ")[0] for d in drafts]
+    assert max(first_sentences.count(s) for s in first_sentences) <= 15  # no sentence fifty times
+    assert draft_reply("healthgrades:review-7", "our office") == drafts[7]
+    assert "our office" in drafts[0]
+
+
+def test_the_patient_relations_line_comes_from_the_environment():
+    assert patient_relations({}) == "our patient relations office"
+    assert patient_relations({"REPMON_PATIENT_RELATIONS": " Patient Relations at 555-0100 "}) == "Patient Relations at 555-0100"
+    assert "Patient Relations at 555-0100" in draft_reply("x", patient_relations({"REPMON_PATIENT_RELATIONS": "Patient Relations at 555-0100"}))

@@ -730,3 +730,25 @@ def test_a_reply_disclosing_patient_information_tops_the_checklist_as_critical()
     assert first.select_one(".tag")["class"] == ["tag", "tag-critical"]
     assert "tell your privacy officer" in first.select_one(".what").get_text()
     assert first.select_one(".what").get_text().endswith('name: "<b>Robert</b>"')  # escaped, shown as text
+
+
+def test_the_physician_page_lists_unanswered_negative_reviews_with_their_age_and_a_safe_draft(monkeypatch):
+    from reputation.replies import check_reply
+    from reputation.reporting import PhysicianPages
+
+    monkeypatch.setenv("REPMON_PATIENT_RELATIONS", "Patient Relations at 404-555-0100")
+    data = report_sample.build_input(6)
+    pages = PhysicianPages(data)
+    npi = data.roster["npi"].iloc[0]  # has the hostile 1-star review, a day old at the latest crawl
+    page = pages.page(npi)
+    assert page.unanswered and all(r.rating <= 2 and r.response is None for r in page.unanswered)
+    soup = soup_of(render_physician(page))
+    cards = soup.select("#unanswered .unanswered")
+    assert len(cards) == len(page.unanswered)
+    hostile = [c for c in cards if report_sample.HOSTILE_REVIEW_TEXT in c.blockquote.get_text()]
+    assert hostile and hostile[0]["data-age-days"] == "1"
+    assert "Waiting 1 day for a reply" in hostile[0].select_one(".age").get_text()
+    for card in cards:
+        draft = card.select_one(".draft-text").get_text()
+        assert "Patient Relations at 404-555-0100" in draft
+        assert not check_reply(draft, card.select_one(".review-foot span").get_text().removeprefix("— ")).discloses

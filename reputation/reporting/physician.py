@@ -34,6 +34,7 @@ from reputation.reporting.display import (
     site,
     text,
 )
+from reputation.replies import draft_reply, patient_relations
 from reputation.reporting.load import ReportInput
 from reputation.reporting.overview import findings_of
 from reputation.reporting.ratings import Ratings, values
@@ -63,6 +64,8 @@ class PhysicianPages:
         self.listings = _grouped(frames.listings.sort_values(["source", "url"]), "physician_id")
         self.locations = _grouped(frames.locations.sort_values("id"), "physician_id")
         self.reviews = _grouped(data.recent_reviews, "physician_id")
+        self.unanswered = _grouped(unanswered_negative_reviews(frames), "physician_id")
+        self.contact = patient_relations()
         open_now = data.findings[data.findings["status"] == "open"]
         urgency = open_now["kind"].map(lambda k: severity_rank(kind(k).severity))
         self.findings = _grouped(open_now.assign(urgency=urgency).sort_values(["urgency", "kind", "source"]), "npi")
@@ -92,7 +95,13 @@ class PhysicianPages:
             reviews=[self._review(r) for r in self.reviews.get(p.id, [])],
             checklist=[_checklist_item(f) for f in findings],
             findings=findings_of(findings, self.roster),
+            unanswered=[self._unanswered(r) for r in self.unanswered.get(p.id, [])],
         )
+
+    def _unanswered(self, r) -> Review:
+        return Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), number(r.rating), clip(r.text),
+                      clip(r.author, SHORT_TEXT_CHARS), age_days=count(r.age_days),
+                      draft=draft_reply(f"{r.source}:{r.review_key}", self.contact))
 
     def _listing(self, physician_id: int, row, series: dict) -> ListingRow:
         roster = self.contacts.get(physician_id, {"phones": set(), "addresses": []})
@@ -146,3 +155,19 @@ def _checklist_item(f) -> ChecklistItem:
     wording = declared.checklist if declared else kind(f.kind).label + " on {source}: {shown}"
     return ChecklistItem(kind(f.kind), site(f.source), f.url if isinstance(f.url, str) else None,
                          wording.format(source=where, shown=clip(f.shown), expected=clip(f.expected)))
+
+
+def unanswered_negative_reviews(frames) -> pd.DataFrame:
+    """Negative reviews (2 stars or less) without a reply on matched listings, newest first, with their age in
+    days at the latest crawl: from the review's date, or from when it was first seen when the site shows no date."""
+    columns = ["physician_id", "source", "url", "review_key", "date", "rating", "text", "author", "age_days"]
+    if frames.reviews.empty or frames.matched.empty:
+        return pd.DataFrame(columns=columns)
+    joined = frames.reviews.merge(frames.matched[["id", "physician_id", "source", "url"]], left_on="listing_id", right_on="id")
+    dated = pd.to_datetime(joined["date"], errors="coerce", format="ISO8601", utc=True)
+    since = dated.fillna(pd.to_datetime(joined["first_seen"], utc=True))
+    now = pd.Timestamp(frames.latest_crawl) if frames.latest_crawl is not None else since.max()
+    now = now.tz_localize("UTC") if now.tzinfo is None else now
+    joined["age_days"] = (now - since).dt.days.clip(lower=0)
+    joined = joined.assign(when=since).sort_values(["physician_id", "when"], ascending=[True, False])
+    return joined[columns]
