@@ -219,8 +219,10 @@ def parse_reviews_json(data) -> ReviewsPage:
 
 def _review(item: dict) -> dict:
     answer = item.get("doctor_response")
+    answered = None
     if isinstance(answer, dict):
-        answer = answer.get("comment")
+        answer, answered = answer.get("comment"), _text(answer.get("created"))
+        answered = answered[:10] if answered and re.match(r"\d{4}-\d{2}-\d{2}", answered) else None
     created = _text(item.get("created"))
     return review(
         review_id=_text(item.get("id")),
@@ -229,6 +231,7 @@ def _review(item: dict) -> dict:
         text=item.get("comment"),
         author=_text(item.get("author")),
         response=answer or None,
+        response_date=answered,
     )
 
 

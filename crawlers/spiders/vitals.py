@@ -405,8 +405,9 @@ def parse_reviews_page(response) -> ReviewsPage:
 
 def _review_2025(item: dict) -> dict:
     response = item.get("response")
+    answered = None
     if isinstance(response, dict):
-        response = response.get("text")
+        response, answered = response.get("text"), iso_date(_text(response.get("date")))
     author = item.get("author")
     if isinstance(author, dict):
         author = author.get("name")
@@ -417,6 +418,7 @@ def _review_2025(item: dict) -> dict:
         text=item.get("text"),
         author=_text(author),
         response=response or None,
+        response_date=answered,
     )
 
 
