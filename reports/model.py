@@ -196,6 +196,20 @@ class Review:
 
 
 @dataclass(slots=True)
+class ResponseStats:
+    """The practice's replies on one site (``all``: every site that shows replies)."""
+
+    site: Site
+    reviews: int
+    answered: int
+    rate: float | None  # answered / reviews
+    median_days: float | None  # from the review's date to the reply's, over the replies both dates are known of
+    timed: int  # how many replies that median is of
+    unanswered_negative: int  # reviews of 2 stars or less without a reply
+    oldest_unanswered_days: int | None
+
+
+@dataclass(slots=True)
 class CrawlHealth:
     site: Site
     searched: int
@@ -231,6 +245,7 @@ class Overview:
     negative_reviews_total: int
     crawl_health: list[CrawlHealth]
     findings_file: str | None = None  # the workbook of every open finding, beside the overview
+    responses: list[ResponseStats] = field(default_factory=list)  # replies to reviews, all sites first
 
 
 # -- one physician -----------------------------------------------------------------------------------------
@@ -303,3 +318,4 @@ class PhysicianPage:
     findings: list[Finding]
     overview_href: str = "../index.html"
     unanswered: list[Review] = field(default_factory=list)  # negative reviews without a reply, newest first, with drafts
+    responses: list[ResponseStats] = field(default_factory=list)  # replies to their reviews, all sites first

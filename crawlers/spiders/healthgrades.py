@@ -65,6 +65,7 @@ def qa(name: str) -> str:
 class HealthgradesSpider(RosterSpider):
     name = "healthgrades"
     label = "Healthgrades"
+    reads_responses = True
     order = 30
     kind = "review_site"
     site_url = "https://www.healthgrades.com"

@@ -47,6 +47,7 @@ PROFILE_ID = re.compile(r"/doctor-ratings/(\d+)(?:[/?#]|$)")
 class RatemdsSpider(RosterSpider):
     name = "ratemds"
     label = "RateMDs"
+    reads_responses = True
     order = 80
     kind = "review_site"
     site_url = "https://www.ratemds.com"

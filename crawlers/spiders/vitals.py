@@ -58,6 +58,7 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 class VitalsSpider(RosterSpider):
     name = "vitals"
     label = "Vitals"
+    reads_responses = True
     order = 40
     kind = "review_site"
     site_url = "https://www.vitals.com"

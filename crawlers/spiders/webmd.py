@@ -58,6 +58,7 @@ PROFILE_LINK_KEYS = ("profilelink", "profileLink", "profileurl", "profileUrl")
 class WebmdSpider(RosterSpider):
     name = "webmd"
     label = "WebMD"
+    reads_responses = True
     order = 50
     kind = "review_site"
     site_url = "https://doctor.webmd.com"

@@ -50,6 +50,7 @@ PROFILE_PATH = re.compile(r"^(.*?/doctor/[a-z0-9-]*?-?(\d+))/?(?:[?#]|$)", re.IG
 class ZocdocSpider(RosterSpider):
     name = "zocdoc"
     label = "Zocdoc"
+    reads_responses = True
     order = 60
     kind = "review_site"
     site_url = "https://www.zocdoc.com"

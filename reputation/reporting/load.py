@@ -31,6 +31,7 @@ MATCHED_COLUMNS = ["listing_id", "physician_id", "source"]
 RATING_COLUMNS = ["listing_id", "week", "rating", "review_count"]
 SEARCH_COLUMNS = ["npi", "source", "status", "reason"]
 REVIEW_COLUMNS = ["physician_id", "source", "url", "date", "rating", "text", "author", "response"]
+RESPONSE_COLUMNS = ["physician_id", "source", "rating", "date", "first_seen", "answered", "response_date"]
 
 
 def default_title() -> str:
@@ -56,6 +57,8 @@ class ReportInput:
     known_phones: set[str] = field(default_factory=set)  # call-center numbers, never an outdated phone
     title: str = field(default_factory=default_title)
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    # every review of current matched listings, narrow: whether and when it was answered (``responses``)
+    responses: pd.DataFrame = field(default_factory=lambda: _frame(RESPONSE_COLUMNS))
 
 
 def report_weeks(ratings: pd.DataFrame, searches: pd.DataFrame) -> list[str]:
@@ -92,9 +95,13 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                                          .where(Search.week == previous))
         new_reviews = {week: new_review_count(conn, week) for week in weeks[-2:]}
         recent_reviews = read_plain(conn, _recent_reviews_query()) if pages else _frame(REVIEW_COLUMNS)
+        responses = read_plain(conn, select(Match.physician_id, Listing.source, Review.rating, Review.date, Review.first_seen,
+                                            Review.response.is_not(None).label("answered"), Review.response_date)
+                               .join(Listing, Listing.id == Review.listing_id).join(Match, Match.listing_id == Listing.id)
+                               .where(Match.status == "matched", Listing.gone_since.is_(None)))
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
-                       known_phones(engine), title or default_title())
+                       known_phones(engine), title or default_title(), responses=responses)
 
 
 def new_review_count(conn, week: str) -> int:

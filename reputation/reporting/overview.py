@@ -16,6 +16,7 @@ from reputation.reporting.coverage import Scope, scope
 from reputation.reporting.display import SHORT_TEXT_CHARS, clip, department, display_name, kind, rows, site, sites
 from reputation.reporting.load import ReportInput, week_start
 from reputation.reporting.ratings import Ratings
+from reputation.reporting.responses import age_days, response_stats
 
 FIXES_PER_SOURCE = 25  # outdated contact details listed per site
 NEGATIVE_REVIEWS_SHOWN = 50
@@ -59,6 +60,7 @@ def build_overview(data: ReportInput, findings_file: str | None = None, s: Scope
         rating_trend=ratings.trend(),
         department_ratings=ratings.departments(),
         movers=ratings.movers(),
+        responses=response_stats(_current(data.responses, s), data.frames.latest_crawl),
         negative_reviews=negative[:NEGATIVE_REVIEWS_SHOWN],
         negative_reviews_total=len(negative),
         crawl_health=crawl_health(s),
@@ -110,12 +112,20 @@ def negative_reviews(s: Scope) -> list[Review]:
     """New negative reviews without a response on matched listings, newest first."""
     frames = s.input.frames
     out = []
-    for r in rows(new_negative_reviews(frames.matched, frames.reviews)):
+    new = new_negative_reviews(frames.matched, frames.reviews)
+    new = new.assign(age=age_days(new["date"], new["first_seen"], frames.latest_crawl) if len(new) else [])
+    for r in rows(new):
         p = s.people.get(r.npi)
         about = Reviewed(r.npi, display_name(p) if p else r.npi, department(p) if p else "")
         out.append(Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), float(r.rating), clip(r.text),
-                          clip(r.author, SHORT_TEXT_CHARS), physician=about))
+                          clip(r.author, SHORT_TEXT_CHARS), physician=about,
+                          age_days=None if pd.isna(r.age) else int(r.age)))
     return out
+
+
+def _current(responses: pd.DataFrame, s: Scope) -> pd.DataFrame:
+    """The reviews of active physicians (those the overview is about)."""
+    return responses[responses["physician_id"].isin(set(s.active["id"]))]
 
 
 def crawl_health(s: Scope) -> list[CrawlHealth]:

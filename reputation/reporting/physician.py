@@ -36,6 +36,7 @@ from reputation.reporting.display import (
 )
 from reputation.replies import draft_reply, patient_relations
 from reputation.reporting.load import ReportInput
+from reputation.reporting.responses import age_days, response_stats
 from reputation.reporting.overview import findings_of
 from reputation.reporting.ratings import Ratings, values
 
@@ -65,6 +66,7 @@ class PhysicianPages:
         self.locations = _grouped(frames.locations.sort_values("id"), "physician_id")
         self.reviews = _grouped(data.recent_reviews, "physician_id")
         self.unanswered = _grouped(unanswered_negative_reviews(frames), "physician_id")
+        self.responses = {pid: part for pid, part in data.responses.groupby("physician_id")} if len(data.responses) else {}
         self.contact = patient_relations()
         open_now = data.findings[data.findings["status"] == "open"]
         urgency = open_now["kind"].map(lambda k: severity_rank(kind(k).severity))
@@ -96,6 +98,7 @@ class PhysicianPages:
             checklist=[_checklist_item(f) for f in findings],
             findings=findings_of(findings, self.roster),
             unanswered=[self._unanswered(r) for r in self.unanswered.get(p.id, [])],
+            responses=response_stats(self.responses[p.id], self.data.frames.latest_crawl) if p.id in self.responses else [],
         )
 
     def _unanswered(self, r) -> Review:
@@ -164,10 +167,6 @@ def unanswered_negative_reviews(frames) -> pd.DataFrame:
     if frames.reviews.empty or frames.matched.empty:
         return pd.DataFrame(columns=columns)
     joined = frames.reviews.merge(frames.matched[["id", "physician_id", "source", "url"]], left_on="listing_id", right_on="id")
-    dated = pd.to_datetime(joined["date"], errors="coerce", format="ISO8601", utc=True)
-    since = dated.fillna(pd.to_datetime(joined["first_seen"], utc=True))
-    now = pd.Timestamp(frames.latest_crawl) if frames.latest_crawl is not None else since.max()
-    now = now.tz_localize("UTC") if now.tzinfo is None else now
-    joined["age_days"] = (now - since).dt.days.clip(lower=0)
-    joined = joined.assign(when=since).sort_values(["physician_id", "when"], ascending=[True, False])
+    joined["age_days"] = age_days(joined["date"], joined["first_seen"], frames.latest_crawl).to_numpy()
+    joined = joined.sort_values(["physician_id", "age_days"], ascending=[True, True])
     return joined[columns]
