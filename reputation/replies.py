@@ -186,6 +186,35 @@ IN_CONTEXT = _rules(
     ("test_result", r"\b\d{2,3}/\d{2,3}\b"),
     ("visit_date", ABSOLUTE_DATE),
 )
+# Words one of which a sentence must hold for a rule to be tried at all (lower case; a cheap test that skips
+# most rules on most sentences). In the order of DIRECT and IN_CONTEXT; None: always tried.
+_YOU, _POSSESSIVE = ("you",), ("your", "his", "her")
+
+
+def _literals(alternatives: str) -> tuple[str, ...]:
+    """The plain-letter start of each alternative of a ``_words`` list: "oxycodone", "z-", "united"."""
+    out = []
+    for alternative in alternatives[3:-1].split("|"):
+        plain = re.match(r"[a-z -]*", alternative).group()
+        if alternative[len(plain):len(plain) + 1] == "?":  # "opioids?": the letter before is optional
+            plain = plain[:-1]
+        out.append(plain.strip() or alternative[:1])
+    return tuple(out)
+
+
+DIRECT_GATES = (
+    _YOU, _YOU, _YOU, _YOU, ("patient",), _POSSESSIVE, ("patient",), ("patient",), _YOU, _YOU, _YOU,
+    ("record", "note", "system", "chart", "file"), ("according",), ("your",), ("we ",), ("record",),
+    _POSSESSIVE, _YOU, ("referred",), (" for ",),
+    _POSSESSIVE, ("diagnos",), (" for ",), ("showed", "revealed", "found", "confirmed"),
+    _POSSESSIVE, ("prescribed", "refill"),
+    _POSSESSIVE, ("tested", "came back"),
+    _YOU, _YOU, _POSSESSIVE,
+    _POSSESSIVE, ("unpaid", "outstanding", "overdue", "due"), ("owe", "balance", "collection"),
+)
+IN_CONTEXT_GATES = (_literals(DRUG_NAMES), ("prescribed",), ("$",), _literals(INSURERS), ("show",), ("the ",), ("/",), None)
+assert len(DIRECT_GATES) == len(DIRECT) and len(IN_CONTEXT_GATES) == len(IN_CONTEXT)
+
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|yours|yourself|this patient|the patient)\b", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 THANK_YOU = re.compile(r"\bthank(?:s| you)\b", re.IGNORECASE)
@@ -279,7 +308,10 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
         addressed = (bool(SECOND_PERSON.search(THANK_YOU.sub(" ", sentence)))
                      or bool(shown & set(re.findall(r"[a-z'’-]+", sentence.lower()))))  # "…, Zoe!"
         general = bool(GENERAL.search(sentence))
-        for kind, pattern in DIRECT:
+        low = sentence.lower()
+        for (kind, pattern), gate in zip(DIRECT, DIRECT_GATES):
+            if not any(word in low for word in gate):
+                continue
             for m in pattern.finditer(sentence):
                 if _refused_before(sentence, m.start()):
                     continue
@@ -288,7 +320,9 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
                 phrases.append(Phrase(kind, m.group(0).strip(), offset + m.start(), offset + m.end()))
         if not addressed or general:
             continue
-        for kind, pattern in IN_CONTEXT:
+        for (kind, pattern), gate in zip(IN_CONTEXT, IN_CONTEXT_GATES):
+            if gate is not None and not any(word in low for word in gate):
+                continue
             for m in pattern.finditer(sentence):
                 if not _refused_before(sentence, m.start()):
                     phrases.append(Phrase(kind, m.group(0).strip(), offset + m.start(), offset + m.end()))
