@@ -193,6 +193,7 @@ class Review:
     physician: Reviewed | None = None  # on the overview
     age_days: int | None = None  # an unanswered negative review: days since its date (or first sighting) to the latest crawl
     draft: str | None = None  # ... and a safe reply to post (``reputation.replies.draft_reply``)
+    replies_shown: bool = True  # the site shows the practice's replies: without one, the review is unanswered
 
 
 @dataclass(slots=True)

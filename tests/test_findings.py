@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlmodel import Session, select
 
@@ -9,6 +11,7 @@ from builders import add_physician, listing, npi_with_check_digit, search, store
 from reputation.findings import open_findings, refresh_findings
 from reputation.match import match_listings
 from reputation.models import Finding
+from reputation.replies import check_reply
 
 JANE = npi_with_check_digit("323456789")
 ATL = {"street": "12 Main St", "city": "Atlanta", "state": "GA", "zip": "30303", "phone": "+14045550101"}
@@ -114,7 +117,11 @@ def test_a_new_negative_review_is_listed_for_a_response_but_old_history_is_not(j
     assert crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[old], at=week(1), **base)) == set()
     found = crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", reviews=[old, new], at=week(2), **base))
     assert found == {("healthgrades", "negative_review")}
-    assert "<b>waited</b>" in open_findings(jane)[0]["shown"]
+    row = open_findings(jane)[0]
+    assert "<b>waited</b>" in row["shown"]
+    assert row["shown"].startswith(f"2-star review of 2026-11-08, {(week(2).date() - datetime(2026, 11, 8).date()).days} days without a reply")
+    draft = row["expected"].removeprefix("a reply that confirms nothing, such as: ")
+    assert "our patient relations office" in draft and not check_reply(draft, "B").discloses
 
 
 def test_recomputing_findings_changes_nothing(jane):

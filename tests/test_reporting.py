@@ -233,4 +233,4 @@ def test_response_rate_and_time_count_only_sites_that_show_replies_and_age_the_u
         age = (at.date() - datetime(2026, 10, 20).date()).days
         assert (every.unanswered_negative, every.oldest_unanswered_days) == (1, age)
     page = PhysicianPages(data).page(JANE)
-    assert [(r.text, r.age_days) for r in page.unanswered] == [("rude", age), ("bad", age + 15)]
+    assert [(r.text, r.age_days, r.replies_shown) for r in page.unanswered] == [("rude", age, True), ("bad", age + 15, False)]

@@ -24,7 +24,7 @@ from reputation.findings.thresholds import (
 )
 from reputation.normalize import SAME, UNIT_DIFFERS, address_agreement, format_address, format_phone, normalize_phone
 from reputation.records import iso_week
-from reputation.replies import check_reply
+from reputation.replies import check_reply, draft_reply, patient_relations
 
 
 @dataclass
@@ -252,13 +252,21 @@ def negative_reviews(frames: Frames, known_phones: set[str]) -> Judgement:
         return judgement
     counts = new.groupby(["npi", "source"]).size().to_dict()
     seen = new.groupby(["npi", "source"])["last_seen"].max().to_dict()
+    now = pd.Timestamp(frames.latest_crawl) if frames.latest_crawl is not None else None
+    now = now.tz_localize("UTC") if now is not None and now.tzinfo is None else now
+    contact = patient_relations()
     for top in new.drop_duplicates(["npi", "source"]).itertuples():  # newest first: the one to quote
         key = (top.npi, top.source)
-        shown = f"{top.rating:.0f}-star review of {top.date or 'unknown date'}: {(top.text or '').strip()[:280]}"
+        dated = pd.to_datetime(top.date, errors="coerce", format="ISO8601", utc=True) if top.date else pd.NaT
+        first = pd.Timestamp(top.first_seen)
+        since = dated if not pd.isna(dated) else first.tz_localize("UTC") if first.tzinfo is None else first
+        age = f", {max(0, (now - since).days)} days without a reply" if now is not None else ""
+        shown = f"{top.rating:.0f}-star review of {top.date or 'unknown date'}{age}: {(top.text or '').strip()[:280]}"
         if counts[key] > 1:
             shown = f"{counts[key]} new negative reviews; latest: " + shown
+        draft = draft_reply(f"{top.source}:{top.review_key}", contact)
         judgement.found.append(finding(top.npi, top.source, "negative_review", top.url, shown,
-                                       "a response that does not confirm the reviewer is a patient", seen[key]))
+                                       f"a reply that confirms nothing, such as: {draft}", seen[key]))
     return judgement
 
 

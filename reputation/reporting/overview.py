@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crawlers.sources import reading_responses
 from reports.model import ContactFixes, CrawlHealth, Figure, Finding, Headline, KindCount, Overview, Review, Reviewed
 from reputation.findings import KINDS, new_negative_reviews
 from reputation.reporting import coverage
@@ -112,14 +113,14 @@ def negative_reviews(s: Scope) -> list[Review]:
     """New negative reviews without a response on matched listings, newest first."""
     frames = s.input.frames
     out = []
-    new = new_negative_reviews(frames.matched, frames.reviews)
+    new, shown = new_negative_reviews(frames.matched, frames.reviews), reading_responses()
     new = new.assign(age=age_days(new["date"], new["first_seen"], frames.latest_crawl) if len(new) else [])
     for r in rows(new):
         p = s.people.get(r.npi)
         about = Reviewed(r.npi, display_name(p) if p else r.npi, department(p) if p else "")
         out.append(Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), float(r.rating), clip(r.text),
                           clip(r.author, SHORT_TEXT_CHARS), physician=about,
-                          age_days=None if pd.isna(r.age) else int(r.age)))
+                          age_days=None if pd.isna(r.age) else int(r.age), replies_shown=r.source in shown))
     return out
 
 

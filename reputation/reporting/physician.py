@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import pandas as pd
 
+from crawlers.sources import reading_responses
 from reports.model import (
     ChecklistItem,
     Location,
@@ -68,6 +69,7 @@ class PhysicianPages:
         self.unanswered = _grouped(unanswered_negative_reviews(frames), "physician_id")
         self.responses = {pid: part for pid, part in data.responses.groupby("physician_id")} if len(data.responses) else {}
         self.contact = patient_relations()
+        self.shown = reading_responses()
         open_now = data.findings[data.findings["status"] == "open"]
         urgency = open_now["kind"].map(lambda k: severity_rank(kind(k).severity))
         self.findings = _grouped(open_now.assign(urgency=urgency).sort_values(["urgency", "kind", "source"]), "npi")
@@ -103,7 +105,7 @@ class PhysicianPages:
 
     def _unanswered(self, r) -> Review:
         return Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), number(r.rating), clip(r.text),
-                      clip(r.author, SHORT_TEXT_CHARS), age_days=count(r.age_days),
+                      clip(r.author, SHORT_TEXT_CHARS), age_days=count(r.age_days), replies_shown=r.source in self.shown,
                       draft=draft_reply(f"{r.source}:{r.review_key}", self.contact))
 
     def _listing(self, physician_id: int, row, series: dict) -> ListingRow:
