@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from crawlers.sources import reading_responses
 from reputation.findings.frames import ALL_FIELDS, Frames
 from reputation.findings.thresholds import (
     ALL_SITES,
@@ -254,13 +255,14 @@ def negative_reviews(frames: Frames, known_phones: set[str]) -> Judgement:
     seen = new.groupby(["npi", "source"])["last_seen"].max().to_dict()
     now = pd.Timestamp(frames.latest_crawl) if frames.latest_crawl is not None else None
     now = now.tz_localize("UTC") if now is not None and now.tzinfo is None else now
-    contact = patient_relations()
+    contact, shown_replies = patient_relations(), reading_responses()
     for top in new.drop_duplicates(["npi", "source"]).itertuples():  # newest first: the one to quote
         key = (top.npi, top.source)
         dated = pd.to_datetime(top.date, errors="coerce", format="ISO8601", utc=True) if top.date else pd.NaT
         first = pd.Timestamp(top.first_seen)
         since = dated if not pd.isna(dated) else first.tz_localize("UTC") if first.tzinfo is None else first
-        age = f", {max(0, (now - since).days)} days without a reply" if now is not None else ""
+        days = max(0, (now - since).days) if now is not None else None
+        age = "" if days is None else f", {days} days without a reply" if top.source in shown_replies else f", {days} days old"
         shown = f"{top.rating:.0f}-star review of {top.date or 'unknown date'}{age}: {(top.text or '').strip()[:280]}"
         if counts[key] > 1:
             shown = f"{counts[key]} new negative reviews; latest: " + shown
