@@ -112,11 +112,11 @@ VISITS = _words(r"visits?", r"appointments?", r"appts?", r"stay", r"hospitali[sz
 RELATIVE = _words(r"son", r"daughter", r"child", r"kid", r"baby", r"mother", r"mom", r"father", r"dad",
                   r"husband", r"wife", r"spouse", r"partner")
 
-# A possessive naming the reviewer (or their relative), then at most three modifiers ("your new dentures",
+# "your" (or "your son's"), then at most three modifiers ("your new dentures",
 # "your Delta Dental plan"), never words that make the phrase general ("your concerns about the bill").
 _NOT_MODIFIER = (r"(?!(?:about|with|for|regarding|of|and|or|the|a|an|our|to|in|on|at|by|from|we|you|experience|"
                  r"feedback|concerns?|comments?|review|questions?|time|health|safety|satisfaction)\b)")
-POSSESSIVE = rf"\b(?:your|his|her)(?:\s+{RELATIVE}'s)?\s+(?:{_NOT_MODIFIER}[\w'#-]+\s+){{0,3}}?"
+POSSESSIVE = rf"\byour(?:\s+{RELATIVE}'s)?\s+(?:{_NOT_MODIFIER}[\w'#-]+\s+){{0,3}}?"
 
 MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 ABSOLUTE_DATE = (rf"\b(?:{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+of\s+{MONTHS}\b"
@@ -139,7 +139,7 @@ DIRECT = _rules(
                        r" (?:saw|treated|examined|operated on|admitted|discharged|dismissed|referred|called) you\b"),
     ("patient_status", r"\byou (?:are|were|have been|had been|'ve been) (?:a |an |our )?(?:[\w-]+ )?patient\b"),
     ("patient_status", r"\bas (?:a|an|our) (?:[\w-]+ )?patient(?: of ours| here| of our| of dr)?\b"),
-    ("patient_status", rf"\b(?:your|his|her)(?:\s+{RELATIVE}'s)?\s+(?:(?:last|latest|recent|previous|first|next|upcoming|"
+    ("patient_status", rf"\byour(?:\s+{RELATIVE}'s)?\s+(?:(?:last|latest|recent|previous|first|next|upcoming|"
                        rf"scheduled|initial|annual|most recent|follow-up|new patient)\s+)?{VISITS}\b"),
     ("patient_status", r"\b(?:this|that|the) patient (?:was|is|had|did|came|arrived|missed|left|called|has)\b"),
     ("patient_status", r"\bthis patient\b"),
@@ -188,7 +188,7 @@ IN_CONTEXT = _rules(
 )
 # Words one of which a sentence must hold for a rule to be tried at all (lower case; a cheap test that skips
 # most rules on most sentences). In the order of DIRECT and IN_CONTEXT; None: always tried.
-_YOU, _POSSESSIVE = ("you",), ("your", "his", "her")
+_YOU, _POSSESSIVE = ("you",), ("your",)
 
 
 def _literals(alternatives: str) -> tuple[str, ...]:

@@ -65,6 +65,8 @@ def test_a_name_discloses_only_beyond_the_reviewers_display_name(reviewer, reply
     "If you missed an appointment, please call to reschedule.",
     "Patients who need a refill can request it through the portal.",
     "We accept Medicaid and Medicare and offer payment plans to anyone who asks.",
+    "Dr. Jones is known for his thorough exams, and Dr. Chen for her gentle cleanings.",  # the doctors', not the reviewer's
+    "Dr. Patel reviews her test results with every patient in person.",
 ])
 def test_refusals_and_general_or_conditional_statements_are_not_disclosures(reply):
     assert check_reply(reply).phrases == ()
