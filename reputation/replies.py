@@ -79,7 +79,8 @@ PROCEDURES = _words(
     r"physicals?", r"exams?", r"examinations?", r"check-?ups?", r"procedures?", r"treatment plans?", r"treatments?",
     r"therapy", r"lasik", r"c-section", r"delivery", r"pap smear", r"stitches", r"sutures", r"cast", r"infusions?",
     r"consult(?:ation)?s?", r"evaluations?", r"screenings?", r"well-child visit", r"prep", r"anesthesia",
-    r"sedation", r"fitting", r"tooth #?\d+", r"physical therapy", r"referrals?", r"admission")
+    r"sedation", r"fitting", r"tooth #?\d+", r"physical therapy", r"referrals?", r"admission", r"glasses",
+    r"contact lenses", r"contacts", r"hearing aids?", r"crutches", r"retainer", r"aligners", r"invisalign", r"night guard")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
     r"diabetes", r"depression", r"anxiety", r"adhd", r"bipolar", r"pregnan(?:cy|t)", r"miscarriage", r"hiv", r"std",
@@ -87,7 +88,9 @@ DIAGNOSES = _words(
     r"torn \w+", r"sprain", r"injur(?:y|ies)", r"concussion", r"glaucoma", r"cataracts?", r"hypertension",
     r"blood pressure", r"asthma", r"allerg(?:y|ies)", r"migraines?", r"back pain", r"symptoms", r"strep",
     r"pneumonia", r"arthritis", r"addiction", r"overdose", r"mental health", r"sinus infection", r"uti",
-    r"rash", r"knee", r"back", r"tooth", r"teeth", r"gums", r"eyes?", r"hip", r"shoulder", r"heart", r"skin")
+    r"rash", r"sore throat", r"cough", r"cold", r"fever", r"flu", r"headaches?", r"knee", r"back", r"tooth", r"teeth",
+    r"gums", r"eyes?", r"hip", r"shoulder", r"heart", r"skin", r"arm", r"leg", r"foot", r"ankle", r"wrist", r"neck",
+    r"stomach", r"throat")
 MEDICATIONS = _words(
     r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:e|age)", r"pills?",
     r"antibiotics?", r"insulin", r"painkillers", r"pain medication", r"pain contract", r"inhaler", r"birth control")
@@ -144,6 +147,8 @@ DIRECT = _rules(
     ("patient_status", r"\b(?:this|that|the) patient (?:was|is|had|did|came|arrived|missed|left|called|has)\b"),
     ("patient_status", r"\bthis patient\b"),
     ("patient_status", r"\byou (?:visited|saw) (?:us|our|dr)\b"),
+    ("patient_status", r"\bwho (?:saw|treated|examined|operated on) you\b"),
+    ("patient_status", r"\b(?:trust(?:ing|ed)? us with|choosing us for) your (?:care|health|treatment)\b|\byour care (?:with us|here|at our)\b"),
     ("patient_status", r"\byou(?:'ve| have| had)? been (?:coming|going|seeing|visiting) (?:to )?(?:us|our|dr)\b"),
     ("patient_status", r"\byou (?:had|have|booked|scheduled|made) (?:a|an|your) (?:[\w:-]+ ){0,2}?(?:appointment|visit|appt)\b"),
     ("records", r"\b(?:our|the) (?:chart |medical |office )?(?:records?|notes|system|charts?|files?)\s+(?:clearly\s+)?(?:show|shows|indicate|indicates|"
@@ -182,7 +187,7 @@ IN_CONTEXT = _rules(
     ("insurance_or_balance", r"\$\s?\d[\d,]*(?:\.\d\d)?"),
     ("insurance_or_balance", r"\b" + INSURERS + r"\b"),
     ("missed_appointment", r"\bno-?shows?\b"),
-    ("procedure", r"\bthe " + PROCEDURES + r"\b"),
+    ("procedure", r"\bthe (?:[\w-]+ )?" + PROCEDURES + r"\b"),
     ("test_result", r"\b\d{2,3}/\d{2,3}\b"),
     ("visit_date", ABSOLUTE_DATE),
 )
@@ -203,7 +208,7 @@ def _literals(alternatives: str) -> tuple[str, ...]:
 
 
 DIRECT_GATES = (
-    _YOU, _YOU, _YOU, _YOU, ("patient",), _POSSESSIVE, ("patient",), ("patient",), _YOU, _YOU, _YOU,
+    _YOU, _YOU, _YOU, _YOU, ("patient",), _POSSESSIVE, ("patient",), ("patient",), _YOU, ("who",), ("your",), _YOU, _YOU,
     ("record", "note", "system", "chart", "file"), ("according",), ("your",), ("we ",), ("record",),
     _POSSESSIVE, _YOU, ("referred",), (" for ",),
     _POSSESSIVE, ("diagnos",), (" for ",), ("showed", "revealed", "found", "confirmed"),

@@ -16,7 +16,7 @@ def labelled(name: str) -> list[dict]:
     return [json.loads(line) for line in (FILES / name).read_text().splitlines() if line.strip()]
 
 
-CASES = labelled("labelled.jsonl") + labelled("holdout.jsonl")
+CASES = labelled("labelled.jsonl") + labelled("holdout.jsonl") + labelled("holdout2.jsonl")
 DISCLOSING = [c for c in CASES if c["discloses"]]
 SAFE = [c for c in CASES if not c["discloses"]]
 
