@@ -247,6 +247,7 @@ class Overview:
     crawl_health: list[CrawlHealth]
     findings_file: str | None = None  # the workbook of every open finding, beside the overview
     responses: list[ResponseStats] = field(default_factory=list)  # replies to reviews, all sites first
+    take_down: list[Finding] = field(default_factory=list)  # open critical findings: replies to take down today
 
 
 # -- one physician -----------------------------------------------------------------------------------------

@@ -752,3 +752,21 @@ def test_the_physician_page_lists_unanswered_negative_reviews_with_their_age_and
         draft = card.select_one(".draft-text").get_text()
         assert "Patient Relations at 404-555-0100" in draft
         assert not check_reply(draft, card.select_one(".review-foot span").get_text().removeprefix("— ")).discloses
+
+
+def test_the_overview_lists_the_replies_to_take_down_escaped():
+    from reputation.reporting import build_overview
+
+    data = report_sample.build_input(6)
+    npi = data.roster["npi"].iloc[0]
+    leak = {**data.findings.iloc[0].to_dict(), "npi": npi, "source": "healthgrades", "kind": "phi_in_reply",
+            "status": "open", "url": "https://www.healthgrades.com/x", "shown": 'discloses name: "<i>Robert</i>"',
+            "expected": None}
+    data.findings = pd.concat([data.findings, pd.DataFrame([leak])], ignore_index=True)
+    soup = soup_of(render_overview(build_overview(data)))
+    rows_shown = soup.select("#take-down tbody tr")
+    assert len(rows_shown) == 1
+    assert rows_shown[0].select("td")[1].get_text() == 'discloses name: "<i>Robert</i>"'
+    assert rows_shown[0].select_one("a")["href"] == f"physicians/{npi}.html"
+    empty = report_sample.build_input(6)
+    assert not soup_of(render_overview(build_overview(empty))).select("#take-down")

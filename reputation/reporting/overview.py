@@ -58,6 +58,7 @@ def build_overview(data: ReportInput, findings_file: str | None = None, s: Scope
         coverage=matrix,
         coverage_note=matrix_note,
         contact_fixes=contact_fixes(s, open_now),
+        take_down=findings_of(rows(_urgent(open_now)), s.people),
         rating_trend=ratings.trend(),
         department_ratings=ratings.departments(),
         movers=ratings.movers(),
@@ -122,6 +123,12 @@ def negative_reviews(s: Scope) -> list[Review]:
                           clip(r.author, SHORT_TEXT_CHARS), physician=about,
                           age_days=None if pd.isna(r.age) else int(r.age), replies_shown=r.source in shown))
     return out
+
+
+def _urgent(open_now: pd.DataFrame) -> pd.DataFrame:
+    """Open findings of the critical kinds (a reply disclosing patient information), by physician and site."""
+    critical = open_now["kind"].map(lambda k: kind(k).severity == "critical").astype(bool)
+    return open_now[critical].sort_values(["npi", "source"])
 
 
 def _current(responses: pd.DataFrame, s: Scope) -> pd.DataFrame:
