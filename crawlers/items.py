@@ -6,7 +6,7 @@ here: parsing is pure, and the crawl time is stamped by ``crawlers.pipelines.Sta
 
 listing: kind, source, url, source_id, name, specialty, practice_name, addresses[{street, city, state,
          zip}], phones[], npi, rating, review_count, accepting_new_patients,
-         reviews[{review_id, date, rating, text, author, response}], crawled_at
+         reviews[{review_id, date, rating, text, author, response, response_date}], crawled_at
 search:  kind, source, npi, query, status (ok|blocked|error|disallowed), reason_code, reason, results[],
          crawled_at
 """
@@ -67,7 +67,9 @@ def review(
     text: str | None,
     author: str | None = None,
     response: str | None = None,
+    response_date: str | None = None,
 ) -> dict:
+    """A review; ``response_date`` (the practice's reply's date, 'YYYY-MM-DD') only with a ``response``."""
     return {
         "review_id": review_id,
         "date": date,
@@ -75,6 +77,7 @@ def review(
         "text": text,
         "author": author,
         "response": response,
+        "response_date": response_date if response else None,
     }
 
 

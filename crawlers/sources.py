@@ -1,7 +1,8 @@
 """The sources: each declared once, by its spider class, and listed here for the rest of repmon.
 
 A spider carries what the program needs to know of its source as class attributes: ``name`` (the key),
-``label``, ``order`` (where it stands in reports), ``kind``, ``site_url`` (where it lives) and ``needs``
+``label``, ``order`` (where it stands in reports), ``kind``, ``site_url`` (where it lives), ``reads_responses``
+(its reviews carry the practice's replies, so a review without one is unanswered, not unknown) and ``needs``
 (settings of the user's own it cannot run without, such as an API key). ``sources()`` reads them from
 every spider Scrapy finds, for the settings, the crawl, the reports, the CLI's help and the tests: adding
 a source is a spider module, its sandbox site and its tests.
@@ -43,6 +44,7 @@ class Source:
     site_url: str
     needs: tuple[Need, ...]
     spider: type
+    reads_responses: bool = False
 
     def missing(self, settings=None) -> list[Need]:
         """The needs not configured yet."""
@@ -62,7 +64,8 @@ def sources() -> tuple[Source, ...]:
         spider = loader.load(key)
         if spider.kind not in KINDS:
             raise ValueError(f"spider {key!r} declares kind {spider.kind!r}, not one of {', '.join(KINDS)}")
-        found.append(Source(key, spider.label or key, spider.order, spider.kind, spider.site_url, tuple(spider.needs), spider))
+        found.append(Source(key, spider.label or key, spider.order, spider.kind, spider.site_url, tuple(spider.needs), spider,
+                            bool(spider.reads_responses)))
     return tuple(sorted(found, key=lambda s: (s.order, s.key)))
 
 
@@ -86,3 +89,8 @@ def ordered(keys_seen) -> list[str]:
     """Source keys in the sources' order; keys no spider declares (old data) at the end, alphabetically."""
     rank = {s.key: i for i, s in enumerate(sources())}
     return sorted(set(keys_seen), key=lambda k: (rank.get(k, len(rank)), k))
+
+
+def reading_responses() -> set[str]:
+    """The keys of the sources whose reviews show the practice's replies."""
+    return {s.key for s in sources() if s.reads_responses}

@@ -22,7 +22,7 @@ class Site:
 class Kind:
     key: str  # "outdated_phone"
     label: str  # "Outdated phone"
-    severity: str  # "high": act this week; "medium": fix when convenient
+    severity: str  # "critical": act today; "high": act this week; "medium": fix when convenient
     replaces_value: bool  # the listing shows a wrong value: struck through, the roster's value beside it
 
 
@@ -201,6 +201,9 @@ class Review:
     response: str | None = None
     physician: Reviewed | None = None  # on the overview
     topics: list[Chip] = field(default_factory=list)  # on a physician's page: the care topics it speaks of
+    age_days: int | None = None  # an unanswered negative review: days since its date (or first sighting) to the latest crawl
+    draft: str | None = None  # ... and a safe reply to post (``reputation.replies.draft_reply``)
+    replies_shown: bool = True  # the site shows the practice's replies: without one, the review is unanswered
 
 
 @dataclass(slots=True)
@@ -251,6 +254,20 @@ class PatientTopics:
 
 
 @dataclass(slots=True)
+class ResponseStats:
+    """The practice's replies on one site (``all``: every site that shows replies)."""
+
+    site: Site
+    reviews: int
+    answered: int
+    rate: float | None  # answered / reviews
+    median_days: float | None  # from the review's date to the reply's, over the replies both dates are known of
+    timed: int  # how many replies that median is of
+    unanswered_negative: int  # reviews of 2 stars or less without a reply
+    oldest_unanswered_days: int | None
+
+
+@dataclass(slots=True)
 class CrawlHealth:
     site: Site
     searched: int
@@ -287,6 +304,8 @@ class Overview:
     crawl_health: list[CrawlHealth]
     findings_file: str | None = None  # the workbook of every open finding, beside the overview
     patient_topics: PatientTopics | None = None  # what patients say; None: no review is tagged
+    responses: list[ResponseStats] = field(default_factory=list)  # replies to reviews, all sites first
+    take_down: list[Finding] = field(default_factory=list)  # open critical findings: replies to take down today
 
 
 # -- one physician -----------------------------------------------------------------------------------------
@@ -359,3 +378,5 @@ class PhysicianPage:
     findings: list[Finding]
     overview_href: str = "../index.html"
     topics: list[TopicCount] = field(default_factory=list)  # what their patients say, with quotes
+    unanswered: list[Review] = field(default_factory=list)  # negative reviews without a reply, newest first, with drafts
+    responses: list[ResponseStats] = field(default_factory=list)  # replies to their reviews, all sites first

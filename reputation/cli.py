@@ -51,6 +51,8 @@ runs_app = typer.Typer(help="Crawls and imports, each a run that can be undone."
 app.add_typer(runs_app, name="runs")
 reviews_app = typer.Typer(help="What patients say: care topics and sentiment of reviews.", no_args_is_help=True)
 app.add_typer(reviews_app, name="reviews")
+reply_app = typer.Typer(help="Practice replies to reviews: check them before (or after) posting.", no_args_is_help=True)
+app.add_typer(reply_app, name="reply")
 
 # Much of what is printed comes from sites, files and people: these consoles never read markup or emoji codes
 # in it, so "[/x]" or ":smile:" in a review, an error or a roster cell is shown as it is (table cells included:
@@ -463,7 +465,8 @@ def flags(
             if r["expected"]:
                 detail += f" → {r['expected']}"
             label = BY_KEY[r["kind"]].label if r["kind"] in BY_KEY else r["kind"]
-            table.add_row(label, r["severity"], r["npi"], r["source"], r["first_seen"], detail)
+            table.add_row(label, Text(r["severity"], style="bold red" if r["severity"] == "critical" else ""),
+                          r["npi"], r["source"], r["first_seen"], detail)
         console.print(table)
 
 
@@ -672,6 +675,69 @@ def weekly(
     if settings is not None:
         console.print(f"digest sent to {', '.join(settings.recipients)}", highlight=False)
     if week.crawl.status != "finished":
+        raise typer.Exit(1)
+
+
+# -- reply ----------------------------------------------------------------------------------------------
+class ReplyFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+def _printable(text: str) -> str:
+    """Control characters (a terminal escape sequence in a pasted reply) shown as escapes, never sent as they are."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+@reply_app.command("check")
+def reply_check(
+    file: Annotated[str, typer.Argument(help="A file of replies, or - for standard input: one reply per line, or JSON lines "
+                                              "with \"reply\" and optional \"reviewer\" (the review's display name).")],
+    reviewer: Annotated[Optional[str], typer.Option(help="The reviewer's display name, for lines that give none: a name "
+                                                          "beyond it in a reply is a disclosure.")] = None,
+    format: Annotated[ReplyFormat, typer.Option("--format", help="text, or json: one JSON line per reply.")] = ReplyFormat.text,
+) -> None:
+    """Check practice replies for what a public reply must not say (HIPAA): that the reviewer is a patient, their
+    name beyond the display name, visit dates, procedures, diagnoses, medications, test results, missed
+    appointments, insurance or balances. Prints each reply's verdict with the phrases why. Exit status 1 when a
+    reply discloses, 2 when a line could not be read.
+
+    Example: repmon reply check replies.txt --reviewer "Jenny M."
+    Example: echo "Our records show you missed your appointment." | repmon reply check -
+    """
+    from reputation.replies import check_reply, read_replies
+
+    name = "<stdin>" if file == "-" else file
+    try:
+        handle = sys.stdin.buffer if file == "-" else open(file, "rb")
+    except OSError as exc:
+        err.print(f"{file}: {exc.strerror}", highlight=False)
+        raise typer.Exit(2)
+    checked = disclosing = bad = 0
+    with handle:
+        for line in read_replies(handle, name, reviewer):
+            if line.error:
+                err.out(_printable(line.error), highlight=False)
+                bad += 1
+                continue
+            verdict = check_reply(line.reply, line.reviewer)
+            checked += 1
+            disclosing += verdict.discloses
+            if format is ReplyFormat.json:
+                typer.echo(json.dumps({"line": line.line, "discloses": verdict.discloses, "kinds": verdict.kinds,
+                                       "phrases": [{"kind": p.kind, "text": p.text} for p in verdict.phrases]},
+                                      ensure_ascii=False))
+            elif verdict.discloses:
+                console.out(f"{name}:{line.line}: DISCLOSES: {_printable(verdict.summary())}", highlight=False)
+            else:
+                console.out(f"{name}:{line.line}: ok", highlight=False)
+    if format is ReplyFormat.text:
+        advice = (": take those replies down (or do not post them) and tell your privacy officer" if disclosing else "")
+        unread = f"; {bad} line(s) could not be read" if bad else ""
+        err.out(f"{disclosing} of {checked} repl{'y' if checked == 1 else 'ies'} disclose{advice}{unread}", highlight=False)
+    if bad:
+        raise typer.Exit(2)
+    if disclosing:
         raise typer.Exit(1)
 
 

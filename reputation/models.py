@@ -127,6 +127,7 @@ class Review(SQLModel, table=True):
     text: str | None = Field(default=None, sa_column=Column(Text))
     author: str | None = None
     response: str | None = Field(default=None, sa_column=Column(Text))
+    response_date: str | None = None  # the practice's reply's date as the site shows it ('YYYY-MM-DD'), where it does
     first_seen: datetime
     run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the run that stored it first
 

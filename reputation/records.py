@@ -46,6 +46,7 @@ TEXT_LIMITS = {
     "reviews.text": 10_000,
     "reviews.author": 200,
     "reviews.response": 10_000,
+    "reviews.response_date": 50,
     "query": 1_000,
     "reason": 2_000,
 }
@@ -139,13 +140,14 @@ class ReviewIn(_Clean):
     text: str | None = None
     author: str | None = None
     response: str | None = None
+    response_date: str | None = None  # when the practice replied
 
     @field_validator("review_id", mode="before")
     @classmethod
     def _id_as_text(cls, value):
         return None if value is None else str(value)
 
-    @field_validator("date")
+    @field_validator("date", "response_date")
     @classmethod
     def _date_in_range(cls, value: str | None, info: ValidationInfo) -> str | None:
         # Only an ISO date is a date to the findings (others are shown as written), so only it is checked.

@@ -168,15 +168,18 @@ def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], c
                 if row is None:
                     rows[key] = {"listing_id": listing.id, "review_key": key[1], "date": review.date,
                                  "rating": review.rating, "text": review.text, "author": review.author,
-                                 "response": review.response, "first_seen": at, "run_id": journal.run_id}
+                                 "response": review.response, "response_date": review.response_date,
+                                 "first_seen": at, "run_id": journal.run_id}
                 elif at < row["first_seen"]:
                     row["first_seen"] = at
                 continue
             # Append-only, except what a review gains later: the practice's response (and an earlier
             # first sighting when an older crawl is imported after a newer one).
-            if review.response and review.response != stored.response and at >= listing.last_seen:
-                journal.changed(stored, {"response": stored.response})
+            if review.response and at >= listing.last_seen and (
+                    review.response != stored.response or (review.response_date or stored.response_date) != stored.response_date):
+                journal.changed(stored, {"response": stored.response, "response_date": stored.response_date})
                 stored.response = review.response
+                stored.response_date = review.response_date or stored.response_date
                 session.add(stored)
             if at < stored.first_seen:
                 journal.changed(stored, {"first_seen": stored.first_seen})

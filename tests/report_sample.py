@@ -167,12 +167,12 @@ def _listing(rng, store, index, pid, npi, source, url, phone, location, base, re
     for n in range(rng.randrange(0, 3)):
         stars = rng.choices([5, 4, 3, 2, 1], weights=[45, 25, 10, 8, 12])[0]
         seen = CRAWLS[rng.randrange(1, len(CRAWLS))]
-        store.reviews.append({"id": len(store.reviews) + 1, "listing_id": listing_id, "rating": float(stars),
+        store.reviews.append({"id": len(store.reviews) + 1, "review_key": f"r{len(store.reviews) + 1}", "listing_id": listing_id, "rating": float(stars),
                               "date": (seen - timedelta(days=rng.randrange(1, 6))).date().isoformat(),
                               "text": REVIEWS[stars].format(last=last), "author": rng.choice(AUTHORS), "first_seen": seen,
                               "response": RESPONSE if stars <= 2 and rng.random() < 0.3 else None})
     if index == 0 and source == SOURCES[0]:
-        store.reviews.append({"id": len(store.reviews) + 1, "listing_id": listing_id, "rating": 1.0,
+        store.reviews.append({"id": len(store.reviews) + 1, "review_key": f"r{len(store.reviews) + 1}", "listing_id": listing_id, "rating": 1.0,
                               "date": (CRAWLS[-1] - timedelta(days=1)).date().isoformat(), "text": HOSTILE_REVIEW_TEXT,
                               "author": HOSTILE_AUTHOR, "first_seen": CRAWLS[-1], "response": None})
 
@@ -192,7 +192,7 @@ def build_input(n_physicians: int = 30, seed: int = 47) -> ReportInput:
         physicians=roster.rename(columns={"id": "physician_id"})[["physician_id", "npi", "active", "department"]],
         locations=pd.DataFrame(store.locations), listings=listings, searches=pd.DataFrame(store.searches),
         snapshots=snapshots, reviews=reviews[(reviews["rating"] <= 2) & reviews["response"].isna()], undecided=set(),
-        broken={(source, week): {"rating"}}, broken_reasons={(source, week): why})
+        broken={(source, week): {"rating"}}, broken_reasons={(source, week): why}, latest_crawl=CRAWLS[-1])
     matched = listings[listings["match_status"] == "matched"]
     by_listing = reviews.merge(listings[["id", "physician_id", "source", "url", "first_seen", "match_status"]],
                                left_on="listing_id", right_on="id", suffixes=("", "_listing"))

@@ -43,7 +43,10 @@ def test_the_demo_findings_are_the_worlds_discrepancies(demo):
     out, _ = demo
     result = CliRunner().invoke(app, ["--db", f"sqlite:///{out / 'demo.db'}", "flags", "--format", "json"], catch_exceptions=False)
     kinds = {f["kind"] for f in json.loads(result.stdout)}
-    assert {"missing_listing", "outdated_phone", "outdated_address", "duplicate_listing", "rating_drop", "negative_review"} <= kinds
+    assert {"missing_listing", "outdated_phone", "outdated_address", "duplicate_listing", "rating_drop", "negative_review",
+            "phi_in_reply"} <= kinds
+    [leak] = [f for f in json.loads(result.stdout) if f["kind"] == "phi_in_reply"]
+    assert leak["severity"] == "critical" and "Whitfield" in leak["shown"] and leak["source"] == "healthgrades"
     # The sponsor's call-center number is configured as known: never an outdated phone.
     assert all("(800) 555-0199" not in (f["shown"] or "") for f in json.loads(result.stdout) if f["kind"] == "outdated_phone")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlmodel import Session, select
 
@@ -9,6 +11,7 @@ from builders import add_physician, listing, npi_with_check_digit, search, store
 from reputation.findings import open_findings, refresh_findings
 from reputation.match import match_listings
 from reputation.models import Finding
+from reputation.replies import check_reply
 
 JANE = npi_with_check_digit("323456789")
 ATL = {"street": "12 Main St", "city": "Atlanta", "state": "GA", "zip": "30303", "phone": "+14045550101"}
@@ -114,7 +117,11 @@ def test_a_new_negative_review_is_listed_for_a_response_but_old_history_is_not(j
     assert crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[old], at=week(1), **base)) == set()
     found = crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", reviews=[old, new], at=week(2), **base))
     assert found == {("healthgrades", "negative_review")}
-    assert "<b>waited</b>" in open_findings(jane)[0]["shown"]
+    row = open_findings(jane)[0]
+    assert "<b>waited</b>" in row["shown"]
+    assert row["shown"].startswith(f"2-star review of 2026-11-08, {(week(2).date() - datetime(2026, 11, 8).date()).days} days without a reply")
+    draft = row["expected"].removeprefix("a reply that confirms nothing, such as: ")
+    assert "our patient relations office" in draft and not check_reply(draft, "B").discloses
 
 
 def test_recomputing_findings_changes_nothing(jane):
@@ -311,3 +318,37 @@ def test_another_suite_on_the_same_street_is_an_outdated_address_that_says_so(en
     refresh_findings(engine)
     (finding,) = open_findings(engine)
     assert (finding["kind"], finding["shown"]) == ("outdated_address", "12 Main St Ste 410, Atlanta, GA 30303 (suite differs)")
+
+
+def test_a_reply_that_discloses_patient_information_is_a_critical_finding_listed_first(jane):
+    base = dict(phones=["404-555-0101"], addresses=[GOOD_ADDR], rating=4.0, review_count=10)
+    safe = {"review_id": "r1", "date": "2026-10-01", "rating": 5, "text": "great", "author": "Ann",
+            "response": "Thank you, Ann! We offer same-day appointments to all our patients."}
+    leaky = {"review_id": "r2", "date": "2026-11-01", "rating": 1, "text": "rude", "author": "Bobby",
+             "response": "Robert Thompson, our records show you missed your cleaning twice."}
+    found = crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[safe, leaky], at=week(1), **base),
+                       listing("https://www.vitals.com/doctors/Dr_Jane_Doe.html", "Dr. Jane Doe", source="vitals",
+                               at=week(1), **base),
+                       search(JANE, source="ratemds", at=week(1)))
+    assert found == {("healthgrades", "phi_in_reply"), ("ratemds", "missing_listing")}
+    row = open_findings(jane)[0]  # the most urgent first, though "missing_listing" sorts before it
+    assert (row["kind"], row["severity"], row["url"]) == ("phi_in_reply", "critical", URL)
+    assert 'name: "Robert Thompson"' in row["shown"] and 'records: "our records show"' in row["shown"]
+    assert "by Bobby" in row["shown"] and "1-star review of 2026-11-01" in row["shown"]
+
+
+def test_a_disclosing_reply_replaced_by_a_safe_one_resolves_the_finding(jane):
+    base = dict(phones=["404-555-0101"], addresses=[GOOD_ADDR], rating=4.0, review_count=10)
+    review = {"review_id": "r2", "date": "2026-11-01", "rating": 4, "text": "ok", "author": "Sam T."}
+    leaky = {**review, "response": "Sam, your root canal went well and your insurance paid."}
+    assert crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[leaky], at=week(1), **base)) == {
+        ("healthgrades", "phi_in_reply")}
+    fixed = {**review, "response": "Thank you for the kind words, Sam!"}
+    assert crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", reviews=[fixed], at=week(2), **base)) == set()
+
+
+def test_every_kind_has_a_known_severity_and_the_reply_check_is_the_most_urgent():
+    from reputation.findings import KINDS, SEVERITIES
+
+    assert set(k.severity for k in KINDS) <= set(SEVERITIES)
+    assert KINDS[0].key == "phi_in_reply" and KINDS[0].severity == "critical"

@@ -49,7 +49,7 @@ def test_the_findings_table_is_the_finding_kinds_table():
     from reputation.findings import KINDS
 
     readme = (ROOT / "README.md").read_text()
-    rows = re.findall(r"^\| `([a-z_]+)` \| (high|medium) \| (.+) \|$", readme, flags=re.MULTILINE)
+    rows = re.findall(r"^\| `([a-z_]+)` \| (critical|high|medium) \| (.+) \|$", readme, flags=re.MULTILINE)
     assert rows == [(k.key, k.severity, k.when) for k in KINDS]
 
 

@@ -203,3 +203,34 @@ def test_each_listing_shows_its_own_weekly_ratings_and_a_second_one_is_not_drawn
     assert sparks == ["Healthgrades: 4.80 → 4.70", "Healthgrades: 3.10 → 3.00", None]
     widths = {g.get_text(): g.line["stroke-width"] for g in soup.select("#trend g.legend")}
     assert widths == {"Healthgrades": "2", "Healthgrades (2)": "2", "Weighted average": "3"}
+
+
+def test_response_rate_and_time_count_only_sites_that_show_replies_and_age_the_unanswered(engine):
+    add_physician(engine, JANE, "Jane", "Doe", locations=[ATL])
+    hg = "https://www.healthgrades.com/physician/dr-jane-doe-x1"
+    gl = "https://maps.google.com/?cid=1"
+    at = week(3)  # 2026-11-16 or so: the latest crawl
+    reviews = [
+        {"review_id": "a", "date": "2026-10-01", "rating": 5, "text": "great", "author": "A",
+         "response": "Thank you!", "response_date": "2026-10-03"},
+        {"review_id": "b", "date": "2026-10-10", "rating": 1, "text": "slow", "author": "B",
+         "response": "Please call us.", "response_date": "2026-10-16"},
+        {"review_id": "c", "date": "2026-10-20", "rating": 2, "text": "rude", "author": "C"},
+        {"review_id": "d", "date": "2026-10-21", "rating": 4, "text": "fine", "author": "D",
+         "response": "Thanks."},  # an undated reply: answered, not timed
+    ]
+    store(engine, listing(hg, "Dr. Jane Doe", reviews=reviews, at=at, rating=4.0, review_count=4),
+          listing(gl, "Jane Doe MD", source="google", at=at, rating=3.0, review_count=1,
+                  reviews=[{"review_id": "g", "date": "2026-10-05", "rating": 1, "text": "bad", "author": "G"}]))
+    link(engine, hg, JANE)
+    link(engine, gl, JANE)
+    data = load_report_input(engine)
+    for stats in (build_overview(data).responses, PhysicianPages(data).page(JANE).responses):
+        assert [s.site.key for s in stats] == ["all", "healthgrades"]  # Google shows no replies: left out, not 0%
+        every = stats[0]
+        assert (every.reviews, every.answered, every.rate) == (4, 3, 0.75)
+        assert (every.median_days, every.timed) == (4.0, 2)  # 2 and 6 days
+        age = (at.date() - datetime(2026, 10, 20).date()).days
+        assert (every.unanswered_negative, every.oldest_unanswered_days) == (1, age)
+    page = PhysicianPages(data).page(JANE)
+    assert [(r.text, r.age_days, r.replies_shown) for r in page.unanswered] == [("rude", age, True), ("bad", age + 15, False)]

@@ -711,3 +711,62 @@ def test_sites_are_named_as_their_spiders_declare_them():
 
     assert {s.key: site(s.key).label for s in sources()} == {s.key: s.label for s in sources()}
     assert site("all").label == "All sites"
+
+
+def test_a_reply_disclosing_patient_information_tops_the_checklist_as_critical():
+    from reputation.reporting import PhysicianPages
+
+    data = report_sample.build_input(6)
+    npi = data.roster["npi"].iloc[0]
+    base = data.findings.iloc[0].to_dict()
+    leak = {**base, "npi": npi, "source": "healthgrades", "kind": "phi_in_reply", "status": "open",
+            "url": "https://www.healthgrades.com/x", "shown": 'the reply discloses name: "<b>Robert</b>"', "expected": None}
+    missing = {**base, "npi": npi, "source": "vitals", "kind": "missing_listing", "status": "open", "url": None,
+               "shown": "no listing found", "expected": None}
+    data.findings = pd.DataFrame([missing, leak])
+    soup = soup_of(render_physician(PhysicianPages(data).page(npi)))
+    first = soup.select_one("#todo ol.checklist li")
+    assert first["data-kind"] == "phi_in_reply"
+    assert first.select_one(".tag")["class"] == ["tag", "tag-critical"]
+    assert "tell your privacy officer" in first.select_one(".what").get_text()
+    assert first.select_one(".what").get_text().endswith('name: "<b>Robert</b>"')  # escaped, shown as text
+
+
+def test_the_physician_page_lists_unanswered_negative_reviews_with_their_age_and_a_safe_draft(monkeypatch):
+    from reputation.replies import check_reply
+    from reputation.reporting import PhysicianPages
+
+    monkeypatch.setenv("REPMON_PATIENT_RELATIONS", "Patient Relations at 404-555-0100")
+    data = report_sample.build_input(6)
+    pages = PhysicianPages(data)
+    npi = data.roster["npi"].iloc[0]  # has the hostile 1-star review, a day old at the latest crawl
+    page = pages.page(npi)
+    assert page.unanswered and all(r.rating <= 2 and r.response is None for r in page.unanswered)
+    soup = soup_of(render_physician(page))
+    cards = soup.select("#unanswered .unanswered")
+    assert len(cards) == len(page.unanswered)
+    hostile = [c for c in cards if report_sample.HOSTILE_REVIEW_TEXT in c.blockquote.get_text()]
+    assert hostile and hostile[0]["data-age-days"] == "1"
+    assert "Waiting 1 day for a reply" in hostile[0].select_one(".age").get_text()
+    for card in cards:
+        draft = card.select_one(".draft-text").get_text()
+        assert "Patient Relations at 404-555-0100" in draft
+        assert not check_reply(draft, card.select_one(".review-foot span").get_text().removeprefix("— ")).discloses
+
+
+def test_the_overview_lists_the_replies_to_take_down_escaped():
+    from reputation.reporting import build_overview
+
+    data = report_sample.build_input(6)
+    npi = data.roster["npi"].iloc[0]
+    leak = {**data.findings.iloc[0].to_dict(), "npi": npi, "source": "healthgrades", "kind": "phi_in_reply",
+            "status": "open", "url": "https://www.healthgrades.com/x", "shown": 'discloses name: "<i>Robert</i>"',
+            "expected": None}
+    data.findings = pd.concat([data.findings, pd.DataFrame([leak])], ignore_index=True)
+    soup = soup_of(render_overview(build_overview(data)))
+    rows_shown = soup.select("#take-down tbody tr")
+    assert len(rows_shown) == 1
+    assert rows_shown[0].select("td")[1].get_text() == 'discloses name: "<i>Robert</i>"'
+    assert rows_shown[0].select_one("a")["href"] == f"physicians/{npi}.html"
+    empty = report_sample.build_input(6)
+    assert not soup_of(render_overview(build_overview(empty))).select("#take-down")

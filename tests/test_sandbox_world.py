@@ -188,3 +188,15 @@ def test_size_is_a_parameter():
     assert len(big.roster) == 5000
     assert len({p.npi for p in big.physicians}) == len(big.physicians)
     assert len(big.discrepancies["no_listing"]) == 300
+
+
+def test_the_scripted_review_has_a_reply_that_discloses_patient_information(world):
+    from reputation.replies import check_reply
+
+    [npi] = world.discrepancies["script_review"]
+    [scripted] = [r for r in world.listings_of(npi)[0].reviews if "<script>" in r.text]
+    verdict = check_reply(scripted.response, scripted.author)
+    assert {"name", "diagnosis"} <= set(verdict.kinds)
+    assert scripted.response_date > scripted.date
+    others = [r for l in world.healthgrades.values() for r in l.reviews if r.response and r is not scripted]
+    assert others and not any(check_reply(r.response, r.author).discloses for r in others)

@@ -184,7 +184,7 @@ def test_comments_api_answer_gives_reviews_and_total():
     page = parse_comments_json(COMMENTS)
     assert page.recognised and page.total == 12
     assert page.reviews[0] == {"review_id": "c-2", "date": "2026-11-03", "rating": 1.0, "text": "Long wait.",
-                               "author": "Sam P.", "response": "Please call us."}
+                               "author": "Sam P.", "response": "Please call us.", "response_date": None}
     assert page.reviews[1]["text"] == "Great <script>alert(1)</script>"  # kept verbatim; escaping is the report's job
     assert page.reviews[1]["response"] is None
 
@@ -361,3 +361,15 @@ def test_real_2017_skeleton_search_ends_a_crawl_search_as_an_error(tmp_path):
     response = HtmlResponse(url=USEARCH_2017_URL, body=USEARCH_2017.read_bytes())
     [record] = list(spider.on_search(response, state))
     assert (record["kind"], record["status"], record["results"]) == ("search", "error", [])
+
+
+def test_a_reply_keeps_its_date_and_the_placeholder_of_no_reply_gives_none():
+    comments = {"results": [
+        {"commentId": "c-3", "overallScore": 2, "displayName": "Lee", "submittedDate": "2026-10-01T00:00:00",
+         "commentText": "Slow.", "providerResponse": {"commentText": "Please call us.", "insertedOn": "October 4, 2026"}},
+        {"commentId": "c-4", "overallScore": 5, "displayName": "Kim", "submittedDate": "2026-10-02T00:00:00",
+         "commentText": "Great.", "providerResponse": {"commentText": None, "insertedOn": "January 1, 0001"}},
+    ], "totalCount": 2}
+    first, second = parse_comments_json(comments).reviews
+    assert (first["response"], first["response_date"]) == ("Please call us.", "2026-10-04")
+    assert (second["response"], second["response_date"]) == (None, None)

@@ -97,7 +97,8 @@ def test_reviews_answer_gives_reviews_and_the_total():
     assert page.recognised and page.total == 23
     assert page.reviews[1] == {"review_id": "8411093", "date": "2018-09-03", "rating": 3.25,
                                "text": "Front desk lost my referral <twice>. Dr. Marsh herself was fine.", "author": None,
-                               "response": "I'm sorry about the referral mix-up; our office has changed how referrals are tracked."}
+                               "response": "I'm sorry about the referral mix-up; our office has changed how referrals are tracked.",
+                               "response_date": "2018-09-10"}
 
 
 # ----- ratings on another scale -------------------------------------------------------------------

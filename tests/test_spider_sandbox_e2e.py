@@ -188,3 +188,10 @@ def test_the_crawl_child_stores_and_reports_progress(server, tmp_path):
         listed = connection.execute("select count(*) from listing where source = 'nppes'").fetchone()[0]
     assert stored == (len(targets), "2026-W45", "2026-W45")
     assert listed == len(targets)
+
+
+def test_healthgrades_replies_arrive_with_their_dates(server, healthgrades_records):
+    replies = [r for l in listings(healthgrades_records).values() for r in l["reviews"] if r["response"]]
+    assert replies and all(r["response_date"] and r["response_date"] > r["date"] for r in replies)
+    unanswered = [r for l in listings(healthgrades_records).values() for r in l["reviews"] if not r["response"]]
+    assert unanswered and all(r["response_date"] is None for r in unanswered)  # the placeholder date is no date

@@ -156,6 +156,7 @@ class RosterSpider(scrapy.Spider):
     order = 1000  # where it stands in reports and lists: the registry first, the big sites, the rest
     kind = "review_site"  # one of crawlers.sources.KINDS
     site_url = ""  # where it lives (SOURCE_BASE_URLS[key] overrides it)
+    reads_responses = False  # its reviews carry the practice's public reply when there is one (None: no reply)
     needs: tuple[Need, ...] = ()  # settings of the user's own it cannot run without (an API key)
 
     revisit_known_urls = True  # False when a revisit is the same request as the search (an API by id)

@@ -65,6 +65,7 @@ def qa(name: str) -> str:
 class HealthgradesSpider(RosterSpider):
     name = "healthgrades"
     label = "Healthgrades"
+    reads_responses = True
     order = 30
     kind = "review_site"
     site_url = "https://www.healthgrades.com"
@@ -451,8 +452,12 @@ def parse_pes_json(data: dict) -> dict:
 
 def _comment(comment: dict) -> dict:
     response = comment.get("providerResponse")
+    answered = None
     if isinstance(response, dict):
-        response = response.get("commentText")
+        inserted = response.get("insertedOn")
+        response, answered = response.get("commentText"), iso_date(inserted if isinstance(inserted, str) else None)
+        if answered and not answered[:4].isdigit() or answered and answered < "2000":
+            answered = None  # "January 1, 0001": the placeholder of a comment without a reply
     score = comment.get("overallScore")
     return review(
         review_id=str(comment["commentId"]) if comment.get("commentId") is not None else None,
@@ -461,6 +466,7 @@ def _comment(comment: dict) -> dict:
         text=comment.get("commentText"),
         author=comment.get("displayName"),
         response=response or None,
+        response_date=answered,
     )
 
 

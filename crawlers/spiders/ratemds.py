@@ -47,6 +47,7 @@ PROFILE_ID = re.compile(r"/doctor-ratings/(\d+)(?:[/?#]|$)")
 class RatemdsSpider(RosterSpider):
     name = "ratemds"
     label = "RateMDs"
+    reads_responses = True
     order = 80
     kind = "review_site"
     site_url = "https://www.ratemds.com"
@@ -219,8 +220,10 @@ def parse_reviews_json(data) -> ReviewsPage:
 
 def _review(item: dict) -> dict:
     answer = item.get("doctor_response")
+    answered = None
     if isinstance(answer, dict):
-        answer = answer.get("comment")
+        answer, answered = answer.get("comment"), _text(answer.get("created"))
+        answered = answered[:10] if answered and re.match(r"\d{4}-\d{2}-\d{2}", answered) else None
     created = _text(item.get("created"))
     return review(
         review_id=_text(item.get("id")),
@@ -229,6 +232,7 @@ def _review(item: dict) -> dict:
         text=item.get("comment"),
         author=_text(item.get("author")),
         response=answer or None,
+        response_date=answered,
     )
 
 

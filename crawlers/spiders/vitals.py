@@ -58,6 +58,7 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 class VitalsSpider(RosterSpider):
     name = "vitals"
     label = "Vitals"
+    reads_responses = True
     order = 40
     kind = "review_site"
     site_url = "https://www.vitals.com"
@@ -405,8 +406,9 @@ def parse_reviews_page(response) -> ReviewsPage:
 
 def _review_2025(item: dict) -> dict:
     response = item.get("response")
+    answered = None
     if isinstance(response, dict):
-        response = response.get("text")
+        response, answered = response.get("text"), iso_date(_text(response.get("date")))
     author = item.get("author")
     if isinstance(author, dict):
         author = author.get("name")
@@ -417,6 +419,7 @@ def _review_2025(item: dict) -> dict:
         text=item.get("text"),
         author=_text(author),
         response=response or None,
+        response_date=answered,
     )
 
 

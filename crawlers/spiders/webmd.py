@@ -58,6 +58,7 @@ PROFILE_LINK_KEYS = ("profilelink", "profileLink", "profileurl", "profileUrl")
 class WebmdSpider(RosterSpider):
     name = "webmd"
     label = "WebMD"
+    reads_responses = True
     order = 50
     kind = "review_site"
     site_url = "https://doctor.webmd.com"
@@ -308,6 +309,7 @@ def parse_reviews_page(response) -> ReviewsPage:
             text=clean(" ".join(card.css(".review-text ::text").getall())),
             author=first_text(card, ".review-author"),
             response=clean(" ".join(card.css(".provider-response .response-text ::text").getall())),
+            response_date=iso_date(first_text(card, ".provider-response .response-date")),
         ))
     return ReviewsPage(reviews, total=integer(first_text(response, ".reviews-total-count")))
 

@@ -50,6 +50,7 @@ PROFILE_PATH = re.compile(r"^(.*?/doctor/[a-z0-9-]*?-?(\d+))/?(?:[?#]|$)", re.IG
 class ZocdocSpider(RosterSpider):
     name = "zocdoc"
     label = "Zocdoc"
+    reads_responses = True
     order = 60
     kind = "review_site"
     site_url = "https://www.zocdoc.com"
@@ -265,8 +266,10 @@ def _listing_from_microdata(physician: dict, reviews: list[dict], url: str) -> d
 
 def _review(data: dict) -> dict:
     response = data.get("providerResponse")
+    answered = None
     if isinstance(response, dict):
-        response = response.get("comment")
+        when = response.get("submittedAt") or response.get("createdAt")
+        response, answered = response.get("comment"), iso_date(when if isinstance(when, str) else None)
     score = data.get("overallRating")
     return review(
         review_id=str(data["reviewId"]) if data.get("reviewId") is not None else None,
@@ -275,6 +278,7 @@ def _review(data: dict) -> dict:
         text=data.get("comment"),
         author=collapse(data.get("patientName")),
         response=response or None,
+        response_date=answered,
     )
 
 

@@ -20,7 +20,7 @@ from reputation.findings.frames import (
     read_frame,
     roster_contacts,
 )
-from reputation.findings.kinds import BY_KEY, KINDS, FindingKind, current_findings, kind
+from reputation.findings.kinds import BY_KEY, KINDS, SEVERITIES, FindingKind, current_findings, kind, severity_rank
 from reputation.findings.rules import address_known, new_negative_reviews, rating_windows, week_number
 from reputation.findings.store import FindingsSummary, open_findings, refresh_findings
 from reputation.findings.thresholds import (
@@ -34,7 +34,7 @@ from reputation.findings.thresholds import (
 
 __all__ = [
     "ALL_SITES", "BY_KEY", "KINDS", "MIN_REVIEWS", "NEGATIVE_AT_OR_BELOW", "RATING_DROP", "RATING_WEEKS", "RATING_WINDOW",
-    "FindingKind", "FindingsSummary", "Frames", "address_known", "current_findings", "kind", "latest_crawl_time",
+    "SEVERITIES", "severity_rank", "FindingKind", "FindingsSummary", "Frames", "address_known", "current_findings", "kind", "latest_crawl_time",
     "latest_searches_query", "load_frames", "new_negative_reviews", "open_findings", "parser_breaks", "rating_windows",
     "read_frame", "refresh_findings", "roster_contacts", "week_number",
 ]

@@ -39,6 +39,9 @@ class Frames:
     # windows: review_id, listing_id, date, first_seen, rating, excerpt, listing_first_seen, and per topic
     # mention topic, polarity, phrase (a review without topics has one row with topic None).
     review_topics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # Reviews with the practice's public reply, on those listings: listing_id, review_key, date, rating, author, response
+    replies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["listing_id", "review_key", "date", "rating", "author", "response"]))
 
     @cached_property
     def matched(self) -> pd.DataFrame:
@@ -112,13 +115,15 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
         reviews = read_frame(conn, select(*Review.__table__.c).where(
             Review.listing_id.in_(decided), Review.rating <= NEGATIVE_AT_OR_BELOW, Review.response.is_(None)))
         review_topics = _review_topics(conn, decided, latest)
+        replies = read_frame(conn, select(Review.listing_id, Review.review_key, Review.date, Review.rating, Review.author,
+                                          Review.response).where(Review.listing_id.in_(decided), Review.response.is_not(None)))
         undecided = set(conn.execute(
             select(Listing.source, Listing.url).join(Match, Match.listing_id == Listing.id, isouter=True)
             .where(Match.id.is_(None))).all())
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]].reset_index(drop=True)
     return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, *parser_breaks(engine),
-                  latest_crawl=latest, review_topics=review_topics)
+                  latest_crawl=latest, review_topics=review_topics, replies=replies)
 
 
 def _review_topics(conn, decided, latest: datetime | None) -> pd.DataFrame:

@@ -19,11 +19,24 @@ PARSER_HEALTHY = "the source's parser read the field that week"
 VALUE_SHOWN = "the listing shows the value this week"
 
 
+# Severities, most urgent first, with what each asks of a person (the README and the reports say the same).
+SEVERITIES = {
+    "critical": "act today: it may break the law",
+    "high": "act this week",
+    "medium": "fix when convenient",
+}
+
+
+def severity_rank(severity: str) -> int:
+    """0 for the most urgent; an unknown severity after all known ones."""
+    return list(SEVERITIES).index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
 @dataclass(frozen=True)
 class FindingKind:
     key: str
     label: str
-    severity: str  # "high": act this week; "medium": fix when convenient
+    severity: str  # a key of SEVERITIES
     checklist: str  # what to do, with {source}, {shown} and {expected}
     rule: Callable[[Frames, set[str]], rules.Judgement]
     needs: tuple[str, ...] = ()
@@ -32,6 +45,14 @@ class FindingKind:
 
 
 KINDS: tuple[FindingKind, ...] = (
+    FindingKind(
+        "phi_in_reply", "Patient information in a reply", "critical",
+        "Take down the practice's reply on {source} today and tell your privacy officer (HIPAA): {shown}",
+        rules.phi_in_replies, needs=(MATCH_SETTLED,),
+        when="a public reply of the practice confirms that the reviewer is a patient or discloses their health or "
+             "account: a name beyond the reviewer's display name, visit dates, procedures, diagnoses, medications, "
+             "test results, missed appointments, insurance or balances, the practice's records (`repmon reply check` "
+             "runs the same check)"),
     FindingKind(
         "missing_listing", "Missing listing", "high", "Claim or create a listing on {source}",
         rules.missing_listings, needs=(SEARCH_OK, MATCH_SETTLED, PARSER_HEALTHY),

@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from crawlers.sources import reading_responses
 from reputation.findings.frames import ALL_FIELDS, Frames
 from reputation.findings.thresholds import (
     ALL_SITES,
@@ -30,6 +31,7 @@ from reputation.findings.thresholds import (
 )
 from reputation.normalize import SAME, UNIT_DIFFERS, address_agreement, format_address, format_phone, normalize_phone
 from reputation.records import iso_week
+from reputation.replies import check_reply, draft_reply, patient_relations
 
 
 @dataclass
@@ -257,13 +259,54 @@ def negative_reviews(frames: Frames, known_phones: set[str]) -> Judgement:
         return judgement
     counts = new.groupby(["npi", "source"]).size().to_dict()
     seen = new.groupby(["npi", "source"])["last_seen"].max().to_dict()
+    now = pd.Timestamp(frames.latest_crawl) if frames.latest_crawl is not None else None
+    now = now.tz_localize("UTC") if now is not None and now.tzinfo is None else now
+    contact, shown_replies = patient_relations(), reading_responses()
     for top in new.drop_duplicates(["npi", "source"]).itertuples():  # newest first: the one to quote
         key = (top.npi, top.source)
-        shown = f"{top.rating:.0f}-star review of {top.date or 'unknown date'}: {(top.text or '').strip()[:280]}"
+        dated = pd.to_datetime(top.date, errors="coerce", format="ISO8601", utc=True) if top.date else pd.NaT
+        first = pd.Timestamp(top.first_seen)
+        since = dated if not pd.isna(dated) else first.tz_localize("UTC") if first.tzinfo is None else first
+        days = max(0, (now - since).days) if now is not None else None
+        age = "" if days is None else f", {days} days without a reply" if top.source in shown_replies else f", {days} days old"
+        shown = f"{top.rating:.0f}-star review of {top.date or 'unknown date'}{age}: {(top.text or '').strip()[:280]}"
         if counts[key] > 1:
             shown = f"{counts[key]} new negative reviews; latest: " + shown
+        draft = draft_reply(f"{top.source}:{top.review_key}", contact)
         judgement.found.append(finding(top.npi, top.source, "negative_review", top.url, shown,
-                                       "a response that does not confirm the reviewer is a patient", seen[key]))
+                                       f"a reply that confirms nothing, such as: {draft}", seen[key]))
+    return judgement
+
+
+# -- phi_in_reply --------------------------------------------------------------------------------------------
+
+
+def phi_in_replies(frames: Frames, known_phones: set[str]) -> Judgement:
+    """A practice's public reply that discloses the reviewer is a patient or anything of their health or account
+    (``reputation.replies.check_reply``, judged against the review's display name). The newest such reply is
+    quoted with the phrases that trigger the check."""
+    judgement = Judgement()
+    if frames.replies.empty or frames.matched.empty:
+        return judgement
+    joined = frames.replies.merge(frames.matched[["id", "npi", "source", "url", "last_seen"]],
+                                  left_on="listing_id", right_on="id")
+    found: dict[tuple[str, str], list] = {}
+    for row in joined.itertuples():
+        author = row.author if isinstance(row.author, str) else None
+        verdict = check_reply(row.response, author)
+        if verdict.discloses:
+            found.setdefault((row.npi, row.source), []).append((str(row.date or ""), row, verdict))
+    for (npi, source), hits in sorted(found.items()):
+        hits.sort(key=lambda hit: hit[0], reverse=True)
+        _, top, verdict = hits[0]
+        rating = f"{top.rating:.0f}-star " if top.rating == top.rating and top.rating is not None else ""
+        by = f" by {top.author}" if isinstance(top.author, str) and top.author else ""
+        shown = (f"the reply to the {rating}review of {top.date or 'unknown date'}{by} discloses "
+                 f"{verdict.summary()}; it reads: {top.response.strip()[:280]}")
+        if len(hits) > 1:
+            shown = f"{len(hits)} replies disclose; latest: " + shown
+        judgement.found.append(finding(npi, source, "phi_in_reply", top.url, shown,
+                                       "a reply that confirms nothing about the reviewer", top.last_seen))
     return judgement
 
 

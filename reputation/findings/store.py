@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from reputation.findings.frames import Frames, latest_crawl_time, load_frames
-from reputation.findings.kinds import BY_KEY, current_findings
+from reputation.findings.kinds import BY_KEY, current_findings, severity_rank
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Physician
 
@@ -113,7 +113,7 @@ def open_findings(engine: Engine) -> list[dict]:
             .where(Finding.status == "open", Physician.active == True)  # noqa: E712
             .order_by(Finding.kind, Finding.npi, Finding.source)
         ).all()
-        return [
+        found = [
             {"npi": f.npi, "name": f"{first} {last}", "department": department or "", "source": f.source,
              "kind": f.kind, "severity": BY_KEY[f.kind].severity if f.kind in BY_KEY else "",
              "url": f.url, "shown": f.shown, "expected": f.expected,
@@ -121,3 +121,4 @@ def open_findings(engine: Engine) -> list[dict]:
              "status": f.status}
             for f, first, last, department in rows
         ]
+    return sorted(found, key=lambda f: severity_rank(f["severity"]))  # most urgent first, stable within

@@ -36,6 +36,7 @@ TAGGED_COLUMNS = ["physician_id", "reviews"]
 QUOTE_COLUMNS = ["physician_id", "topic", "polarity", "phrase"]
 QUOTES_PER_TOPIC = 2  # per physician, topic and polarity, newest first
 CHIP_COLUMNS = ["review_id", "topic", "polarity"]
+RESPONSE_COLUMNS = ["physician_id", "source", "rating", "date", "first_seen", "answered", "response_date"]
 
 
 def default_title() -> str:
@@ -67,6 +68,8 @@ class ReportInput:
     tagged_reviews: pd.DataFrame = field(default_factory=lambda: _frame(TAGGED_COLUMNS))
     topic_quotes: pd.DataFrame = field(default_factory=lambda: _frame(QUOTE_COLUMNS))
     recent_topics: pd.DataFrame = field(default_factory=lambda: _frame(CHIP_COLUMNS))  # of recent_reviews (review_id)
+    # every review of current matched listings, narrow: whether and when it was answered (``responses``)
+    responses: pd.DataFrame = field(default_factory=lambda: _frame(RESPONSE_COLUMNS))
 
 
 def report_weeks(ratings: pd.DataFrame, searches: pd.DataFrame) -> list[str]:
@@ -107,10 +110,15 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
         tagged_reviews = read_plain(conn, _tagged_reviews_query())
         topic_quotes = read_plain(conn, _topic_quotes_query()) if pages else _frame(QUOTE_COLUMNS)
         recent_topics = read_plain(conn, _recent_topics_query()) if pages else _frame(CHIP_COLUMNS)
+        responses = read_plain(conn, select(Match.physician_id, Listing.source, Review.rating, Review.date, Review.first_seen,
+                                            Review.response.is_not(None).label("answered"), Review.response_date)
+                               .join(Listing, Listing.id == Review.listing_id).join(Match, Match.listing_id == Listing.id)
+                               .where(Match.status == "matched", Listing.gone_since.is_(None)))
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
                        known_phones(engine), title or default_title(), topic_counts=topic_counts,
-                       tagged_reviews=tagged_reviews, topic_quotes=topic_quotes, recent_topics=recent_topics)
+                       tagged_reviews=tagged_reviews, topic_quotes=topic_quotes, recent_topics=recent_topics,
+                       responses=responses)
 
 
 def _review_identity():

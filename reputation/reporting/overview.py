@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crawlers.sources import reading_responses
 from reports.model import ContactFixes, CrawlHealth, Figure, Finding, Headline, KindCount, Overview, Review, Reviewed
 from reputation.findings import KINDS, new_negative_reviews
 from reputation.reporting import coverage
@@ -17,6 +18,7 @@ from reputation.reporting.display import SHORT_TEXT_CHARS, clip, department, dis
 from reputation.reporting.load import ReportInput, week_start
 from reputation.reporting.ratings import Ratings
 from reputation.reporting.topics import patient_topics
+from reputation.reporting.responses import age_days, response_stats
 
 FIXES_PER_SOURCE = 25  # outdated contact details listed per site
 NEGATIVE_REVIEWS_SHOWN = 50
@@ -57,10 +59,12 @@ def build_overview(data: ReportInput, findings_file: str | None = None, s: Scope
         coverage=matrix,
         coverage_note=matrix_note,
         contact_fixes=contact_fixes(s, open_now),
+        take_down=findings_of(rows(_urgent(open_now)), s.people),
         rating_trend=ratings.trend(),
         department_ratings=ratings.departments(),
         movers=ratings.movers(),
         patient_topics=patient_topics(data, s.active),
+        responses=response_stats(_current(data.responses, s), data.frames.latest_crawl),
         negative_reviews=negative[:NEGATIVE_REVIEWS_SHOWN],
         negative_reviews_total=len(negative),
         crawl_health=crawl_health(s),
@@ -112,12 +116,26 @@ def negative_reviews(s: Scope) -> list[Review]:
     """New negative reviews without a response on matched listings, newest first."""
     frames = s.input.frames
     out = []
-    for r in rows(new_negative_reviews(frames.matched, frames.reviews)):
+    new, shown = new_negative_reviews(frames.matched, frames.reviews), reading_responses()
+    new = new.assign(age=age_days(new["date"], new["first_seen"], frames.latest_crawl) if len(new) else [])
+    for r in rows(new):
         p = s.people.get(r.npi)
         about = Reviewed(r.npi, display_name(p) if p else r.npi, department(p) if p else "")
         out.append(Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), float(r.rating), clip(r.text),
-                          clip(r.author, SHORT_TEXT_CHARS), physician=about))
+                          clip(r.author, SHORT_TEXT_CHARS), physician=about,
+                          age_days=None if pd.isna(r.age) else int(r.age), replies_shown=r.source in shown))
     return out
+
+
+def _urgent(open_now: pd.DataFrame) -> pd.DataFrame:
+    """Open findings of the critical kinds (a reply disclosing patient information), by physician and site."""
+    critical = open_now["kind"].map(lambda k: kind(k).severity == "critical").astype(bool)
+    return open_now[critical].sort_values(["npi", "source"])
+
+
+def _current(responses: pd.DataFrame, s: Scope) -> pd.DataFrame:
+    """The reviews of active physicians (those the overview is about)."""
+    return responses[responses["physician_id"].isin(set(s.active["id"]))]
 
 
 def crawl_health(s: Scope) -> list[CrawlHealth]:

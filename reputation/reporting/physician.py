@@ -8,6 +8,7 @@ from collections import defaultdict
 
 import pandas as pd
 
+from crawlers.sources import reading_responses
 from reports.model import (
     ChecklistItem,
     Location,
@@ -19,7 +20,7 @@ from reports.model import (
     SiteState,
     Trend,
 )
-from reputation.findings import ALL_SITES, BY_KEY, address_known, roster_contacts
+from reputation.findings import ALL_SITES, BY_KEY, address_known, roster_contacts, severity_rank
 from reputation.normalize import SAME, format_address, format_phone, normalize_phone
 from reputation.reporting.coverage import Scope, scope
 from reputation.reporting.display import (
@@ -34,7 +35,9 @@ from reputation.reporting.display import (
     site,
     text,
 )
+from reputation.replies import draft_reply, patient_relations
 from reputation.reporting.load import ReportInput
+from reputation.reporting.responses import age_days, response_stats
 from reputation.reporting.overview import findings_of
 from reputation.reporting.ratings import Ratings, values
 from reputation.reporting.topics import PhysicianTopics, review_chips
@@ -64,7 +67,13 @@ class PhysicianPages:
         self.listings = _grouped(frames.listings.sort_values(["source", "url"]), "physician_id")
         self.locations = _grouped(frames.locations.sort_values("id"), "physician_id")
         self.reviews = _grouped(data.recent_reviews, "physician_id")
-        self.findings = _grouped(data.findings[data.findings["status"] == "open"].sort_values(["kind", "source"]), "npi")
+        self.unanswered = _grouped(unanswered_negative_reviews(frames), "physician_id")
+        self.responses = {pid: part for pid, part in data.responses.groupby("physician_id")} if len(data.responses) else {}
+        self.contact = patient_relations()
+        self.shown = reading_responses()
+        open_now = data.findings[data.findings["status"] == "open"]
+        urgency = open_now["kind"].map(lambda k: severity_rank(kind(k).severity))
+        self.findings = _grouped(open_now.assign(urgency=urgency).sort_values(["urgency", "kind", "source"]), "npi")
         self.coverage: dict = defaultdict(dict)
         for row in rows(self.scope.coverage[["npi", "source", "state", "note"]]):
             self.coverage[row.npi][row.source] = (row.state, clip(row.note, SHORT_TEXT_CHARS))
@@ -94,7 +103,14 @@ class PhysicianPages:
             checklist=[_checklist_item(f) for f in findings],
             findings=findings_of(findings, self.roster),
             topics=self.topics.of(p.id),
+            unanswered=[self._unanswered(r) for r in self.unanswered.get(p.id, [])],
+            responses=response_stats(self.responses[p.id], self.data.frames.latest_crawl) if p.id in self.responses else [],
         )
+
+    def _unanswered(self, r) -> Review:
+        return Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), number(r.rating), clip(r.text),
+                      clip(r.author, SHORT_TEXT_CHARS), age_days=count(r.age_days), replies_shown=r.source in self.shown,
+                      draft=draft_reply(f"{r.source}:{r.review_key}", self.contact))
 
     def _listing(self, physician_id: int, row, series: dict) -> ListingRow:
         roster = self.contacts.get(physician_id, {"phones": set(), "addresses": []})
@@ -149,3 +165,15 @@ def _checklist_item(f) -> ChecklistItem:
     wording = declared.checklist if declared else kind(f.kind).label + " on {source}: {shown}"
     return ChecklistItem(kind(f.kind), site(f.source), f.url if isinstance(f.url, str) else None,
                          wording.format(source=where, shown=clip(f.shown), expected=clip(f.expected)))
+
+
+def unanswered_negative_reviews(frames) -> pd.DataFrame:
+    """Negative reviews (2 stars or less) without a reply on matched listings, newest first, with their age in
+    days at the latest crawl: from the review's date, or from when it was first seen when the site shows no date."""
+    columns = ["physician_id", "source", "url", "review_key", "date", "rating", "text", "author", "age_days"]
+    if frames.reviews.empty or frames.matched.empty:
+        return pd.DataFrame(columns=columns)
+    joined = frames.reviews.merge(frames.matched[["id", "physician_id", "source", "url"]], left_on="listing_id", right_on="id")
+    joined["age_days"] = age_days(joined["date"], joined["first_seen"], frames.latest_crawl).to_numpy()
+    joined = joined.sort_values(["physician_id", "age_days"], ascending=[True, True])
+    return joined[columns]

@@ -45,6 +45,9 @@ DEFAULT_START = date(2026, 11, 2)  # a Monday; initial reviews are dated before 
 SYSTEM = "Northwind Health"
 SPONSOR_PHONE = "(800) 555-0199"
 SCRIPT_REVIEW = "Dr. {last} was great. <script>alert(1)</script> Would recommend!"
+# The practice's reply to the scripted review, disclosing what a public reply must not (a phi_in_reply finding):
+# a surname the display name does not show, and a procedure.
+PHI_REPLY = "Thank you, {first} Whitfield! We are so glad your knee replacement went well."
 ROSTER_COLUMNS = (
     "npi", "first_name", "middle_name", "last_name", "suffix", "credentials", "specialty", "department",
     "practice_name", "street", "city", "state", "zip", "phone",
@@ -149,6 +152,11 @@ class Review:
     text: str
     author: str
     response: str | None = None
+
+    @property
+    def response_date(self) -> date | None:
+        """The reply's date: a few days after the review (from its text, so the world's random draws stay as they were)."""
+        return self.date + timedelta(days=1 + len(self.text) % 6) if self.response else None
 
 
 @dataclass
@@ -502,6 +510,8 @@ class World:
             listing = self.listings_of(npi)[0]
             self._rate(rng, listing, 5, self.start - timedelta(days=3), comment_odds=1.0,
                        text=SCRIPT_REVIEW.format(last=listing.last_name))
+            scripted = listing.reviews[-1]
+            scripted.response = PHI_REPLY.format(first=scripted.author.split()[0])
         for npi in roles["rating_drop"]:
             listing = self.listings_of(npi)[0]
             # Start from a good, well-established rating so the fall is plain to see.

@@ -141,7 +141,9 @@ def comments_json(listing: SiteListing, page: int, per_page: int, *, broken: boo
             "displayName": r.author,
             "submittedDate": r.date.strftime("%b %d, %Y"),
             "commentText": r.text,
-            "providerResponse": {"commentText": r.response, "isFromProvider": r.response is not None},
+            "providerResponse": {"commentText": r.response, "isFromProvider": r.response is not None,
+                                 # the site's placeholder date when there is no reply
+                                 "insertedOn": r.response_date.strftime("%B %d, %Y") if r.response_date else "January 1, 0001"},
         }
         for r in chunk
     ]

@@ -190,7 +190,7 @@ def reviews_json(listing: SiteListing, page: int, *, broken: bool = False) -> di
         {"id": r.review_id, "created": f"{r.date.isoformat()}T12:00:00Z", "comment": r.text, "average": float(r.rating),
          "staffRating": r.rating, "punctualityRating": r.rating, "helpfulnessRating": r.rating,
          "knowledgeRating": r.rating,
-         "doctor_response": {"comment": r.response} if r.response else None}
+         "doctor_response": {"comment": r.response, "created": f"{r.response_date.isoformat()}T12:00:00Z"} if r.response else None}
         for r in chunk
     ]
     if broken:

@@ -130,7 +130,7 @@ def search_page(listings: list[SiteListing], title: str, page: int, total: int, 
 
 def _review_item(r) -> dict:
     return {"id": r.review_id, "date": r.date.isoformat(), "rating": r.rating, "title": None, "text": r.text,
-            "author": r.author, "response": {"text": r.response} if r.response else None}
+            "author": r.author, "response": {"text": r.response, "date": r.response_date.isoformat()} if r.response else None}
 
 
 def _provider(listing: SiteListing, prefix: str, broken: bool) -> dict:

@@ -154,7 +154,8 @@ def _review_cards(reviews, broken: bool) -> str:
     cards = []
     for r in reviews:
         response = (f'<div class="{_c("provider-response", broken)}"><h4>Provider response</h4>'
-                    f'<p class="{_c("response-text", broken)}">{e(r.response)}</p></div>' if r.response else "")
+                    f'<p class="{_c("response-text", broken)}">{e(r.response)}</p>'
+                    f'<p class="{_c("response-date", broken)}">{r.response_date.strftime("%m/%d/%Y")}</p></div>' if r.response else "")
         cards.append(
             f'<div class="{_c("review-card", broken)}" data-review-id="{e(r.review_id)}">'
             f'<div class="{_c("review-stars", broken)}" data-rating="{r.rating}" aria-label="{r.rating} out of 5 stars"></div>'

@@ -110,7 +110,7 @@ def _review(r) -> dict:
     submitted = datetime.combine(r.date, time(15, 30), tzinfo=timezone.utc).isoformat().replace("+00:00", "Z")
     return {"reviewId": r.review_id, "overallRating": r.rating, "bedsideRating": r.rating, "waitTimeRating": r.rating,
             "comment": r.text, "submittedAt": submitted, "patientName": r.author, "isVerified": True,
-            "providerResponse": {"comment": r.response} if r.response else None}
+            "providerResponse": {"comment": r.response, "submittedAt": f"{r.response_date.isoformat()}T12:00:00Z"} if r.response else None}
 
 
 def provider_json(listing: SiteListing, base: str, *, full: bool = True) -> dict:

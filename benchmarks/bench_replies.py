@@ -1,0 +1,73 @@
+"""The HIPAA check of practice replies: what it catches, what it flags wrongly, and how fast it is.
+
+Figures: on the labelled replies in tests/files/replies (paraphrases of the replies HHS fined practices
+for, and ordinary safe replies; ``holdout.jsonl`` and ``holdout2.jsonl`` were each written before the rules
+were tuned on them: 7 of 10 and 5 of 10 of their disclosing replies were caught then, none of the 26 safe ones
+flagged), the share
+of disclosing replies caught and of safe replies flagged; and the replies checked per second on one core,
+with the time a million replies would take and the peak memory. No public set of real practice replies was
+found (the real review samples in ../shared/data/reviews carry none), so false alarms are measured on the
+labelled safe replies only.
+
+Usage: bash benchmarks/run.sh replies
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from reputation.replies import check_reply  # noqa: E402
+
+SECONDS = 3.0
+
+
+def labelled(name: str) -> list[dict]:
+    return [json.loads(line) for line in (REPO / "tests" / "files" / "replies" / name).read_text().splitlines() if line]
+
+
+def accuracy(rows: list[dict]) -> dict:
+    verdicts = [(row, check_reply(row["reply"], row["reviewer"])) for row in rows]
+    disclosing = [v for row, v in verdicts if row["discloses"]]
+    safe = [v for row, v in verdicts if not row["discloses"]]
+    kinds_wanted = sum(len(row.get("kinds", [])) for row in rows)
+    kinds_found = sum(len(set(row.get("kinds", [])) & set(v.kinds)) for row, v in verdicts)
+    return {"disclosing": len(disclosing), "caught": sum(v.discloses for v in disclosing),
+            "safe": len(safe), "flagged": sum(v.discloses for v in safe),
+            "kind_recall": round(kinds_found / kinds_wanted, 3) if kinds_wanted else None}
+
+
+def throughput(rows: list[dict]) -> dict:
+    replies = [(row["reply"], row["reviewer"]) for row in rows]
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < SECONDS:
+        for reply, reviewer in replies:
+            check_reply(reply, reviewer)
+        count += len(replies)
+    per_second = count / (time.perf_counter() - started)
+    return {"replies_per_second": round(per_second), "seconds_per_million": round(1_000_000 / per_second),
+            "mean_reply_chars": round(sum(len(r) for r, _ in replies) / len(replies)),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main() -> None:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    rows = labelled("labelled.jsonl")
+    held, held2 = labelled("holdout.jsonl"), labelled("holdout2.jsonl")
+    results = {"labelled": accuracy(rows), "holdout": accuracy(held), "holdout2": accuracy(held2),
+               "speed": throughput(rows + held + held2)}
+    for name, figures in results.items():
+        print(f"  {name:<9} " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+    (REPO / "benchmarks" / "results").mkdir(exist_ok=True)
+    (REPO / "benchmarks" / "results" / "replies.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
