@@ -20,9 +20,9 @@ from reputation.normalize import specialty_code
 from reputation.sandbox.server import SandboxServer
 from reputation.sandbox.world import SPECIALTIES as WORLD_SPECIALTIES
 from reputation.sandbox.world import World
-from test_spider_base import listings, run_spider, searches
+from test_spider_base import FILES, file_response, listings, run_spider, searches
 
-WALKING = ("ratemds",)  # the sites whose search walks listing pages
+WALKING = ("ratemds", "webmd")  # the sites whose search walks listing pages
 
 
 def walk_targets(world: World, npis=None) -> list[dict]:
@@ -37,6 +37,10 @@ def walk_targets(world: World, npis=None) -> list[dict]:
             "locations": [{"city": l.city, "state": l.state, "zip": l.zip} for l in physician.locations],
         })
     return targets
+
+
+def code_of(world: World, npi: str) -> str:
+    return specialty_code(world.physician(npi).specialty)
 
 
 def group(world: World, source: str, specialty: str, city: str) -> set[str]:
@@ -73,6 +77,53 @@ def test_free_text_specialties_reach_the_site_slug_through_their_nucc_code(text,
 def test_an_unknown_code_has_no_site_name():
     assert specialty_of("363L00000X") is None  # nurse practitioner: no listing map
     assert site_specialty("ratemds", None) is None and site_specialty("nosuchsite", "207RC0000X") is None
+
+
+# ----- reference listing pages --------------------------------------------------------------------
+
+WALK_PAGES = {  # source -> (module, page name prefix): 12 cardiologists in Tacoma, WA on two pages
+    "ratemds": "walk-cardiologist-tacoma-page",
+    "webmd": "walk-cardiology-tacoma-page",
+}
+
+
+def walk_page(source: str, number: int):
+    from crawlers.sources import source as source_of
+
+    name = f"{WALK_PAGES[source]}{number}"
+    url = json.loads((FILES / source / f"{name}.expected.json").read_text())["url"]
+    return source_of(source).spider.for_parsing().parse_walk_page(file_response(FILES / source / f"{name}.html", url))
+
+
+@pytest.mark.parametrize("source", list(WALK_PAGES))
+def test_a_first_listing_page_shows_ten_and_says_more_follow(source):
+    page = walk_page(source, 1)
+    assert page.error is None and page.more is True
+    assert [e.name.removeprefix("Dr. ") for e in page.entries][:3] == ["Helen Marsh", "Omar Haddad", "Grace Olsen"]
+    assert len(page.entries) == 10 and all(e.url.startswith("https://") for e in page.entries)
+
+
+@pytest.mark.parametrize("source", list(WALK_PAGES))
+def test_the_last_listing_page_says_it_is_the_last(source):
+    page = walk_page(source, 2)
+    assert page.error is None and page.more is False
+    assert [e.name.removeprefix("Dr. ") for e in page.entries] == ["Leah Moss", "Hugo Brandt"]
+
+
+def test_a_webmd_page_counting_its_results_is_complete_at_the_count():
+    from scrapy.http import HtmlResponse
+
+    from crawlers.spiders.webmd import parse_walk_page
+
+    feature = ('{"type":"Feature","properties":{"firstName":"Ann","lastName":"Lee",'
+               '"profilelink":"/doctor/ann-lee-3f2b8c1e-7d4a-4b6e-9a1c-5e8f0d2b7a49-overview"}}')
+    for number, more in ((1, True), (2, True), (3, False)):
+        body = (f'<h1 class="results-title">23 results for Cardiology near Tacoma, WA</h1>'
+                f'<div class="results-list" data-pagenumber="{number}"></div>'
+                f'<script>var mapboxlocations = {{"type":"FeatureCollection","features":[{feature}]}};</script>')
+        response = HtmlResponse(url=f"https://doctor.webmd.com/results?q=Cardiology&pagenumber={number}",
+                                body=body.encode(), encoding="utf-8")
+        assert parse_walk_page(response).more is more
 
 
 # ----- matching names and places -----------------------------------------------------------------
@@ -129,15 +180,15 @@ def test_a_complete_walk_finds_the_listed_and_says_missing_for_the_rest(server, 
     world = server.world
     specialty, city, npis = two_page_group(world, source)
     server.reset_counts()
-    found = searches(run_spider(source, walk_targets(world, npis), server.url, tmp_path))
+    records = run_spider(source, walk_targets(world, npis), server.url, tmp_path)
+    found, ids = searches(records), {url: l["source_id"] for url, l in listings(records).items()}
     assert set(found) == npis
     for npi in npis:
         search = found[npi]
-        assert search["status"] == "ok", search
+        assert search["status"] == "ok" and search["query"].startswith(site_specialty(source, code_of(world, npi))), search
         mine = {l.source_id for l in world.listings_of(npi, source)}
-        if mine:
-            assert any(any(i in url for i in mine) for url in search["results"]), search
-        else:
+        assert mine <= {ids.get(url) for url in search["results"]}, search
+        if not mine:
             assert search["results"] == []
 
 

@@ -20,7 +20,8 @@ of the target's practice cities, and matches what the pages show to the target b
   where it has one (``name_search`` true), else the search ends ``not_searched``, never missing.
 
 ``SEARCH_BY`` (setting; ``REPMON_SEARCH_BY`` in the environment) chooses ``name`` or ``walk`` per source for
-sites with both. A source supplies ``walk_request`` and ``parse_walk_page``.
+sites with both. A source supplies ``walk_request`` and ``parse_walk_page`` (and, with a name search,
+``search_request``, ``parse_search`` and ``name_query``).
 """
 
 from __future__ import annotations
@@ -151,8 +152,12 @@ class WalkSpider(RosterSpider):
             if specialty and where:
                 return f"{specialty} in " + "; ".join(f"{city}, {state}" for city, state in where)
         if self.name_search:
-            return super().search_query(target)
+            return self.name_query(target)
         return "no search for this physician"
+
+    def name_query(self, target: dict) -> str:
+        """The name search as the search record names it (a source with its own wording overrides this)."""
+        return super().search_query(target)
 
     # ----- the search step -----------------------------------------------------------------------
 
@@ -164,7 +169,7 @@ class WalkSpider(RosterSpider):
         if not specialty or not where:
             if self.name_search:
                 self.inc_stat("walks/name_search_instead")
-                state.query = super().search_query(state.target)
+                state.query = self.name_query(state.target)
                 yield from super().search_step(state)
                 return
             why = (f"no listing pages for the specialty {state.target.get('specialty') or state.target.get('specialty_code') or '(none)'}"
