@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from importlib.resources import files
 
@@ -22,7 +23,13 @@ from reputation.sandbox.world import SPECIALTIES as WORLD_SPECIALTIES
 from reputation.sandbox.world import World
 from test_spider_base import FILES, file_response, listings, run_spider, searches
 
-WALKING = ("ratemds", "webmd")  # the sites whose search walks listing pages
+WALKING = ("ratemds", "webmd", "vitals")  # the sites whose search walks listing pages
+PAGE_SIZE = {"ratemds": 10, "webmd": 10, "vitals": 20}  # physicians a listing page shows
+LISTING_PAGE = {  # a request for a listing page (not a profile, reviews or a name search)
+    "ratemds": re.compile(r"^/ratemds/best-doctors/\?specialty="),
+    "webmd": re.compile(r"^/webmd/results\?"),
+    "vitals": re.compile(r"^/vitals/[a-z-]+/[a-z]{2}/[a-z0-9-]+(\?page=\d+)?$"),
+}
 
 
 def walk_targets(world: World, npis=None) -> list[dict]:
@@ -81,9 +88,10 @@ def test_an_unknown_code_has_no_site_name():
 
 # ----- reference listing pages --------------------------------------------------------------------
 
-WALK_PAGES = {  # source -> (module, page name prefix): 12 cardiologists in Tacoma, WA on two pages
+WALK_PAGES = {  # source -> page name prefix: cardiologists in Tacoma, WA on two pages (12, or 22 on Vitals)
     "ratemds": "walk-cardiologist-tacoma-page",
     "webmd": "walk-cardiology-tacoma-page",
+    "vitals": "walk-cardiologists-tacoma-page",
 }
 
 
@@ -99,15 +107,16 @@ def walk_page(source: str, number: int):
 def test_a_first_listing_page_shows_ten_and_says_more_follow(source):
     page = walk_page(source, 1)
     assert page.error is None and page.more is True
-    assert [e.name.removeprefix("Dr. ") for e in page.entries][:3] == ["Helen Marsh", "Omar Haddad", "Grace Olsen"]
-    assert len(page.entries) == 10 and all(e.url.startswith("https://") for e in page.entries)
+    names = [e.name.removeprefix("Dr. ").removesuffix(", MD") for e in page.entries]
+    assert names[:3] == ["Helen Marsh", "Omar Haddad", "Grace Olsen"]
+    assert len(page.entries) == PAGE_SIZE[source] and all(e.url.startswith("https://") for e in page.entries)
 
 
 @pytest.mark.parametrize("source", list(WALK_PAGES))
 def test_the_last_listing_page_says_it_is_the_last(source):
     page = walk_page(source, 2)
     assert page.error is None and page.more is False
-    assert [e.name.removeprefix("Dr. ") for e in page.entries] == ["Leah Moss", "Hugo Brandt"]
+    assert [e.name.removeprefix("Dr. ").removesuffix(", MD") for e in page.entries] == ["Leah Moss", "Hugo Brandt"]
 
 
 def test_a_webmd_page_counting_its_results_is_complete_at_the_count():
@@ -155,8 +164,8 @@ def test_places_are_every_location_once():
 
 @pytest.fixture(scope="module")
 def server():
-    # 200 physicians: some specialty has more than one listing page (10 a page) in some city.
-    with SandboxServer(World(size=200), record=True) as running:
+    # 300 physicians: some specialty has more than one listing page (10 or 20 a page) in some city.
+    with SandboxServer(World(size=300), record=True) as running:
         yield running
 
 
@@ -169,10 +178,16 @@ def ok_afterwards(server):
 
 def two_page_group(world: World, source: str) -> tuple[str, str, set[str]]:
     """(specialty, city, NPIs) of a specialty and city whose listing needs two pages or more."""
-    counts = Counter((l.specialty, o.city) for l in world.site_listings(source) for o in l.offices)
-    (specialty, city), count = counts.most_common(1)[0]
-    assert count > 10
+    specialty, city, count = biggest_listing(world, source)
+    assert count > PAGE_SIZE[source]
     return specialty, city, group(world, source, specialty, city)
+
+
+def biggest_listing(world: World, source: str) -> tuple[str, str, int]:
+    """The specialty and city listing the most physicians on ``source``, and how many."""
+    counts = Counter((l.specialty, city) for l in world.site_listings(source) for city in {o.city for o in l.offices})
+    (specialty, city), count = counts.most_common(1)[0]
+    return specialty, city, count
 
 
 @pytest.mark.parametrize("source", WALKING)
@@ -214,15 +229,11 @@ def test_a_walk_blocked_on_page_two_is_unknown(server, tmp_path, ok_afterwards, 
 
 
 def nobody_target(world: World, source: str) -> dict:
-    """A physician of a specialty the site lists nobody of in their city (a dermatologist in a city without)."""
-    listed = {(l.specialty, o.city) for l in world.site_listings(source) for o in l.offices}
-    for _, roster_name, site_name, code, _ in WORLD_SPECIALTIES:
-        for city, state in (("Salem", "OR"), ("Camas", "WA"), ("Gresham", "OR")):
-            if (site_name, city) not in listed:
-                return {"npi": "1234567893", "first_name": "Iris", "last_name": "Quade", "specialty": roster_name,
-                        "specialty_code": code, "city": city, "state": state, "zip": "", "known_urls": [],
-                        "locations": [{"city": city, "state": state, "zip": ""}]}
-    raise AssertionError("every specialty is listed in every city")
+    """A psychiatrist in Salem, OR: the site lists no psychiatrist anywhere (the world has none)."""
+    assert not any("psychiatr" in l.specialty.lower() for l in world.site_listings(source))
+    return {"npi": "1234567893", "first_name": "Iris", "last_name": "Quade", "specialty": "Psychiatry",
+            "specialty_code": "2084P0800X", "city": "Salem", "state": "OR", "zip": "97301", "known_urls": [],
+            "locations": [{"city": "Salem", "state": "OR", "zip": "97301"}]}
 
 
 @pytest.mark.parametrize("source", WALKING)
@@ -244,8 +255,9 @@ def test_one_walk_serves_every_physician_of_the_specialty_and_city(server, tmp_p
     assert len(targets) >= 2
     server.recorded.clear()
     run_spider(source, targets, server.url, tmp_path)
-    listing_pages = [path for _, path, _, _ in server.recorded if "specialty=" in path or "/results" in path]
-    assert len(listing_pages) == 2  # the two pages, once, for all of them
+    listing_pages = [path for _, path, _, _ in server.recorded if LISTING_PAGE[source].match(path)]
+    count = biggest_listing(world, source)[2]
+    assert len(listing_pages) == len(set(listing_pages)) == -(-count // PAGE_SIZE[source])  # each page once, for all
 
 
 def test_a_specialty_the_map_does_not_know_falls_back_to_the_name_search(server, tmp_path):
