@@ -22,7 +22,7 @@ from test_crawl import roster_file
 
 SOURCES = ("nppes", "google", "yelp", "healthgrades", "sharecare", "vitals", "webmd", "zocdoc", "ratemds", "usnews",
            "website")
-WALKING = ("ratemds", "webmd", "vitals")  # searched by walking listing pages (tests/test_spider_walk.py)
+WALKING = ("ratemds", "webmd", "vitals", "zocdoc")  # searched by walking listing pages (tests/test_spider_walk.py)
 WEEK = datetime(2026, 11, 9, 9, tzinfo=UTC)
 
 

@@ -9,7 +9,8 @@ Control, for tests and for a sandbox started separately (``repmon sandbox``):
 ``server.set_mode(source, mode)`` or ``POST /_control/mode?source=S&mode=M``; ``POST /_control/advance``
 (one week); ``GET /_control/state``. Modes: "ok"; "block" (403 + Cloudflare-like "Just a moment..."
 page, or the site's own bot wall: Zocdoc's DataDome); "blockpage2" (the same block, only for the second and later
-pages of a paged list: ``page``, ``pagenumber`` or ``page_num`` of 2 or more; the first page and profiles pass);
+pages of a paged list: ``page``, ``pagenumber`` or ``page_num`` of 2 or more, an ``offset`` above 0; the first
+page and profiles pass);
 "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
 answer); "broken" (pages in a changed markup the parsers do not know); "robots" (robots.txt disallows
 the source); "gzipbomb" (a 2 MB gzip answer that inflates to 2 GiB); "huge" (a 12 MB page); "hugestream"
@@ -234,9 +235,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _later_page(query: dict) -> bool:
     """Whether a request asks for the second or a later page of a paged list."""
-    for key in ("page", "pagenumber", "page_num"):
+    for key, first in (("page", 1), ("pagenumber", 1), ("page_num", 1), ("offset", 0)):
         try:
-            if int(query.get(key) or 1) >= 2:
+            if int(query.get(key) or first) > first:
                 return True
         except ValueError:
             pass
