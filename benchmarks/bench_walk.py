@@ -1,8 +1,9 @@
 """Requests of a search by specialty and place (listing walks) against one name search per physician.
 
-For each site that walks (RateMDs, WebMD, Vitals) and each sandbox world size, the spider searches the whole
-roster twice against the sandbox: walking the listing pages (``SEARCH_BY`` walk, the default) and by name
-(``SEARCH_BY`` name). The sandbox records every request it answered; they are counted by kind: search
+For each site that walks (RateMDs, WebMD, Vitals, Zocdoc) and each sandbox world size, the spider searches the
+whole roster twice against the sandbox: walking the listing pages (``SEARCH_BY`` walk, the default) and by name
+(``SEARCH_BY`` name; not for Vitals, which has no name search: its row says what one search per physician
+would cost, ``null`` figures). The sandbox records every request it answered; they are counted by kind: search
 requests (listing pages, or name searches), profiles and review pages. Targets are written as ``repmon
 crawl`` writes them (specialty code and every location). Figures: requests per physician, and the share of
 physicians a walk finds listed against the name search (the walk stays in the physician's cities).
@@ -24,15 +25,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from crawlers.sources import source as source_of  # noqa: E402
 from reputation.normalize import specialty_code  # noqa: E402
 from reputation.sandbox.server import SandboxServer  # noqa: E402
 from reputation.sandbox.world import World  # noqa: E402
 
-SOURCES = ("ratemds", "webmd", "vitals")
+SOURCES = ("ratemds", "webmd", "vitals", "zocdoc")
 SEARCH = {  # a search request: a listing page or a name search
     "ratemds": re.compile(r"^/ratemds/best-doctors/"),
     "webmd": re.compile(r"^/webmd/results\?"),
     "vitals": re.compile(r"^/vitals/(search\?|[a-z-]+/[a-z]{2}/[a-z0-9-]+(\?page=\d+)?$)"),
+    "zocdoc": re.compile(r"^/zocdoc/search\?"),
 }
 REVIEWS = re.compile(r"json=true|-reviews\?|/reviews(\?|$)")
 
@@ -86,14 +89,15 @@ def main() -> None:
             with SandboxServer(World(size=size), record=True) as server:
                 for source in args.sources:
                     row = {"size": size, "source": source}
-                    for mode in ("walk", "name"):
-                        row[mode] = crawl(server, source, mode, Path(tmp))
+                    row["walk"] = crawl(server, source, "walk", Path(tmp))
+                    has_name_search = source_of(source).spider.name_search
+                    row["name"] = crawl(server, source, "name", Path(tmp)) if has_name_search else None
                     results.append(row)
-                    w, n = row["walk"], row["name"]
+                    w, n = row["walk"], row["name"] or {}
                     print(f"{source:8} {size:5} physicians: search requests walk {w['search_requests']:5} "
-                          f"({w['search_requests_per_physician']:.2f}/physician) vs name {n['search_requests']:5}; "
-                          f"all requests walk {w['requests']:5} vs name {n['requests']:5}; "
-                          f"found walk {w['found']} vs name {n['found']}")
+                          f"({w['search_requests_per_physician']:.2f}/physician) vs name {n.get('search_requests')}; "
+                          f"all requests walk {w['requests']:5} vs name {n.get('requests')}; "
+                          f"found walk {w['found']} vs name {n.get('found')}")
     out = REPO / "benchmarks" / "results" / "walk.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -4,9 +4,10 @@ Search by specialty and place (the default, ``crawlers.spiders.walk``): the dire
 city, ``/{specialty-slug}/{st}/{city}?page=N`` (``cardiologists/or/portland``; the slug from
 ``crawlers.specialties``), every page up to ``WALK_PAGES_MAX``, shared by all roster physicians of that
 specialty and city. ``searchResults`` says ``total``, ``page`` and ``perPage``: the pages are complete when
-``page`` × ``perPage`` reaches ``total`` (without them, a page listing nobody ends the walk). The name search
-below is kept for ``SEARCH_BY={"vitals": "name"}`` and for a specialty the map does not know; nothing recent
-shows it works (see below), and where robots.txt disallows it the search ends "disallowed", never missing.
+``page`` × ``perPage`` reaches ``total`` (without them, a page listing nobody ends the walk). Vitals has no
+usable name search (nothing of 2019–26 supports ``/search?q=``, and its robots.txt disallowed ``/search?``):
+a physician whose specialty the map does not know is "not searched" (``not_searched``), never missing. The
+name-search code below reads saved search pages (``repmon parse``) and is used by no crawl.
 
 Pages, newest first (each version is still read, so a saved page of any age parses):
 
@@ -71,7 +72,7 @@ class VitalsSpider(WalkSpider):
     kind = "review_site"
     site_url = "https://www.vitals.com"
     fetch_reviews = True
-    name_search = True
+    name_search = False  # nothing supports /search?q= (see below): an unmapped specialty is not searched
 
     def walk_request(self, specialty: str, city: str, state: str, page: int, **kwargs) -> scrapy.Request:
         return scrapy.Request(walk_url(self.base_url, specialty, city, state, page), **kwargs)
