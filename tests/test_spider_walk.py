@@ -240,7 +240,9 @@ def nobody_target(world: World, source: str) -> dict:
 
 @pytest.mark.parametrize("source", WALKING)
 @pytest.mark.parametrize("mode, status, code", [("ok", "ok", None), ("block", "blocked", "blocked"),
-                                                ("broken", "error", "not_recognised"), ("503", "error", "http_error")])
+                                                ("broken", "error", "not_recognised"), ("503", "error", "http_error"),
+                                                ("robots", "disallowed", "disallowed"),
+                                                ("outage", "error", "network_error")])
 def test_a_listing_of_nobody_is_missing_only_when_it_was_read(server, tmp_path, ok_afterwards, source, mode, status,
                                                               code):
     server.set_mode(source, mode)
