@@ -30,6 +30,8 @@ REASON_CODES = {
     "not_configured": ("error", "the source lacks a setting it needs (an API key, a start URL)"),
     "incomplete": ("error", "the search did not finish: pages left unread, a page cap reached, the crawl stopped"),
     "not_stored": ("error", "a result listing could not be stored"),
+    "not_searched": ("error", "the site has no search for this physician: no name search, and no listing pages for "
+                              "their specialty or place"),
     "error": ("error", "another error (records imported without a code)"),
 }
 

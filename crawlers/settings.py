@@ -59,6 +59,16 @@ WEBSITE_PATH_PREFIX = None  # following links from a start page: stay below this
 WEBSITE_URL_PATTERN = None  # reading a sitemap: only URLs matching this regular expression
 REPMON_SANDBOX_URL = None
 
+# Sites without a usable name search (RateMDs, WebMD, Vitals) are searched by walking their specialty-in-city
+# listing pages (crawlers/spiders/walk.py): one walk serves every roster physician of that specialty and city.
+# SEARCH_BY picks, per source with both, "walk" (the default) or "name" (one name search per physician);
+# REPMON_SEARCH_BY="ratemds=name,webmd=walk" sets it from the environment. A walk reads at most
+# WALK_PAGES_MAX pages; a longer list is "incomplete" (unknown), never a missing listing.
+SEARCH_BY: dict[str, str] = dict(
+    part.strip().split("=", 1) for part in os.environ.get("REPMON_SEARCH_BY", "").split(",") if "=" in part
+)
+WALK_PAGES_MAX = 10
+
 # How many pages of reviews to follow per listing: the newest reviews matter most, and each page is a
 # request to a site that did not ask to be crawled.
 REVIEW_PAGES_MAX = 3

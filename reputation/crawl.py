@@ -26,6 +26,7 @@ from crawlers.sources import keys, sources
 from reputation.coverage import record_coverage
 from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
 from reputation.models import Listing, Location, Match, Physician, Run, Search
+from reputation.normalize import specialty_code
 from reputation.records import iso_week
 from reputation.runs import start_run
 
@@ -94,6 +95,7 @@ def build_targets(engine: Engine, source: str, week: str, refresh: bool) -> list
                 "last_name": physician.last_name,
                 "credentials": physician.credentials,
                 "specialty": physician.specialty,
+                "specialty_code": specialty_code(physician.specialty),
                 "city": first.city,
                 "state": first.state,
                 "zip": first.zip,

@@ -22,6 +22,7 @@ from test_crawl import roster_file
 
 SOURCES = ("nppes", "google", "yelp", "healthgrades", "sharecare", "vitals", "webmd", "zocdoc", "ratemds", "usnews",
            "website")
+WALKING = ("ratemds", "webmd", "vitals", "zocdoc")  # searched by walking listing pages (tests/test_spider_walk.py)
 WEEK = datetime(2026, 11, 9, 9, tzinfo=UTC)
 
 
@@ -56,6 +57,12 @@ def test_every_listing_a_site_holds_is_stored(crawled, source):
     with Session(engine) as s:
         stored = {(l.source_id or "").lower() for l in s.exec(select(Listing).where(Listing.source == source))}
     held = {l.source_id.lower() for l in world.site_listings(source)}
+    if source in WALKING:
+        # Walks read the listing pages of the roster's specialties in the roster's cities: a namesake practising
+        # in another city is not on them.
+        walked = {(p.hg_specialty, loc.city) for p in world.roster for loc in p.locations}
+        held = {l.source_id.lower() for l in world.site_listings(source)
+                if any((l.specialty, o.city) in walked for o in l.offices)}
     assert held and held <= stored
 
 

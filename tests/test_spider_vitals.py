@@ -28,6 +28,7 @@ from reputation.sandbox.sites import Request
 from reputation.sandbox.sites.vitals import handle, profile_page, reviews_page, search_page
 from reputation.sandbox.world import World, slug
 from test_spider_base import FILES, SHARED, file_response, listings, needs_shared, run_spider, searches
+from test_spider_walk import walk_targets
 
 VT = FILES / "vitals"
 PAGES = sorted(p.name.removesuffix(".expected.json") for p in VT.glob("*.expected.json"))
@@ -290,7 +291,8 @@ def server():
 
 @pytest.fixture(scope="module")
 def records(server, tmp_path_factory):
-    return run_spider("vitals", server.world.targets(), server.url, tmp_path_factory.mktemp("vitals"))
+    # As `repmon crawl` writes targets: the specialty code and every location, for the walks.
+    return run_spider("vitals", walk_targets(server.world), server.url, tmp_path_factory.mktemp("vitals"))
 
 
 def site_url(server, listing) -> str:
@@ -310,10 +312,12 @@ def test_crawl_finds_every_listing_of_the_roster_and_the_namesake(server, record
         for listing in world.listings_of(p.npi, "vitals"):
             expected_listings[site_url(server, listing)] = listing
             assert site_url(server, listing) in found[p.npi]["results"], p.npi
+    # The walk reads the directory of the physician's specialty in the physician's cities: a namesake
+    # practising elsewhere is not on it.
     [twin] = world.discrepancies["namesake"]
     namesake = next(l for l in world.site_listings("vitals") if l.npi is None)
-    assert site_url(server, namesake) in found[twin]["results"]
-    expected_listings[site_url(server, namesake)] = namesake
+    assert {o.city for o in namesake.offices}.isdisjoint({l.city for l in world.physician(twin).locations})
+    assert site_url(server, namesake) not in found[twin]["results"]
     assert set(expected_listings) <= set(pages)
     for url, listing in expected_listings.items():
         record = pages[url]
@@ -336,11 +340,11 @@ def test_crawl_physicians_without_a_listing_are_ok_empty_searches(server, record
 
 
 @pytest.mark.parametrize("mode, status, reason", [("block", "blocked", "Cloudflare"),
-                                                  ("broken", "error", "search page not recognised")])
+                                                  ("broken", "error", "listing page not recognised")])
 def test_crawl_of_a_refusing_or_changed_site_never_looks_empty(server, tmp_path, mode, status, reason):
     server.set_mode("vitals", mode)
     try:
-        targets = server.world.targets()[:4]
+        targets = walk_targets(server.world)[:4]
         found = run_spider("vitals", targets, server.url, tmp_path)
     finally:
         server.set_mode("vitals", "ok")
@@ -353,3 +357,13 @@ def test_crawl_of_a_refusing_or_changed_site_never_looks_empty(server, tmp_path,
 def test_a_saved_search_file_links_to_the_real_site():
     response = file_response(VT / "search.html", (VT / "search.html").resolve().as_uri())
     assert parse_search_page(response).profile_urls == expected("search")["records"][0]["results"]
+
+
+def test_a_specialty_without_a_directory_is_not_searched_never_missing(server, tmp_path):
+    # Vitals has no usable name search: a physician whose specialty the map does not know is not searched.
+    target = walk_targets(server.world)[0] | {"specialty": "Nurse Practitioner", "specialty_code": "363L00000X"}
+    server.reset_counts()
+    [search] = searches(run_spider("vitals", [target], server.url, tmp_path)).values()
+    assert (search["status"], search["reason_code"], search["results"]) == ("error", "not_searched", [])
+    assert "no listing pages for the specialty Nurse Practitioner" in search["reason"]
+    assert server.request_counts.get("vitals", 0) == 0

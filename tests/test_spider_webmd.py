@@ -26,7 +26,8 @@ from reputation.sandbox.world import World
 from test_spider_base import FILES, file_response, run_spider, searches
 
 WEBMD = FILES / "webmd"
-PAGES = ("search", "search-2026", "search-no-results", "profile", "reviews")
+PAGES = ("search", "search-2026", "search-no-results", "profile", "reviews", "walk-cardiology-tacoma-page1",
+         "walk-cardiology-tacoma-page2")
 EXPECTED = {name: json.loads((WEBMD / f"{name}.expected.json").read_text()) for name in PAGES}
 
 

@@ -34,7 +34,8 @@ from test_spider_base import FILES, file_response, run_spider, searches
 
 ZOCDOC = FILES / "zocdoc"
 PAGES = {"search": "search.html", "search-no-results": "search-no-results.html", "profile": "profile.html",
-         "reviews-page2": "reviews-page2.json"}
+         "reviews-page2": "reviews-page2.json", "walk-cardiologist-tacoma-page1": "walk-cardiologist-tacoma-page1.html",
+         "walk-cardiologist-tacoma-page2": "walk-cardiologist-tacoma-page2.html"}
 EXPECTED = {name: json.loads((ZOCDOC / f"{name}.expected.json").read_text()) for name in PAGES}
 
 

@@ -82,6 +82,9 @@ class TargetState:
     listing: dict | None = None  # the listing whose reviews are being fetched
     review_page: int = 0
     finished: bool = False
+    # What the search could not see (a listing walk capped or failed): the chain then ends with this failure,
+    # with the results it did find, never "ok" (a physician not on pages left unread is unknown, not missing).
+    unseen: Failed | None = None
 
 
 def reviews_record(source: str, url: str, page: ReviewsPage, rating: float | None = None,
@@ -103,8 +106,13 @@ def load_targets(path: str | Path) -> list[dict]:
         if missing:
             raise ValueError(f"{path}: target {number} lacks {', '.join(missing)}")
         target = {k: row.get(k) for k in ("first_name", "middle_name", "last_name", "credentials",
-                                           "specialty", "city", "state", "zip")}
+                                           "specialty", "specialty_code", "city", "state", "zip")}
         target["npi"] = str(row["npi"])
+        # Every practice place (city, state, zip): listing walks look in each; the first is city/state/zip.
+        target["locations"] = [
+            {k: place.get(k) for k in ("city", "state", "zip")}
+            for place in row.get("locations") or [] if isinstance(place, dict)
+        ]
         target["known_urls"] = [u for u in row.get("known_urls") or [] if u]
         targets.append(target)
     return targets
@@ -147,6 +155,7 @@ class RosterSpider(scrapy.Spider):
       ``listing_gone``      whether a profile answer says its listing is no more (404/410; a closed business)
       ``failure_status``    (status, reason) of a failed request (an API's own error message)
       ``closing_records``   the records owed when no request is left (the whole-site crawl makes all of its own)
+      ``search_step``       the search of a chain (a listing walk joins one shared by many targets)
     Building blocks: ``on_search`` (callback), ``on_failure`` (errback), ``next_step``, ``listing_found``,
     ``finish``, ``target_record``, ``count_listing``, ``inc_stat``.
     """
@@ -352,12 +361,20 @@ class RosterSpider(scrapy.Spider):
         elif not state.searched and not (state.revisiting and state.results):
             # Nothing known is alive (or nothing was known): search the source afresh.
             state.searched = True
-            yield self._with_headers(self.search_request(
-                state, callback=self.on_search, errback=self.on_failure, dont_filter=True,
-                cb_kwargs={"state": state},
-            ))
+            yield from self.search_step(state)
+        elif state.unseen is not None:
+            yield self.finish(state, *state.unseen)
         else:
             yield self.finish(state, "ok")
+
+    def search_step(self, state: TargetState):
+        """The search of ``state``'s chain: by default the one request of ``search_request``, answered by
+        ``on_search``. A source walking listing pages (``crawlers.spiders.walk``) joins the walk instead, and
+        goes on with ``next_step`` once the walk has ended."""
+        yield self._with_headers(self.search_request(
+            state, callback=self.on_search, errback=self.on_failure, dont_filter=True,
+            cb_kwargs={"state": state},
+        ))
 
     def on_search(self, response, state: TargetState):
         """The callback of a search answer: its listings and candidate profiles, then the next step."""

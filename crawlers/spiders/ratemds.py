@@ -1,8 +1,12 @@
-"""RateMDs: search by name near the practice city, then profiles and their reviews (JSON pages).
+"""RateMDs: search by specialty and place (a walk of the listing pages), then profiles and their reviews.
 
-- search ``/best-doctors/?text=NAME&location=CITY, ST&page=N`` (our choice: the ``best-doctors`` listing
-  takes ``specialty``, ``location`` and ``page``, and its ``text`` parameter narrows it to a name; one
-  request per physician). 2025–26 pages embed the results as
+- search by specialty and place (the default, ``crawlers.spiders.walk``): the listing
+  ``/best-doctors/?specialty=SLUG&location=CITY, ST&page=N`` (the slug from ``crawlers.specialties``), every
+  page up to ``WALK_PAGES_MAX``, shared by all roster physicians of that specialty and city; the pages are
+  complete when ``current_page`` reaches ``total_pages`` (or a page lists nobody);
+- search by name (``SEARCH_BY={"ratemds": "name"}``, and for a specialty the map does not know):
+  ``/best-doctors/?text=NAME&location=CITY, ST`` (the listing's ``text`` parameter narrows it to a name;
+  the only evidence of it is from about 2016). 2025–26 pages embed the results as
   ``window.DATA.doctor_list_props = JSON.parse("…")`` (a JSON text in a JS string literal, decoded twice)
   with ``doctorPage`` {``results[]``, ``count``, ``total_pages``, ``current_page``}; older pages as
   ``window.DATA = {...}`` with the same keys at the top. A result has ``id``, ``full_name``,
@@ -35,7 +39,8 @@ import scrapy
 from crawlers import structured as sd
 from crawlers.embedded import assigned
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, search_terms
+from crawlers.spiders.base import ReviewsPage, SearchOutcome, search_terms
+from crawlers.spiders.walk import WalkEntry, WalkPage, WalkSpider
 from crawlers.text import integer, number, to_five_stars, without_query
 
 SOURCE = "ratemds"
@@ -44,7 +49,7 @@ PROFILE_PATH = re.compile(r"^(.*?/doctor-ratings/[^/?#]+(?:/[^/?#]+)?)/?(?:[?#]|
 PROFILE_ID = re.compile(r"/doctor-ratings/(\d+)(?:[/?#]|$)")
 
 
-class RatemdsSpider(RosterSpider):
+class RatemdsSpider(WalkSpider):
     name = "ratemds"
     label = "RateMDs"
     reads_responses = True
@@ -52,6 +57,13 @@ class RatemdsSpider(RosterSpider):
     kind = "review_site"
     site_url = "https://www.ratemds.com"
     fetch_reviews = True
+    name_search = True
+
+    def walk_request(self, specialty: str, city: str, state: str, page: int, **kwargs) -> scrapy.Request:
+        return scrapy.Request(walk_url(self.base_url, specialty, city, state, page), **kwargs)
+
+    def parse_walk_page(self, response) -> WalkPage:
+        return parse_walk_page(response)
 
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)
@@ -110,6 +122,37 @@ def parse_search_page(response) -> SearchOutcome:
     if results and not urls:
         return SearchOutcome(error=f"search results without profile links at {response.url}")
     return SearchOutcome(profile_urls=urls)
+
+
+def walk_url(base: str, specialty: str, city: str, state: str, page: int = 1) -> str:
+    """The listing page of ``specialty`` (RateMDs' slug) in ``city, state``."""
+    params = {"specialty": specialty, "location": f"{city}, {state}"}
+    if page > 1:
+        params["page"] = page
+    return f"{base}/best-doctors/?{urlencode(params)}"
+
+
+def parse_walk_page(response) -> WalkPage:
+    """One listing page: its doctors, and whether another page follows (``current_page`` < ``total_pages``)."""
+    props = assigned(response.text, "window.DATA.doctor_list_props") or {}
+    page = props.get("doctorPage") if isinstance(props.get("doctorPage"), dict) else window_data(response) or {}
+    results = page.get("results")
+    if not isinstance(results, list):
+        return WalkPage(error=f"listing page not recognised (no doctor_list_props.doctorPage or window.DATA "
+                              f"results) at {response.url}")
+    entries = []
+    for result in results:
+        if not isinstance(result, dict):
+            continue
+        url = profile_url(_absolute(response, result.get("url")))
+        name = _text(result.get("full_name"))
+        if url and name:
+            entries.append(WalkEntry(name=name, url=url))
+    if results and not entries:
+        return WalkPage(error=f"listing page without doctors' names and profile links at {response.url}")
+    current, pages = integer(page.get("current_page")), integer(page.get("total_pages"))
+    more = current < pages if current is not None and pages is not None else None
+    return WalkPage(entries=entries, more=more)
 
 
 # ----- profile ------------------------------------------------------------------------------------

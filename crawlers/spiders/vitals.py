@@ -1,4 +1,13 @@
-"""Vitals: search by name near the practice city, then profiles and their review pages.
+"""Vitals: search by specialty and place, then profiles and their review pages.
+
+Search by specialty and place (the default, ``crawlers.spiders.walk``): the directory of the specialty in the
+city, ``/{specialty-slug}/{st}/{city}?page=N`` (``cardiologists/or/portland``; the slug from
+``crawlers.specialties``), every page up to ``WALK_PAGES_MAX``, shared by all roster physicians of that
+specialty and city. ``searchResults`` says ``total``, ``page`` and ``perPage``: the pages are complete when
+``page`` × ``perPage`` reaches ``total`` (without them, a page listing nobody ends the walk). Vitals has no
+usable name search (nothing of 2019–26 supports ``/search?q=``, and its robots.txt disallowed ``/search?``):
+a physician whose specialty the map does not know is "not searched" (``not_searched``), never missing. The
+name-search code below reads saved search pages (``repmon parse``) and is used by no crawl.
 
 Pages, newest first (each version is still read, so a saved page of any age parses):
 
@@ -43,7 +52,8 @@ import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, search_terms
+from crawlers.spiders.base import ReviewsPage, SearchOutcome, search_terms
+from crawlers.spiders.walk import WalkEntry, WalkPage, WalkSpider
 from crawlers.text import clean, integer, iso_date, number, without_query
 
 SOURCE = "vitals"
@@ -55,7 +65,7 @@ DATA_LAYER_ID = re.compile(r'"provider\.id"\s*:\s*"?(\d+)')
 WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 
 
-class VitalsSpider(RosterSpider):
+class VitalsSpider(WalkSpider):
     name = "vitals"
     label = "Vitals"
     reads_responses = True
@@ -63,6 +73,13 @@ class VitalsSpider(RosterSpider):
     kind = "review_site"
     site_url = "https://www.vitals.com"
     fetch_reviews = True
+    name_search = False  # nothing supports /search?q= (see below): an unmapped specialty is not searched
+
+    def walk_request(self, specialty: str, city: str, state: str, page: int, **kwargs) -> scrapy.Request:
+        return scrapy.Request(walk_url(self.base_url, specialty, city, state, page), **kwargs)
+
+    def parse_walk_page(self, response) -> WalkPage:
+        return parse_walk_page(response)
 
     def search_request(self, state, **kwargs) -> scrapy.Request:
         what, where = search_terms(state.target)
@@ -188,6 +205,33 @@ def parse_search_page(response) -> SearchOutcome:
     if providers and not urls:
         return SearchOutcome(error=f"search results without profile links at {response.url}")
     return SearchOutcome(profile_urls=urls)
+
+
+def walk_url(base: str, specialty: str, city: str, state: str, page: int = 1) -> str:
+    """The directory page of ``specialty`` (Vitals' slug) in ``city, state``: ``/cardiologists/or/portland``."""
+    place = re.sub(r"[^a-z0-9]+", "-", city.lower()).strip("-")
+    url = f"{base}/{specialty}/{state.lower()}/{place}"
+    return f"{url}?{urlencode({'page': page})}" if page > 1 else url
+
+
+def parse_walk_page(response) -> WalkPage:
+    """A directory page: each provider's name and profile, and whether another page follows."""
+    results = _page_props(response).get("searchResults")
+    providers = results.get("providers") if isinstance(results, dict) else None
+    if not isinstance(providers, list):
+        return WalkPage(error=f"listing page not recognised (no __NEXT_DATA__ searchResults) at {response.url}")
+    entries = []
+    for provider in providers:
+        if not isinstance(provider, dict):
+            continue
+        url, name = profile_url(_absolute(response, provider.get("url"))), _text(provider.get("name"))
+        if url and name:
+            entries.append(WalkEntry(name=name, url=url))
+    if providers and not entries:
+        return WalkPage(error=f"listing page without providers' names and profile links at {response.url}")
+    total, page, per_page = (integer(results.get(k)) for k in ("total", "page", "perPage"))
+    more = page * per_page < total if None not in (total, page, per_page) else None
+    return WalkPage(entries=entries, more=more)
 
 
 # ----- profile ------------------------------------------------------------------------------------

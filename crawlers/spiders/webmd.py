@@ -1,6 +1,17 @@
-"""WebMD Care (doctor.webmd.com): search by name near the practice city, then profiles and their reviews tab.
+"""WebMD Care (doctor.webmd.com): search by specialty and place, then profiles and their reviews tab.
 
 The site sits behind Cloudflare: a challenge page is a block (the base class checks every response).
+
+Search by specialty and place (the default, ``crawlers.spiders.walk``): the results pages of the specialty
+in the city, ``GET /results?q=SPECIALTY&city=CITY&state=ST&entity=provider&pagenumber=N`` (``q`` the
+specialty as the site names it, ``crawlers.specialties``: "Cardiology"), every page up to
+``WALK_PAGES_MAX``, shared by all roster physicians of that specialty and city. 2025–26 pages have a
+pagination with a "Next" link while more pages follow; pages with a count in the heading ("23 results for
+Cardiology near Portland, OR"), 10 a page, are complete when the page number times 10 reaches it; a page
+saying neither goes on to the next, and a page without results ends the walk. A result's
+name is the feature's ``firstName`` and ``lastName`` (older: ``name``), else the card's link text.
+The name search below is used with ``SEARCH_BY={"webmd": "name"}`` and for a specialty the map does not
+know (2025–26 public scrapers show no name-search parameter; older ones used ``q=First Last``).
 
 Search: ``GET /results?q=FIRST+LAST&city=CITY&state=ST&entity=provider&pagenumber=1``. ``q`` is the name
 as typed in the site's search box, ``city``/``state`` the practice place (the site geocodes them),
@@ -40,7 +51,8 @@ import scrapy
 
 from crawlers import structured as sd
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome, reviews_record
+from crawlers.spiders.base import ReviewsPage, SearchOutcome, reviews_record
+from crawlers.spiders.walk import WalkEntry, WalkPage, WalkSpider
 from crawlers.text import clean, first_text, integer, iso_date, number, visible_text
 
 SOURCE = "webmd"
@@ -53,9 +65,10 @@ NO_RESULTS_TEXT = re.compile(
 NPI_TEXT = re.compile(r"\bNPI\b\D{0,20}(\d{10})\b")
 SITE_ROOT = "https://doctor.webmd.com/"  # what relative links of a saved page point to
 PROFILE_LINK_KEYS = ("profilelink", "profileLink", "profileurl", "profileUrl")
+RESULTS_PER_PAGE = 10
 
 
-class WebmdSpider(RosterSpider):
+class WebmdSpider(WalkSpider):
     name = "webmd"
     label = "WebMD"
     reads_responses = True
@@ -63,8 +76,15 @@ class WebmdSpider(RosterSpider):
     kind = "review_site"
     site_url = "https://doctor.webmd.com"
     fetch_reviews = True
+    name_search = True
 
-    def search_query(self, target: dict) -> str:
+    def walk_request(self, specialty: str, city: str, state: str, page: int, **kwargs) -> scrapy.Request:
+        return scrapy.Request(walk_url(self.base_url, specialty, city, state, page), **kwargs)
+
+    def parse_walk_page(self, response) -> WalkPage:
+        return parse_walk_page(response)
+
+    def name_query(self, target: dict) -> str:
         params = search_params(target)
         where = ", ".join(p for p in (params.get("city"), params.get("state")) if p)
         return f"{params['q']} near {where}" if where else params["q"]
@@ -110,6 +130,12 @@ def search_params(target: dict, page: int = 1) -> dict:
     params["entity"] = "provider"
     params["pagenumber"] = str(page)
     return params
+
+
+def walk_url(base: str, specialty: str, city: str, state: str, page: int = 1) -> str:
+    """The results page ``page`` of ``specialty`` (as WebMD names it) in ``city, state``."""
+    params = {"q": specialty, "city": city, "state": state, "entity": "provider", "pagenumber": str(page)}
+    return f"{base}/results?{urlencode(params)}"
 
 
 def provider_id(url: str) -> str | None:
@@ -206,6 +232,63 @@ def parse_search_page(response) -> SearchOutcome:
         return SearchOutcome()
     return SearchOutcome(error=f"search page not recognised (no mapboxlocations, no result cards, no 'no results' "
                                f"notice) at {response.url}")
+
+
+def parse_walk_page(response) -> WalkPage:
+    """A results page of a walk: each provider's name and profile, and whether another page follows."""
+    collection = mapbox_locations(response.text)
+    base = page_base(response)
+    entries: dict[str, WalkEntry] = {}
+    if collection is not None:
+        for feature in collection["features"]:
+            props = feature.get("properties") if isinstance(feature, dict) else None
+            props = props if isinstance(props, dict) else {}
+            link = next((props[k] for k in PROFILE_LINK_KEYS if props.get(k)), None)
+            url = profile_url(urljoin(base, str(link))) if link else None
+            name = clean(" ".join(str(props.get(k) or "") for k in ("firstName", "lastName"))) or clean(
+                str(props.get("name") or ""))
+            if url and name:
+                entries.setdefault(url, WalkEntry(name=name, url=url))
+        if collection["features"] and not entries:
+            return WalkPage(error=f"listing page not recognised (map features without names and profile links) "
+                                  f"at {response.url}")
+    if not entries:
+        for link in response.css("a.prov-name, a.provider-card-name"):
+            url = profile_url(urljoin(base, link.attrib.get("href", "")))
+            name = clean(" ".join(link.css("::text").getall()))
+            if url and name:
+                entries.setdefault(url, WalkEntry(name=name, url=url))
+    if not entries and not (response.css(".no-results") or NO_RESULTS_TEXT.search(visible_text(response))):
+        return WalkPage(error=f"listing page not recognised (no mapboxlocations, no result cards, no 'no results' "
+                              f"notice) at {response.url}")
+    return WalkPage(entries=list(entries.values()), more=_more_pages(response) if entries else False)
+
+
+def _more_pages(response) -> bool | None:
+    """Whether a results page has a next one: a "Next" link in its pagination; else the count in the heading
+    against the page number (10 a page); None when the page says neither."""
+    pagination = response.css("nav.pagination, .pagination")
+    if pagination:
+        return any(_is_next(link) for link in pagination.css("a"))
+    total = _results_count(first_text(response, "h1.results-title, .results-title"))
+    page = integer(response.css("[data-pagenumber]::attr(data-pagenumber)").get()) or _page_asked(response.url)
+    return None if total is None or page is None else page * RESULTS_PER_PAGE < total
+
+
+def _is_next(link) -> bool:
+    text = clean(" ".join(link.css("::text").getall())) or ""
+    return link.attrib.get("rel") == "next" or text.lower().startswith("next") or "next" in (link.attrib.get("class") or "")
+
+
+def _results_count(heading: str | None) -> int | None:
+    """How many results a heading counts: "23 results for …", "Showing 1-10 of 23 providers" (None if it does not)."""
+    match = re.search(r"(\d[\d,]*)\s+(?:results?|providers?|doctors?|matches)\b", heading or "", re.I)
+    return int(match.group(1).replace(",", "")) if match else None
+
+
+def _page_asked(url: str) -> int | None:
+    match = re.search(r"[?&]pagenumber=(\d+)", url)
+    return int(match.group(1)) if match else None
 
 
 # ----- profile ------------------------------------------------------------------------------------

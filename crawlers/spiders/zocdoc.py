@@ -1,4 +1,13 @@
-"""Zocdoc: search by name near the practice city, then profiles (Redux state) and the reviews API.
+"""Zocdoc: search by specialty and place, then profiles (Redux state) and the reviews API.
+
+Search by specialty and place (the default, ``crawlers.spiders.walk``): the public search for the specialty
+in the city, ``GET /search?address=CITY, ST&search_query=SPECIALTY&offset=N`` (``search_query`` the term of
+the site's search box, ``crawlers.specialties``: "Cardiologist"; ``offset`` pages by 10), every page up to
+``WALK_PAGES_MAX``, shared by all roster physicians of that specialty and city; the results are the same
+state as below, complete when ``offset`` plus the page's results reach ``totalCount``. A result's name is
+the provider's ``approvedFullName``. In 2025–26 the bot wall (DataDome) answers plain HTTP clients with 403:
+the walk ends "blocked", its physicians unknown, never missing. The name search below is used with
+``SEARCH_BY={"zocdoc": "name"}`` and for a specialty the map does not know.
 
 Every page embeds the app's state as ``window.__REDUX_STATE__ = JSON.parse("…")``: the JSON text is itself a
 JavaScript string literal (double-encoded; slashes and angle brackets written ``\\u002F``, ``\\u003C``), so
@@ -38,16 +47,18 @@ import scrapy
 from crawlers import structured as sd
 from crawlers.embedded import assigned
 from crawlers.items import address, listing_record, review
-from crawlers.spiders.base import ReviewsPage, RosterSpider, SearchOutcome
+from crawlers.spiders.base import ReviewsPage, SearchOutcome
+from crawlers.spiders.walk import WalkEntry, WalkPage, WalkSpider
 from crawlers.text import collapse, iso_date, without_query
 
 SOURCE = "zocdoc"
 REVIEWS_PER_PAGE = 10
+WALK_PER_PAGE = 10  # search results a page (``offset`` steps)
 PROFILE_PATH = re.compile(r"^(.*?/doctor/[a-z0-9-]*?-?(\d+))/?(?:[?#]|$)", re.IGNORECASE)
 
 
 
-class ZocdocSpider(RosterSpider):
+class ZocdocSpider(WalkSpider):
     name = "zocdoc"
     label = "Zocdoc"
     reads_responses = True
@@ -55,8 +66,15 @@ class ZocdocSpider(RosterSpider):
     kind = "review_site"
     site_url = "https://www.zocdoc.com"
     fetch_reviews = True
+    name_search = True
 
-    def search_query(self, target: dict) -> str:
+    def walk_request(self, specialty: str, city: str, state: str, page: int, **kwargs) -> scrapy.Request:
+        return scrapy.Request(walk_url(self.base_url, specialty, city, state, page), **kwargs)
+
+    def parse_walk_page(self, response) -> WalkPage:
+        return parse_walk_page(response)
+
+    def name_query(self, target: dict) -> str:
         params = search_params(target)
         return f"{params['searchQuery']} near {params['address']}" if params.get("address") else params["searchQuery"]
 
@@ -87,6 +105,12 @@ def search_params(target: dict, offset: int = 0) -> dict:
         params["address"] = where
     params.update({"searchQuery": name, "searchType": "name", "offset": str(offset)})
     return params
+
+
+def walk_url(base: str, specialty: str, city: str, state: str, page: int = 1) -> str:
+    """The search results page ``page`` for ``specialty`` (Zocdoc's search term) in ``city, state``."""
+    params = {"address": f"{city}, {state}", "search_query": specialty, "offset": str((page - 1) * WALK_PER_PAGE)}
+    return f"{base}/search?{urlencode(params)}"
 
 
 def reviews_url(base: str, listing: dict) -> str | None:
@@ -160,6 +184,31 @@ def parse_search_page(response) -> SearchOutcome:
         return SearchOutcome()
     return SearchOutcome(error=f"search page not recognised (no providerLocations in __REDUX_STATE__, no result "
                                f"cards, no 'no results' notice) at {response.url}")
+
+
+def parse_walk_page(response) -> WalkPage:
+    """A search results page of a walk: each provider's name and profile, and whether more follow."""
+    block = _path(redux_state(response.text) or {}, "search", "data")
+    if not isinstance(block, dict) or not isinstance(block.get("providerLocations"), list):
+        if response.css('[data-test="no-results"]'):
+            return WalkPage(more=False)
+        return WalkPage(error=f"listing page not recognised (no search.data.providerLocations in __REDUX_STATE__) "
+                              f"at {response.url}")
+    base = page_base(response)
+    entries: dict[str, WalkEntry] = {}
+    for item in block["providerLocations"]:
+        provider = item.get("provider") if isinstance(item, dict) else None
+        provider = provider if isinstance(provider, dict) else {}
+        link, name = provider.get("profileUrl"), collapse(str(provider.get("approvedFullName") or "")) or None
+        url = profile_url(urljoin(base, str(link))) if link else None
+        if url and name:
+            entries.setdefault(url, WalkEntry(name=name, url=url))
+    if block["providerLocations"] and not entries:
+        return WalkPage(error=f"listing page without providers' names and profile links at {response.url}")
+    total = block.get("totalCount") if isinstance(block.get("totalCount"), int) else None
+    offset = re.search(r"[?&]offset=(\d+)", response.url)
+    seen = (int(offset.group(1)) if offset else 0) + len(block["providerLocations"])
+    return WalkPage(entries=list(entries.values()), more=None if total is None else seen < total)
 
 
 # ----- profile ------------------------------------------------------------------------------------

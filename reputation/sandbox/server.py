@@ -8,7 +8,10 @@ source's base URL into ``http://127.0.0.1:PORT/{source}``. What each source serv
 Control, for tests and for a sandbox started separately (``repmon sandbox``):
 ``server.set_mode(source, mode)`` or ``POST /_control/mode?source=S&mode=M``; ``POST /_control/advance``
 (one week); ``GET /_control/state``. Modes: "ok"; "block" (403 + Cloudflare-like "Just a moment..."
-page, or the site's own bot wall: Zocdoc's DataDome); "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
+page, or the site's own bot wall: Zocdoc's DataDome); "blockpage2" (the same block, only for the second and later
+pages of a paged list: ``page``, ``pagenumber`` or ``page_num`` of 2 or more, an ``offset`` above 0; the first
+page and profiles pass);
+"challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
 answer); "broken" (pages in a changed markup the parsers do not know); "robots" (robots.txt disallows
 the source); "gzipbomb" (a 2 MB gzip answer that inflates to 2 GiB); "huge" (a 12 MB page); "hugestream"
 (the same page sent without Content-Length, as a stream). ``server.request_counts`` counts requests per source.
@@ -29,7 +32,7 @@ from reputation.sandbox import sites
 from reputation.sandbox.world import World
 
 SOURCES = sites.site_keys()
-MODES = ("ok", "block", "challenge200", "429", "503", "outage", "broken", "robots", "gzipbomb", "huge", "hugestream")
+MODES = ("ok", "block", "blockpage2", "challenge200", "429", "503", "outage", "broken", "robots", "gzipbomb", "huge", "hugestream")
 HUGE_PAGE_BYTES = 12 * 1024 * 1024  # beyond the crawler's download limit, far below what a bomb inflates to
 
 CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
@@ -164,7 +167,7 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "outage":
             self.close_connection = True  # hang up without a word, like a dead backend behind a proxy
             return
-        if mode == "block":
+        if mode == "block" or (mode == "blockpage2" and _later_page(query)):
             wall = sites.block_reply(source)
             if wall is not None:
                 return self._send(wall.status, wall.body, wall.content_type, wall.headers)
@@ -228,6 +231,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client hung up on an answer it did not want (too large): as a real server, carry on
+
+
+def _later_page(query: dict) -> bool:
+    """Whether a request asks for the second or a later page of a paged list."""
+    for key, first in (("page", 1), ("pagenumber", 1), ("page_num", 1), ("offset", 0)):
+        try:
+            if int(query.get(key) or first) > first:
+                return True
+        except ValueError:
+            pass
+    return False
 
 
 @cache

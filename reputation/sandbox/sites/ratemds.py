@@ -3,7 +3,8 @@
 - ``GET best-doctors/?text=NAME&location=CITY, ST&specialty=&page=N``: search results, 10 a page, as the
   2025–26 site embeds them: ``window.DATA.doctor_list_props = JSON.parse("…")`` (the JSON escaped the way
   Django's ``escapejs`` writes it) with ``doctorPage`` {``results``, ``count``, ``total_pages``,
-  ``current_page``} (without ``text``: every listing of the specialty and location);
+  ``current_page``} (without ``text``: every listing of the specialty, RateMDs' slug such as ``cardiologist``,
+  in the location's city and state: the listing pages a walk reads);
 - ``GET doctor-ratings/{id}/Dr-First-Last-City-ST.html``: profile, JSON-LD ``Physician`` with
   ``aggregateRating`` and ``window.DATA = {"doctor": {...}}``; a wrong slug answers 301 to the right
   one, an unknown or gone id 404;
@@ -56,9 +57,22 @@ def _search(world: World, query: dict) -> list[SiteListing]:
     if text:
         found = world.site_search(SOURCE, text, where)
     else:
-        city = where.split(",")[0].strip().lower()
-        found = [l for l in world.site_listings(SOURCE) if any(o.city.lower() == city for o in l.offices)]
-    return [l for l in found if not specialty or slug(l.specialty) == slug(specialty)]
+        city, _, state = (part.strip().lower() for part in where.partition(","))
+        found = [l for l in world.site_listings(SOURCE)
+                 if any(o.city.lower() == city and (not state or o.state.lower() == state) for o in l.offices)]
+    return [l for l in found if not specialty or specialty in (specialty_slug(l.specialty), slug(l.specialty))]
+
+
+# RateMDs' own names for specialties in its listing URLs (``?specialty=``), for the specialties of the world.
+SPECIALTY_SLUGS = {
+    "Family Medicine": "family-gp", "Internal Medicine": "internist-geriatrician", "Pediatrics": "pediatrician",
+    "Cardiology": "cardiologist", "Orthopedic Surgery": "orthopedics-orthopedic-surgeon",
+    "Obstetrics & Gynecology": "gynecologist-obgyn", "Dermatology": "dermatologist", "Neurology": "neurologist",
+}
+
+
+def specialty_slug(specialty: str) -> str:
+    return SPECIALTY_SLUGS.get(specialty, slug(specialty))
 
 
 def profile_path(listing: SiteListing) -> str:
@@ -119,7 +133,7 @@ def _result(listing: SiteListing, prefix: str, broken: bool) -> dict:
         return {"pk": listing.source_id, "displayName": listing.display_name, "link": f"{prefix}/{profile_path(listing)}",
                 "stars": listing.rating}
     return {"id": int(listing.source_id), "full_name": listing.display_name, "specialty_name": listing.specialty,
-            "specialty": slug(listing.specialty), "url": f"{prefix}/{profile_path(listing)}", "rating": _rating(listing),
+            "specialty": specialty_slug(listing.specialty), "url": f"{prefix}/{profile_path(listing)}", "rating": _rating(listing),
             "location": {"name": office.practice_name, "address": office.street, "postal_code": office.zip,
                          "phone_number": office.phone,
                          "city": {"name": office.city, "province_slug": office.state.lower(), "country_slug": "us"}}}

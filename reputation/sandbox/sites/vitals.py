@@ -1,7 +1,8 @@
 """Vitals in the sandbox: the 2025 Next.js pages, data in ``__NEXT_DATA__`` and a JSON-LD ``Physician``.
 
 - ``GET search?q=NAME&location=CITY, ST``: name search (``props.pageProps.searchResults.providers[]``);
-- ``GET {specialty-slug}/{st}/{city}?page=N``: the directory of a specialty in a city, 20 a page;
+- ``GET {specialty-slug}/{st}/{city}?page=N``: the directory of a specialty in a city, 20 a page (Vitals'
+  slug, ``cardiologists``): the pages a walk reads;
 - ``GET doctors/{id}/{first-last}``: profile (``pageProps.provider`` + the newest 3 ``reviews``); a wrong
   name slug answers 301 to the right one; an unknown or gone id answers 404;
 - ``GET doctors/{id}/{first-last}/reviews?page=N``: 12 reviews a page, newest first.
@@ -48,13 +49,26 @@ def handle(world: World, request: Request) -> Reply:
     match = re.fullmatch(r"([a-z0-9-]+)/([a-z]{2})/([a-z0-9-]+)", rest)
     if match:
         specialty, state, city = match.groups()
-        found = [l for l in world.site_listings(SOURCE) if slug(l.specialty) == specialty
+        found = [l for l in world.site_listings(SOURCE) if specialty in (specialty_slug(l.specialty), slug(l.specialty))
                  and any(o.state.lower() == state and slug(o.city) == city for o in l.offices)]
         page = _page_number(query)
         chunk = found[(page - 1) * DIRECTORY_PAGE: page * DIRECTORY_PAGE]
         title = f"{found[0].specialty if found else specialty} in {city}, {state.upper()}"
         return html(search_page(chunk, title, page, len(found), broken=broken, prefix=prefix))
     return not_found()
+
+
+# Vitals' own names for specialties in its directory paths, for the specialties of the world.
+SPECIALTY_SLUGS = {
+    "Family Medicine": "family-practitioners", "Internal Medicine": "internists", "Pediatrics": "pediatricians",
+    "Cardiology": "cardiologists", "Orthopedic Surgery": "orthopedic-surgeons",
+    "Obstetrics & Gynecology": "obstetricians-gynecologists", "Dermatology": "dermatologists",
+    "Neurology": "neurologists",
+}
+
+
+def specialty_slug(specialty: str) -> str:
+    return SPECIALTY_SLUGS.get(specialty, slug(specialty))
 
 
 def profile_slug(listing: SiteListing) -> str:

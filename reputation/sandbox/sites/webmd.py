@@ -1,6 +1,8 @@
 """WebMD Care in the sandbox: results pages with the ``mapboxlocations`` GeoJSON, profiles and the reviews tab.
 
-- ``GET results?q=NAME&city=CITY&state=ST&entity=provider&pagenumber=N``: results page, 10 providers a page,
+- ``GET results?q=NAME&city=CITY&state=ST&entity=provider&pagenumber=N``: results page, 10 providers a page
+  (``q`` a specialty as WebMD names it, "Cardiology": every provider of it with an office in the city and state,
+  the pages a walk reads),
   each provider-location a GeoJSON feature of ``mapboxlocations`` as in 2025–26 (``firstName``, ``lastName``,
   ``phone``, ``address`` and a relative ``profilelink``), and a result card (whose markup the spider does not
   rely on);
@@ -35,10 +37,10 @@ def handle(world: World, request: Request) -> Reply:
         what = query.get("q", "")
         where = ", ".join(p for p in (query.get("city"), query.get("state")) if p)
         page = _page_number(query.get("pagenumber"))
-        found = world.site_search("webmd", what, where)
+        found = _specialty_in_city(world, what, query) if _is_specialty(world, what) else world.site_search("webmd", what, where)
         base = f"{request.origin}{request.prefix}"
         return html(results_page(found[(page - 1) * PER_PAGE: page * PER_PAGE], what, where, base=base,
-                                 total=len(found), page=page, broken=broken))
+                                 total=len(found), page=page, broken=broken, query=query))
     match = PROFILE.fullmatch(rest)
     if match:
         listing = world.site_listing("webmd", match.group(1).replace("-", ""))
@@ -53,6 +55,18 @@ def handle(world: World, request: Request) -> Reply:
     if rest == "":
         return html(_page("Find a Doctor | WebMD Care", "<h1>Find a doctor</h1>", ""))
     return not_found()
+
+
+def _is_specialty(world: World, what: str) -> bool:
+    """Whether ``q`` names a specialty (as WebMD names them: "Cardiology") rather than a person."""
+    return what.strip().lower() in {l.specialty.lower() for l in world.site_listings("webmd")}
+
+
+def _specialty_in_city(world: World, what: str, query: dict) -> list[SiteListing]:
+    """The providers of the specialty ``what`` with an office in the ``city`` and ``state`` asked."""
+    city, state = (query.get("city") or "").strip().lower(), (query.get("state") or "").strip().lower()
+    return [l for l in world.site_listings("webmd") if l.specialty.lower() == what.strip().lower()
+            and any(o.city.lower() == city and (not state or o.state.lower() == state) for o in l.offices)]
 
 
 def _page_number(value: str | None) -> int:
@@ -100,7 +114,7 @@ def _coordinates(city: str, index: int) -> list[float]:
 
 
 def results_page(listings: list[SiteListing], what: str, where: str, *, base: str = "https://doctor.webmd.com",
-                 total: int | None = None, page: int = 1, broken: bool = False) -> str:
+                 total: int | None = None, page: int = 1, broken: bool = False, query: dict | None = None) -> str:
     features, cards = [], []
     for number, listing in enumerate(listings):
         link = f"{urlsplit(base).path}/{profile_path(listing)}"  # relative to the site, as the real map data links
@@ -126,6 +140,13 @@ def results_page(listings: list[SiteListing], what: str, where: str, *, base: st
     if cards:
         body = (f'<h1 class="results-title">{total} results for {e(what)} near {e(where)}</h1>'
                 f'<div class="results-list" data-pagenumber="{page}">{"".join(cards)}</div>')
+        if total > PER_PAGE:  # as 2025-26 pages: numbered pages, and "Next" while more follow
+            link = lambda n, text: (f'<a href="{urlsplit(base).path}/results?'  # noqa: E731
+                                    f'{e(urlencode({**(query or {}), "pagenumber": n}))}">{text}</a>')
+            pages = -(-total // PER_PAGE)
+            numbers = "".join(f"<span>{n}</span>" if n == page else link(n, n) for n in range(1, pages + 1))
+            following = link(page + 1, "Next") if page < pages else ""
+            body += f'<nav class="{_c("pagination", broken)}">{numbers}{following}</nav>'
     elif broken:
         body = f'<h1 class="results-title">0 providers matched {e(what)}</h1>'
     else:

@@ -1,7 +1,9 @@
 """Zocdoc in the sandbox: pages carrying ``window.__REDUX_STATE__ = JSON.parse("…")``, and the reviews API.
 
 - ``GET search?address=CITY, ST&searchQuery=NAME&searchType=name&offset=N``: search results, 10 a page, in
-  the state at ``search.data.providerLocations`` (and as result cards);
+  the state at ``search.data.providerLocations`` (and as result cards); with ``search_query=TERM`` instead
+  (Zocdoc's term for a specialty, "Cardiologist"), every provider of it with an office in the city and state:
+  the pages a walk reads;
 - ``GET {specialty}/{city}-{st}-{id}pm``: directory page of a specialty in a city (state ``listing.providerLocations``);
 - ``GET doctor/{first}-{last}-{cred}-{id}``: profile, state ``profile.data.provider`` plus schema.org microdata
   (404 once the listing is gone);
@@ -35,7 +37,11 @@ def handle(world: World, request: Request) -> Reply:
     if rest == "search":
         what, where = query.get("searchQuery", ""), query.get("address", "")
         offset = _int(query.get("offset"), 0)
-        found = world.site_search("zocdoc", what, where)
+        if query.get("search_query"):  # the search box's term: a specialty in the place
+            what = query["search_query"]
+            found = _specialty_in_place(world, what, where)
+        else:
+            found = world.site_search("zocdoc", what, where)
         return html(search_page(found[offset: offset + PER_PAGE], what, where, base=base, total=len(found),
                                 broken=broken))
     match = re.fullmatch(r"doctor/[a-z0-9-]*?-?(\d+)", rest)
@@ -61,6 +67,22 @@ def handle(world: World, request: Request) -> Reply:
     if rest == "":
         return html(_page("Zocdoc | Find a Doctor", "<h1>Find local doctors who take your insurance</h1>", {}))
     return not_found()
+
+
+# The terms of Zocdoc's search box for the specialties of the world.
+SPECIALTY_TERMS = {
+    "Family Medicine": "Family Physician", "Internal Medicine": "Internist", "Pediatrics": "Pediatrician",
+    "Cardiology": "Cardiologist", "Orthopedic Surgery": "Orthopedic Surgeon", "Obstetrics & Gynecology": "OB-GYN",
+    "Dermatology": "Dermatologist", "Neurology": "Neurologist",
+}
+
+
+def _specialty_in_place(world: World, term: str, where: str) -> list[SiteListing]:
+    """The providers whose specialty the term names, with an office in the city and state of ``where``."""
+    city, _, state = (part.strip().lower() for part in where.partition(","))
+    return [l for l in world.site_listings("zocdoc")
+            if SPECIALTY_TERMS.get(l.specialty, l.specialty).lower() == term.strip().lower()
+            and any(o.city.lower() == city and (not state or o.state.lower() == state) for o in l.offices)]
 
 
 def block_page() -> Reply:
