@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from builders import add_physician, listing, npi_with_check_digit, search, store, week
 from reports.model import CoverageCounts, Figure, MatrixNote, SiteCoverage
+from reports.render import render_physician
 from reputation.findings import refresh_findings
 from reputation.models import Listing, Match, Physician
 from reputation.reporting import PhysicianPages, build_overview, load_report_input
@@ -234,3 +235,7 @@ def test_response_rate_and_time_count_only_sites_that_show_replies_and_age_the_u
         assert (every.unanswered_negative, every.oldest_unanswered_days) == (1, age)
     page = PhysicianPages(data).page(JANE)
     assert [(r.text, r.age_days, r.replies_shown) for r in page.unanswered] == [("rude", age, True), ("bad", age + 15, False)]
+    # among recent reviews too, a negative review on a site that shows no replies is not "unanswered"
+    assert {r.text: r.replies_shown for r in page.reviews}["bad"] is False
+    html = render_physician(page)
+    assert html.count("No response yet") == 2  # Healthgrades' "rude" (to answer, recent), never Google's "bad"

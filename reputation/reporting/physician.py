@@ -152,10 +152,9 @@ class PhysicianPages:
         return Location(text(loc.practice_name) or "", text(loc.street) or "", text(loc.city) or "",
                         text(loc.state) or "", text(loc.zip) or "", format_phone(normalize_phone(phone)) if phone else "")
 
-    @staticmethod
-    def _review(r, chips: dict) -> Review:
+    def _review(self, r, chips: dict) -> Review:
         return Review(site(r.source), r.url, clip(r.date, SHORT_TEXT_CHARS), number(r.rating), clip(r.text),
-                      clip(r.author, SHORT_TEXT_CHARS), clip(r.response),
+                      clip(r.author, SHORT_TEXT_CHARS), clip(r.response), replies_shown=r.source in self.shown,
                       topics=chips.get(getattr(r, "review_id", None), []))
 
 
