@@ -40,7 +40,7 @@ class _Repmon(TyperGroup):
 app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False,
                   cls=_Repmon)
 roster_app = typer.Typer(help="The internal physician roster.", no_args_is_help=True)
-listings_app = typer.Typer(help="Listings crawled elsewhere.", no_args_is_help=True)
+listings_app = typer.Typer(help="Listings: crawl output made elsewhere, and the listings you already know.", no_args_is_help=True)
 report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(listings_app, name="listings")
@@ -233,6 +233,47 @@ def listings_import(
                 f"(`repmon runs undo {result.run_id}` takes it back)", highlight=False)
     if result.errors:
         raise typer.Exit(1)
+
+
+@listings_app.command("add")
+def listings_add(
+    source: Annotated[str, typer.Argument(help="Source key: healthgrades, vitals, ...")],
+    url: Annotated[str, typer.Argument(help="The profile's address on that site.")],
+    npi: Annotated[str, typer.Option("--npi", help="The roster physician whose listing it is.")],
+    sandbox: Annotated[Optional[str], typer.Option(help="Also accept addresses on a running repmon sandbox at this URL.")] = None,
+) -> None:
+    """Add a listing you already know (claimed, or found by hand): revisited every week and matched to the NPI.
+
+    Example: repmon listings add healthgrades https://www.healthgrades.com/physician/dr-jane-doe-xy1z2 --npi 1234567893
+    """
+    from reputation.known_listings import KnownListingError, add_known_listing
+
+    try:
+        result = add_known_listing(engine(), source, url, npi, sandbox_url=sandbox)
+    except KnownListingError as exc:
+        err.out(f"Listing not added: {exc}", highlight=False)
+        raise typer.Exit(1)
+    console.out(result.describe(), highlight=False)
+
+
+@listings_app.command("import-urls")
+def listings_import_urls(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with the columns npi, source, url.")],
+    sandbox: Annotated[Optional[str], typer.Option(help="Also accept addresses on a running repmon sandbox at this URL.")] = None,
+) -> None:
+    """Import the listings you already know from a CSV (npi, source, url); any bad line and nothing is stored.
+
+    Example: repmon listings import-urls known.csv
+    """
+    from reputation.known_listings import import_known_urls
+    from reputation.roster_file import RosterError
+
+    try:
+        result = import_known_urls(engine(), file, sandbox_url=sandbox)
+    except RosterError as exc:
+        err.out(f"Listings not imported: {exc}", highlight=False)
+        raise typer.Exit(1)
+    console.out(result.describe(), highlight=False)
 
 
 # -- parse ----------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from crawlers.pipelines import PROGRESS_PREFIX
 from crawlers.sources import keys, sources
 from reputation.coverage import record_coverage
 from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
+from reputation.known_listings import confirmed_urls, url_key
 from reputation.models import Listing, Location, Match, Physician, Run, Search
 from reputation.records import iso_week
 from reputation.runs import start_run
@@ -73,6 +74,15 @@ def build_targets(engine: Engine, source: str, week: str, refresh: bool) -> list
         ).all()
         for physician_id, url in rows:
             known.setdefault(physician_id, []).append(url)
+        # The listings a person already knows: revisited every week, whatever the site's search does.
+        by_npi = confirmed_urls(engine, source)
+        for physician in physicians:
+            urls = known.setdefault(physician.id, [])
+            have = {url_key(u) for u in urls}
+            for url in by_npi.get(physician.npi, []):
+                if url_key(url) not in have:
+                    urls.append(url)
+                    have.add(url_key(url))
         done = set()
         if not refresh:
             done = set(

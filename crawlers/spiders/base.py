@@ -157,6 +157,7 @@ class RosterSpider(scrapy.Spider):
     kind = "review_site"  # one of crawlers.sources.KINDS
     site_url = ""  # where it lives (SOURCE_BASE_URLS[key] overrides it)
     needs: tuple[Need, ...] = ()  # settings of the user's own it cannot run without (an API key)
+    listing_domains: tuple[str, ...] = ()  # where its profile URLs live, when not on site_url's domain
 
     revisit_known_urls = True  # False when a revisit is the same request as the search (an API by id)
     # False when profiles are fetched at other addresses than the listings' own (an API): then only a revisit's

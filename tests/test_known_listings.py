@@ -1,0 +1,153 @@
+"""Listings a person already knows: added by hand or imported from a CSV, matched by their word, undoable."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from builders import add_physician, listing, npi_with_check_digit, store
+from reputation.cli import app
+from reputation.known_listings import KnownListingError, add_known_listing, import_known_urls, url_key
+from reputation.match import confirm_match, match_listings, reject_match
+from reputation.models import KnownListing, Listing, Match, Physician, Run
+from reputation.roster_file import RosterError
+from reputation.undo import undo_run
+
+import re
+
+import pytest
+
+NPI = npi_with_check_digit("123456789")
+OTHER = npi_with_check_digit("987654321")
+HOME = {"street": "1 Main St", "city": "Portland", "state": "OR", "zip": "97201", "phone": "503-555-0100"}
+URL = "https://www.healthgrades.com/physician/dr-jane-doe-abc12"
+VITALS = "https://www.vitals.com/doctors/Dr_Jane_Doe.html"
+
+
+@pytest.fixture
+def roster(engine):
+    add_physician(engine, NPI, "Jane", "Doe", locations=[HOME])
+    add_physician(engine, OTHER, "Ann", "Roe", locations=[HOME])
+    return engine
+
+
+def known(engine):
+    with Session(engine) as s:
+        return sorted((k.npi, k.source, k.url, k.how, k.decision) for k in s.exec(select(KnownListing)).all())
+
+
+def decision(engine, url):
+    with Session(engine) as s:
+        listing_id = s.exec(select(Listing.id).where(Listing.url == url)).one()
+        match = s.exec(select(Match).where(Match.listing_id == listing_id)).one()
+        npi = s.get(Physician, match.physician_id).npi if match.physician_id else None
+        return match.status, match.method, npi
+
+
+def test_a_listing_added_by_hand_is_matched_to_its_npi_whatever_the_names_say(roster):
+    engine = roster
+    # A listing under a name the matcher would never give Jane (a married name nobody recorded, no phone).
+    store(engine, listing(URL, "Dr. Jane Smith-Okafor"))
+    match_listings(engine)
+    assert decision(engine, URL)[0] != "matched"
+    result = add_known_listing(engine, "healthgrades", URL, NPI)
+    assert result.added == 1
+    match_listings(engine)
+    assert decision(engine, URL) == ("matched", "known", NPI)
+    assert known(engine) == [(NPI, "healthgrades", URL, "user", "confirmed")]
+
+
+def test_a_persons_match_decision_stands_over_a_known_listing(roster):
+    engine = roster
+    store(engine, listing(URL, "Dr. Jane Doe"))
+    add_known_listing(engine, "healthgrades", URL, NPI)
+    reject_match(engine, URL)
+    match_listings(engine)
+    assert decision(engine, URL) == ("unmatched", "person", None)
+    confirm_match(engine, URL, OTHER)
+    match_listings(engine)
+    assert decision(engine, URL) == ("matched", "person", OTHER)
+
+
+@pytest.mark.parametrize("source, url, npi, problem", [
+    ("healthgrade", URL, NPI, "source: unknown source"),
+    ("healthgrades", URL, npi_with_check_digit("555555555"), "npi: not on the roster"),
+    ("healthgrades", URL, "1234567890", "npi: not a valid NPI"),
+    ("healthgrades", VITALS, NPI, "url: not an address on Healthgrades's site (healthgrades.com)"),
+    ("healthgrades", "www.healthgrades.com/physician/x", NPI, "url: not a web address"),
+    ("healthgrades", "https://healthgrades.com.evil.example/physician/x", NPI, "url: not an address on"),
+])
+def test_a_listing_that_cannot_be_added_says_why_and_nothing_is_stored(roster, source, url, npi, problem):
+    with pytest.raises(KnownListingError, match=re.escape(problem)):
+        add_known_listing(roster, source, url, npi)
+    assert known(roster) == []
+
+
+def test_import_urls_checks_every_line_and_stores_nothing_when_one_is_bad(roster, tmp_path):
+    path = tmp_path / "known.csv"
+    path.write_text(
+        "npi,source,url\n"
+        f"{NPI},healthgrades,{URL}\n"
+        f"{NPI},vitals,{VITALS}\n"
+        f"{OTHER},nosuchsite,https://example.org/x\n"
+        f"{NPI},healthgrades,{URL}/\n"
+        f"{npi_with_check_digit('555555555')},vitals,{VITALS}?x=1\n"
+        f"{OTHER},vitals,{URL}\n", encoding="utf-8")
+    with pytest.raises(RosterError) as raised:
+        import_known_urls(roster, path)
+    lines = [str(e) for e in raised.value.errors]
+    assert lines == [
+        "known.csv:4: source: unknown source; sources: " + ", ".join(__import__("crawlers.sources").sources.keys()) + " (nosuchsite)",
+        f"known.csv:5: url: duplicate of line 2 ({URL}/)",
+        f"known.csv:6: npi: not on the roster (import the roster first) ({npi_with_check_digit('555555555')})",
+        f"known.csv:7: url: not an address on Vitals's site (vitals.com) ({URL})",
+    ]
+    assert "nothing was imported" in str(raised.value)
+    assert known(roster) == []
+
+
+def test_an_import_is_a_run_that_undo_takes_back(roster, tmp_path):
+    engine = roster
+    store(engine, listing(URL, "Dr. Jane Smith-Okafor"))
+    path = tmp_path / "known.csv"
+    path.write_text(f"npi,source,url\n{NPI},healthgrades,{URL}\n{NPI},vitals,{VITALS}\n", encoding="utf-8")
+    result = import_known_urls(engine, path)
+    assert (result.added, result.already) == (2, 0)
+    assert known(engine) == [(NPI, "healthgrades", URL, "import", "confirmed"), (NPI, "vitals", VITALS, "import", "confirmed")]
+    match_listings(engine)
+    assert decision(engine, URL) == ("matched", "known", NPI)
+    # Importing the same file again adds nothing.
+    again = import_known_urls(engine, path)
+    assert (again.added, again.already) == (0, 2)
+    with Session(engine) as s:
+        assert s.get(Run, result.run_id).kind == "known_listings"
+    undo_run(engine, result.run_id)
+    assert known(engine) == []
+    assert decision(engine, URL)[1] == "score"  # matched again by the evidence alone
+
+
+def test_a_url_known_for_another_physician_is_refused(roster):
+    add_known_listing(roster, "healthgrades", URL, NPI)
+    with pytest.raises(KnownListingError, match=f"already known as the listing of NPI {NPI}"):
+        add_known_listing(roster, "healthgrades", URL.replace("https://www.", "http://"), OTHER)
+
+
+def test_url_key_sees_one_profile_in_its_spellings():
+    assert url_key("https://www.healthgrades.com/physician/x/") == url_key("http://healthgrades.com/physician/x#reviews")
+    assert url_key("https://x.com/a?id=1") != url_key("https://x.com/a?id=2")
+
+
+def test_the_commands_add_and_import_and_name_bad_lines(roster, tmp_path, db_url):
+    runner = CliRunner()
+    added = runner.invoke(app, ["--db", db_url, "listings", "add", "healthgrades", URL, "--npi", NPI])
+    assert added.exit_code == 0, added.output
+    assert "1 known listing(s) added" in added.output
+    refused = runner.invoke(app, ["--db", db_url, "listings", "add", "vitals", URL, "--npi", NPI])
+    assert refused.exit_code == 1
+    assert "Listing not added: url: not an address on Vitals's site" in refused.output
+    assert "Traceback" not in refused.output
+    path = tmp_path / "known.csv"
+    path.write_text(f"npi,source,url\n{NPI},vitals,[bold]{VITALS}\n", encoding="utf-8")
+    bad = runner.invoke(app, ["--db", db_url, "listings", "import-urls", str(path)])
+    assert bad.exit_code == 1
+    assert f"known.csv:2: url: not a web address (it must start with https://) ([bold]{VITALS})" in bad.output
