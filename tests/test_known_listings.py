@@ -151,3 +151,43 @@ def test_the_commands_add_and_import_and_name_bad_lines(roster, tmp_path, db_url
     bad = runner.invoke(app, ["--db", db_url, "listings", "import-urls", str(path)])
     assert bad.exit_code == 1
     assert f"known.csv:2: url: not a web address (it must start with https://) ([bold]{VITALS})" in bad.output
+
+
+# -- the crawl revisits them ---------------------------------------------------------------------------------
+
+
+def test_a_listing_added_by_hand_is_revisited_when_the_sites_search_is_disallowed(tmp_path):
+    from datetime import UTC, datetime
+
+    from reputation.crawl import CrawlOptions, run_crawl
+    from reputation.db import get_engine
+    from reputation.models import Search
+    from reputation.roster import import_roster
+    from reputation.sandbox.server import SandboxServer
+    from reputation.sandbox.world import World
+    from test_crawl import roster_file
+
+    world = World(seed=7)
+    engine = get_engine(f"sqlite:///{tmp_path / 'crawl.db'}")
+    import_roster(engine, roster_file(world, tmp_path / "roster.csv"))
+    with SandboxServer(world) as server:
+        npi = next(row["npi"] for row in world.roster_rows() if world.listings_of(row["npi"]))
+        site_listing = world.listings_of(npi)[0]
+        url = f"{server.url}/healthgrades/{site_listing.path}"
+        with pytest.raises(KnownListingError, match="not an address on Healthgrades's site"):
+            add_known_listing(engine, "healthgrades", url, npi)  # a sandbox address only with --sandbox
+        add_known_listing(engine, "healthgrades", url, npi, sandbox_url=server.url)
+        server.set_mode("healthgrades", "robots_search")
+        assert f"Disallow: /healthgrades/usearch" in server.robots_txt()
+        run = run_crawl(engine, CrawlOptions(sources=["healthgrades"], sandbox_url=server.url, delay=0,
+                                             crawl_time=datetime(2026, 11, 16, 9, 0, tzinfo=UTC)))
+    assert run.status == "finished"
+    with Session(engine) as s:
+        searches = {x.npi: x for x in s.exec(select(Search)).all()}
+        listing_row = s.exec(select(Listing).where(Listing.url == url)).one()
+    # The profile was fetched, the search was not: the others are unknown (disallowed), never missing.
+    assert searches[npi].status == "ok" and searches[npi].results == [url]
+    assert {x.status for n, x in searches.items() if n != npi} == {"disallowed"}
+    assert listing_row.rating is not None and listing_row.last_seen.date().isoformat() == "2026-11-16"
+    match_listings(engine)
+    assert decision(engine, url) == ("matched", "known", npi)

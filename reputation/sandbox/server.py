@@ -9,7 +9,7 @@ Control, for tests and for a sandbox started separately (``repmon sandbox``):
 ``server.set_mode(source, mode)`` or ``POST /_control/mode?source=S&mode=M``; ``POST /_control/advance``
 (one week); ``GET /_control/state``. Modes: "ok"; "block" (403 + Cloudflare-like "Just a moment..."
 page, or the site's own bot wall: Zocdoc's DataDome); "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
-answer); "broken" (pages in a changed markup the parsers do not know); "robots" (robots.txt disallows
+answer); "broken" (pages in a changed markup the parsers do not know); "robots_search" (robots.txt disallows the site's search pages only, its profiles stay allowed); "robots" (robots.txt disallows
 the source); "gzipbomb" (a 2 MB gzip answer that inflates to 2 GiB); "huge" (a 12 MB page); "hugestream"
 (the same page sent without Content-Length, as a stream). ``server.request_counts`` counts requests per source.
 """
@@ -29,7 +29,8 @@ from reputation.sandbox import sites
 from reputation.sandbox.world import World
 
 SOURCES = sites.site_keys()
-MODES = ("ok", "block", "challenge200", "429", "503", "outage", "broken", "robots", "gzipbomb", "huge", "hugestream")
+MODES = ("ok", "block", "challenge200", "429", "503", "outage", "broken", "robots", "robots_search", "gzipbomb", "huge",
+         "hugestream")
 HUGE_PAGE_BYTES = 12 * 1024 * 1024  # beyond the crawler's download limit, far below what a bomb inflates to
 
 CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
@@ -115,6 +116,8 @@ class SandboxServer:
             lines.append(f"Disallow: /{source}/admin")
             if self.modes[source] == "robots":
                 lines.append(f"Disallow: /{source}/")
+            elif self.modes[source] == "robots_search":
+                lines += [f"Disallow: /{source}/{path}" for path in sites.search_paths(source)]
         return "\n".join(lines) + "\n"
 
 
