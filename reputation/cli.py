@@ -125,14 +125,50 @@ def crawl(
     sandbox: Annotated[Optional[str], typer.Option(help="Crawl a running repmon sandbox at this URL instead of the real sites.")] = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Search again physicians already searched successfully this week.")] = False,
+    plan: Annotated[bool, typer.Option("--plan", help="Print per source the requests the crawl will make and the time they take at the delay; crawl nothing.")] = False,
 ) -> None:
     """Crawl the sources for the active roster: revisit known listings, search for the rest.
 
+    Known and matched listings are revisited every week; physicians not found are searched again one week in
+    four (by their NPI), or the next week when a search was blocked or failed.
     Example: repmon crawl --source healthgrades --source nppes
+    Example: repmon crawl --plan
     """
+    if plan:
+        options = _crawl_options(source, sandbox_url=sandbox, delay=delay, refresh=refresh, quiet=True)
+        _print_plan(options)
+        return
     run = _crawl(source, sandbox_url=sandbox, delay=delay, refresh=refresh)
     if run.status != "finished":
         raise typer.Exit(1)
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 1440}d {minutes // 60 % 24}h {minutes % 60:02d}m" if minutes >= 1440 else f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def _print_plan(options) -> None:
+    from crawlers.settings import DOWNLOAD_DELAY
+    from reputation.crawl import plan_crawl
+
+    eng = engine()
+    plans = plan_crawl(eng, options.sources, delay=options.delay, refresh=options.refresh)
+    delay = DOWNLOAD_DELAY if options.delay is None else options.delay
+    table = Table(title=f"Crawl plan at {delay:g} s per request per site (nothing crawled)")
+    # revisits: physicians whose known listings are fetched; later: not found before, searched on another week
+    # of their rotation; done: searched already this week.
+    for column in ("source", "revisits", "URLs", "searches", "later", "done", "requests", "time"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for p in plans:
+        table.add_row(p.source, str(p.revisits), str(p.known_urls), str(p.searches), str(p.later), str(p.done),
+                      str(p.requests), _duration(p.seconds))
+    console.print(table)
+    longest = max(plans, key=lambda p: p.seconds, default=None)
+    if longest is not None:
+        console.out(f"Sites are crawled side by side: about {_duration(longest.seconds)} in all (the longest, "
+                    f"{longest.source}), at least; AutoThrottle slows a site that answers slowly. Requests are an "
+                    "estimate: a search that fetches more candidates or review pages asks more.", highlight=False)
 
 
 def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):

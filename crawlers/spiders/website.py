@@ -160,6 +160,12 @@ class WebsiteSpider(RosterSpider):
         async for request in super().start():  # robots.txt first, then start_requests
             yield request
 
+    @classmethod
+    def planned_requests(cls, target: dict) -> int:
+        """The whole site is crawled once, whoever is on the roster: about one physician page each (the
+        sitemaps and other pages come on top)."""
+        return max(1, len(target.get("known_urls") or []))
+
     def start_requests(self):
         """Not a chain per target: the start URL, and every target's known URLs."""
         yield scrapy.Request(self.start_url, callback=self._on_start, errback=self._on_start_failure, dont_filter=True,
