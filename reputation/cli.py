@@ -312,6 +312,71 @@ def listings_import_urls(
     console.out(result.describe(), highlight=False)
 
 
+@listings_app.command("review")
+def listings_review(
+    format: Annotated[str, typer.Option("--format", help="table or csv.")] = "table",
+) -> None:
+    """The profile links your own website shows for each physician, suggested as known listings: confirm or reject each.
+
+    Example: repmon listings review --format csv > suggested.csv
+    """
+    from reputation.known_listings import suggestions
+
+    if format not in ("table", "csv"):
+        err.out(f"--format must be table or csv, not {format!r}", highlight=False)
+        raise typer.Exit(2)
+    rows = suggestions(engine(create=False))
+    if format == "csv":
+        from reputation.exports import write_csv
+
+        write_csv(rows, sys.stdout)
+        return
+    if not rows:
+        console.print("No suggested listings waiting for review.")
+        return
+    table = Table(title=f"{len(rows)} suggested listing(s): `repmon listings confirm URL NPI` or `reject URL NPI`")
+    for column in ("npi", "physician", "source", "url", "found on"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["npi"], row["physician"], row["source"], row["url"], row["found_on"])
+    console.print(table)
+
+
+@listings_app.command("confirm")
+def listings_confirm(
+    url: Annotated[str, typer.Argument(help="The suggested listing's URL.")],
+    npi: Annotated[str, typer.Argument(help="The physician it was suggested for.")],
+) -> None:
+    """Confirm a suggested listing: revisited every week and matched to the NPI from now on.
+
+    Example: repmon listings confirm https://www.healthgrades.com/physician/dr-jane-doe-xy1z2 1234567893
+    """
+    _decide_suggestion(url, npi, True)
+
+
+@listings_app.command("reject")
+def listings_reject(
+    url: Annotated[str, typer.Argument(help="The suggested listing's URL.")],
+    npi: Annotated[str, typer.Argument(help="The physician it was suggested for.")],
+) -> None:
+    """Reject a suggested listing: it is not this physician's, and is never suggested for them again.
+
+    Example: repmon listings reject https://www.healthgrades.com/physician/dr-jane-doe-qq9w8 1234567893
+    """
+    _decide_suggestion(url, npi, False)
+
+
+def _decide_suggestion(url: str, npi: str, confirm: bool) -> None:
+    from reputation.known_listings import KnownListingError, decide_suggestion
+
+    try:
+        known = decide_suggestion(engine(), url, npi, confirm)
+    except KnownListingError as exc:
+        err.out(f"repmon: {exc}", highlight=False)
+        raise typer.Exit(1)
+    console.out(f"{known.source} listing {known.url} {known.decision} for NPI {known.npi}", highlight=False)
+
+
 # -- parse ----------------------------------------------------------------------------------------------
 @app.command()
 def parse(

@@ -264,3 +264,41 @@ def confirmed_by_url(engine_or_connection) -> dict[tuple[str, str], KnownListing
     else:
         rows = engine_or_connection.execute(query).all()
     return {(r.source, url_key(r.url)): KnownListing(**r._mapping) for r in rows}
+
+
+# -- suggestions of the own website: a person decides ------------------------------------------------------
+
+
+def suggestions(engine: Engine) -> list[dict]:
+    """The suggested known listings waiting for a person, by physician and source."""
+    with Session(engine) as session:
+        rows = session.exec(select(KnownListing, Physician).join(Physician, Physician.npi == KnownListing.npi)
+                            .where(KnownListing.decision == "suggested")
+                            .order_by(KnownListing.npi, KnownListing.source, KnownListing.url)).all()
+        return [{"npi": k.npi, "physician": f"{p.first_name} {p.last_name}", "source": k.source, "url": k.url,
+                 "found_on": k.found_on or "", "suggested_on": k.added_at.date().isoformat()} for k, p in rows]
+
+
+def decide_suggestion(engine: Engine, url: str, npi: str, confirm: bool, *, now: datetime | None = None) -> KnownListing:
+    """A person confirms (revisited weekly and matched to ``npi`` from now on) or rejects (never suggested
+    again) the listing at ``url`` for ``npi``. The decision is theirs: it carries no run, so undoing the crawl
+    that suggested it keeps it. Raises ``KnownListingError`` when there is no such known listing."""
+    now = now or datetime.now(UTC)
+    with Session(engine) as session:
+        rows = [k for k in session.exec(select(KnownListing).where(KnownListing.npi == npi)).all()
+                if url_key(k.url) == url_key(url)]
+        if not rows:
+            raise KnownListingError(f"no known or suggested listing {url} for NPI {npi} (see `repmon listings review`; "
+                                    "`repmon listings add` adds one)")
+        if confirm:
+            other = [k for k in session.exec(select(KnownListing).where(
+                KnownListing.source == rows[0].source, KnownListing.decision == "confirmed", KnownListing.npi != npi)).all()
+                     if url_key(k.url) == url_key(url)]
+            if other:
+                raise KnownListingError(f"{url} is already known as the listing of NPI {other[0].npi}")
+        for row in rows:
+            row.decision, row.decided_at, row.run_id = ("confirmed" if confirm else "rejected"), now, None
+            session.add(row)
+        session.commit()
+        session.refresh(rows[0])
+        return rows[0]

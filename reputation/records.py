@@ -202,6 +202,21 @@ class ListingIn(_Record):
         return [_no_nul(p) for p in value if p not in (None, "")]
 
 
+class SuggestionIn(_Clean):
+    """A profile link the own website shows for the physician searched (a suggested known listing)."""
+
+    source: Annotated[str, Field(pattern=SOURCE_KEY, max_length=40)]
+    url: Url
+    found_on: Url | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://\S+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
 class SearchIn(_Record):
     kind: Literal["search"]
     npi: Annotated[str, Field(pattern=r"^\d{10}$")]
@@ -211,6 +226,7 @@ class SearchIn(_Record):
     reason: str | None = None
     results: list[Url] = []
     gone: list[Url] = []
+    suggested: list[SuggestionIn] = []  # the own website's profile links for the physician (source "website")
 
     @model_validator(mode="after")
     def _code_fits_status(self):

@@ -191,3 +191,77 @@ def test_a_listing_added_by_hand_is_revisited_when_the_sites_search_is_disallowe
     assert listing_row.rating is not None and listing_row.last_seen.date().isoformat() == "2026-11-16"
     match_listings(engine)
     assert decision(engine, url) == ("matched", "known", npi)
+
+
+# -- the own website's profile links: suggested, for a person to decide ------------------------------------
+
+
+def test_profile_links_of_the_own_website_are_suggested_and_a_person_decides(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from reputation.crawl import CrawlOptions, build_targets, run_crawl
+    from reputation.db import get_engine
+    from reputation.known_listings import decide_suggestion, suggestions
+    from reputation.roster import import_roster
+    from reputation.sandbox.server import SandboxServer
+    from reputation.sandbox.sites.website import links_profiles
+    from reputation.sandbox.world import World
+    from test_crawl import roster_file
+
+    world = World(seed=7)
+    engine = get_engine(f"sqlite:///{tmp_path / 'crawl.db'}")
+    import_roster(engine, roster_file(world, tmp_path / "roster.csv"))
+    at = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+    with SandboxServer(world) as server:
+        linked = {l.npi: [f"{server.url}/healthgrades/{h.path}" for h in world.listings_of(l.npi)]
+                  for l in world.site_listings("website") if l.npi and links_profiles(l.source_id)}
+        linked = {npi: urls for npi, urls in linked.items() if urls}
+        assert len(linked) >= 5
+        run = run_crawl(engine, CrawlOptions(sources=["website"], sandbox_url=server.url, delay=0, crawl_time=at))
+        assert run.status == "finished"
+        suggested = suggestions(engine)
+        assert {(s["npi"], s["url"]) for s in suggested} == {(n, u) for n, urls in linked.items() for u in urls}
+        assert {s["source"] for s in suggested} == {"healthgrades"}
+        assert all(s["found_on"].startswith(f"{server.url}/website/doctors/") for s in suggested)
+        # Suggested is not assumed: not revisited, not matched by it.
+        first, second = sorted(linked)[:2]
+        week = "2026-W47"
+        assert not any(t["known_urls"] for t in build_targets(engine, "healthgrades", week, refresh=True))
+        decide_suggestion(engine, linked[first][0], first, confirm=True)
+        decide_suggestion(engine, linked[second][0], second, confirm=False)
+        targets = {t["npi"]: t for t in build_targets(engine, "healthgrades", week, refresh=True)}
+        assert targets[first]["known_urls"] == [linked[first][0]]
+        assert targets[second]["known_urls"] == []
+        # The next week's crawl suggests nothing again: a person's decision is never overwritten.
+        again = run_crawl(engine, CrawlOptions(sources=["website"], sandbox_url=server.url, delay=0,
+                                               crawl_time=at + timedelta(weeks=1)))
+        assert len(known(engine)) == len(suggested)
+        # Undoing the crawl that suggested them keeps what the person decided, and what the next crawl (on
+        # its rotation, a quarter of the physicians) suggested again; the rest goes with it.
+        undo_run(engine, run.id)
+    assert known(engine) and {(k[0], k[4]) for k in known(engine) if k[0] in (first, second)} == {
+        (first, "confirmed"), (second, "rejected")}
+    with Session(engine) as s:
+        kept = s.exec(select(KnownListing).where(KnownListing.decision == "suggested")).all()
+    assert 0 < len(kept) < len(suggested) - 2 and {k.run_id for k in kept} == {again.id}
+
+
+def test_the_review_commands_list_confirm_and_reject(roster, db_url):
+    from reputation.records import parse_record
+    from reputation.store import store_records
+    from builders import CLOCK, WEEK1
+
+    store_records(roster, [parse_record({
+        "kind": "search", "source": "website", "npi": NPI, "status": "ok", "results": [], "crawled_at": WEEK1.isoformat(),
+        "suggested": [{"source": "healthgrades", "url": URL, "found_on": "https://www.example.org/doctors/jane-doe"},
+                      {"source": "vitals", "url": VITALS, "found_on": "https://www.example.org/doctors/jane-doe"}]},
+        now=CLOCK)])
+    runner = CliRunner()
+    listed = runner.invoke(app, ["--db", db_url, "listings", "review", "--format", "csv"])
+    assert listed.exit_code == 0, listed.output
+    assert f"{NPI},Jane Doe,healthgrades,{URL},https://www.example.org/doctors/jane-doe" in listed.output
+    assert runner.invoke(app, ["--db", db_url, "listings", "confirm", URL, NPI]).exit_code == 0
+    assert runner.invoke(app, ["--db", db_url, "listings", "reject", VITALS, NPI]).exit_code == 0
+    missing = runner.invoke(app, ["--db", db_url, "listings", "confirm", URL, OTHER])
+    assert missing.exit_code == 1 and "no known or suggested listing" in missing.output
+    assert known(roster) == [(NPI, "healthgrades", URL, "website", "confirmed"), (NPI, "vitals", VITALS, "website", "rejected")]
