@@ -54,7 +54,7 @@ def main() -> None:
         writer.writerows(rows)
     engine = get_engine(f"sqlite:///{work / 'bench.db'}")
     import_roster(engine, work / "roster.csv")
-    physicians = len(rows)
+    physicians = len({row["npi"] for row in rows})  # the roster has a row per location
 
     weeks = []
     with SandboxServer(world) as server:

@@ -152,7 +152,7 @@ def _print_plan(options) -> None:
     from crawlers.settings import DOWNLOAD_DELAY
     from reputation.crawl import plan_crawl
 
-    eng = engine()
+    eng = engine(create=False)  # the plan only reads
     plans = plan_crawl(eng, options.sources, delay=options.delay, refresh=options.refresh)
     delay = DOWNLOAD_DELAY if options.delay is None else options.delay
     table = Table(title=f"Crawl plan at {delay:g} s per request per site (nothing crawled)")

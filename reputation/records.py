@@ -57,8 +57,9 @@ LIST_LIMITS = {
     "reviews": 1_000,
     "results": 200,
     "gone": 200,
+    "suggested": 200,
 }
-# A URL is refused, not cut, when longer: a cut URL is another page. (url, results[], gone[])
+# A URL is refused, not cut, when longer: a cut URL is another page. (url, results[], gone[], suggested[].url)
 URL_CHARS = 2_048
 RATING_MAX = 5  # listing and review ratings: 0 to 5 stars
 REVIEW_COUNT_MAX = 10_000_000
