@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import zlib
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,8 +25,8 @@ from sqlmodel import Session, select
 from crawlers.pipelines import PROGRESS_PREFIX
 from crawlers.sources import keys, sources
 from reputation.coverage import record_coverage
-from reputation.findings.thresholds import SEARCH_WEEKS
 from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
+from reputation.findings.thresholds import SEARCH_WEEKS
 from reputation.known_listings import confirmed_urls, url_key
 from reputation.models import Listing, Location, Match, Physician, Run, Search
 from reputation.records import iso_week
