@@ -265,3 +265,22 @@ def test_the_review_commands_list_confirm_and_reject(roster, db_url):
     missing = runner.invoke(app, ["--db", db_url, "listings", "confirm", URL, OTHER])
     assert missing.exit_code == 1 and "no known or suggested listing" in missing.output
     assert known(roster) == [(NPI, "healthgrades", URL, "website", "confirmed"), (NPI, "vitals", VITALS, "website", "rejected")]
+
+
+def test_the_sandbox_robots_search_mode_disallows_a_sites_search_and_nothing_else():
+    from protego import Protego
+
+    from reputation.sandbox import sites
+    from reputation.sandbox.server import SandboxServer
+    from reputation.sandbox.world import World
+
+    server = SandboxServer(World(seed=7, size=5))
+    searchable = [key for key in sites.site_keys() if sites.search_paths(key)]
+    assert {"healthgrades", "vitals", "webmd", "zocdoc", "google", "yelp"} <= set(searchable)
+    for key in searchable:
+        server.set_mode(key, "robots_search")
+    robots = Protego.parse(server.robots_txt())
+    for key in searchable:
+        for path in sites.search_paths(key):
+            assert not robots.can_fetch(f"http://127.0.0.1/{key}/{path}?q=jane", "repmon")
+        assert robots.can_fetch(f"http://127.0.0.1/{key}/physician/dr-jane-doe-abc12", "repmon")
