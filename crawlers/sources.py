@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 KINDS = {
     "directory": "official directory",
@@ -45,6 +46,13 @@ class Source:
     needs: tuple[Need, ...]
     spider: type
     reads_responses: bool = False
+    listing_domains: tuple[str, ...] = ()  # where its profiles live: "healthgrades.com" (subdomains included)
+
+    def is_listing_url(self, url: str) -> bool:
+        """Whether ``url`` is an http(s) address on the site's own domains (a profile URL of this source)."""
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+        return parts.scheme in ("http", "https") and any(host == d or host.endswith("." + d) for d in self.listing_domains)
 
     def missing(self, settings=None) -> list[Need]:
         """The needs not configured yet."""
@@ -65,8 +73,15 @@ def sources() -> tuple[Source, ...]:
         if spider.kind not in KINDS:
             raise ValueError(f"spider {key!r} declares kind {spider.kind!r}, not one of {', '.join(KINDS)}")
         found.append(Source(key, spider.label or key, spider.order, spider.kind, spider.site_url, tuple(spider.needs), spider,
-                            bool(spider.reads_responses)))
+                            bool(spider.reads_responses),
+                            tuple(spider.listing_domains) or _registered_domain(spider.site_url)))
     return tuple(sorted(found, key=lambda s: (s.order, s.key)))
+
+
+def _registered_domain(site_url: str) -> tuple[str, ...]:
+    """"www.healthgrades.com" -> ("healthgrades.com",): the site's profiles may live on any of its subdomains."""
+    host = (urlsplit(site_url).hostname or "").lower()
+    return (".".join(host.split(".")[-2:]),) if host else ()
 
 
 def source(key: str) -> Source:

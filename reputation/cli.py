@@ -40,7 +40,7 @@ class _Repmon(TyperGroup):
 app = typer.Typer(help="repmon: physician online reputation monitor.", no_args_is_help=True, add_completion=False,
                   cls=_Repmon)
 roster_app = typer.Typer(help="The internal physician roster.", no_args_is_help=True)
-listings_app = typer.Typer(help="Listings crawled elsewhere.", no_args_is_help=True)
+listings_app = typer.Typer(help="Listings: crawl output made elsewhere, and the listings you already know.", no_args_is_help=True)
 report_app = typer.Typer(help="Self-contained HTML reports.", no_args_is_help=True)
 app.add_typer(roster_app, name="roster")
 app.add_typer(listings_app, name="listings")
@@ -129,11 +129,19 @@ def crawl(
     sandbox: Annotated[Optional[str], typer.Option(help="Crawl a running repmon sandbox at this URL instead of the real sites.")] = None,
     delay: Annotated[Optional[float], typer.Option(help="Seconds between requests to one site (default 1).")] = None,
     refresh: Annotated[bool, typer.Option("--refresh", help="Search again physicians already searched successfully this week.")] = False,
+    plan: Annotated[bool, typer.Option("--plan", help="Print per source the requests the crawl will make and the time they take at the delay; crawl nothing.")] = False,
 ) -> None:
     """Crawl the sources for the active roster: revisit known listings, search for the rest.
 
+    Known and matched listings are revisited every week; physicians not found are searched again one week in
+    four (by their NPI), or the next week when a search was blocked or failed.
     Example: repmon crawl --source healthgrades --source nppes
+    Example: repmon crawl --plan
     """
+    if plan:
+        options = _crawl_options(source, sandbox_url=sandbox, delay=delay, refresh=refresh, quiet=True)
+        _print_plan(options)
+        return
     run = _crawl(source, sandbox_url=sandbox, delay=delay, refresh=refresh)
     if run.status != "finished":
         raise typer.Exit(1)
@@ -152,6 +160,34 @@ def list_sources() -> None:
         needs = ", ".join(f"{need.env} ({'not set' if need in source.missing() else 'set'})" for need in source.needs)
         table.add_row(source.key, source.label, KINDS.get(source.kind, source.kind), needs or "-")
     console.print(table)
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 1440}d {minutes // 60 % 24}h {minutes % 60:02d}m" if minutes >= 1440 else f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def _print_plan(options) -> None:
+    from crawlers.settings import DOWNLOAD_DELAY
+    from reputation.crawl import plan_crawl
+
+    eng = engine(create=False)  # the plan only reads
+    plans = plan_crawl(eng, options.sources, delay=options.delay, refresh=options.refresh)
+    delay = DOWNLOAD_DELAY if options.delay is None else options.delay
+    table = Table(title=f"Crawl plan at {delay:g} s per request per site (nothing crawled)")
+    # revisits: physicians whose known listings are fetched; later: not found before, searched on another week
+    # of their rotation; done: searched already this week.
+    for column in ("source", "revisits", "URLs", "searches", "later", "done", "requests", "time"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for p in plans:
+        table.add_row(p.source, str(p.revisits), str(p.known_urls), str(p.searches), str(p.later), str(p.done),
+                      str(p.requests), _duration(p.seconds))
+    console.print(table)
+    longest = max(plans, key=lambda p: p.seconds, default=None)
+    if longest is not None:
+        console.out(f"Sites are crawled side by side: about {_duration(longest.seconds)} in all (the longest, "
+                    f"{longest.source}), at least; AutoThrottle slows a site that answers slowly. Requests are an "
+                    "estimate: a search that fetches more candidates or review pages asks more.", highlight=False)
 
 
 def _crawl(sources, *, sandbox_url=None, delay=None, refresh=False, crawl_time=None, quiet=False):
@@ -252,6 +288,112 @@ def listings_import(
                 f"(`repmon runs undo {result.run_id}` takes it back)", highlight=False)
     if result.errors:
         raise typer.Exit(1)
+
+
+@listings_app.command("add")
+def listings_add(
+    source: Annotated[str, typer.Argument(help="Source key: healthgrades, vitals, ...")],
+    url: Annotated[str, typer.Argument(help="The profile's address on that site.")],
+    npi: Annotated[str, typer.Option("--npi", help="The roster physician whose listing it is.")],
+    sandbox: Annotated[Optional[str], typer.Option(help="Also accept addresses on a running repmon sandbox at this URL.")] = None,
+) -> None:
+    """Add a listing you already know (claimed, or found by hand): revisited every week and matched to the NPI.
+
+    Example: repmon listings add healthgrades https://www.healthgrades.com/physician/dr-jane-doe-xy1z2 --npi 1234567893
+    """
+    from reputation.known_listings import KnownListingError, add_known_listing
+
+    try:
+        result = add_known_listing(engine(), source, url, npi, sandbox_url=sandbox)
+    except KnownListingError as exc:
+        err.out(f"Listing not added: {exc}", highlight=False)
+        raise typer.Exit(1)
+    console.out(result.describe(), highlight=False)
+
+
+@listings_app.command("import-urls")
+def listings_import_urls(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with the columns npi, source, url.")],
+    sandbox: Annotated[Optional[str], typer.Option(help="Also accept addresses on a running repmon sandbox at this URL.")] = None,
+) -> None:
+    """Import the listings you already know from a CSV (npi, source, url); any bad line and nothing is stored.
+
+    Example: repmon listings import-urls known.csv
+    """
+    from reputation.known_listings import import_known_urls
+    from reputation.roster_file import RosterError
+
+    try:
+        result = import_known_urls(engine(), file, sandbox_url=sandbox)
+    except RosterError as exc:
+        err.out(f"Listings not imported: {exc}", highlight=False)
+        raise typer.Exit(1)
+    console.out(result.describe(), highlight=False)
+
+
+@listings_app.command("review")
+def listings_review(
+    format: Annotated[str, typer.Option("--format", help="table or csv.")] = "table",
+) -> None:
+    """The profile links your own website shows for each physician, suggested as known listings: confirm or reject each.
+
+    Example: repmon listings review --format csv > suggested.csv
+    """
+    from reputation.known_listings import suggestions
+
+    if format not in ("table", "csv"):
+        err.out(f"--format must be table or csv, not {format!r}", highlight=False)
+        raise typer.Exit(2)
+    rows = suggestions(engine(create=False))
+    if format == "csv":
+        from reputation.exports import write_csv
+
+        write_csv(rows, sys.stdout)
+        return
+    if not rows:
+        console.print("No suggested listings waiting for review.")
+        return
+    table = Table(title=f"{len(rows)} suggested listing(s): `repmon listings confirm URL NPI` or `reject URL NPI`")
+    for column in ("npi", "physician", "source", "url", "found on"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["npi"], row["physician"], row["source"], row["url"], row["found_on"])
+    console.print(table)
+
+
+@listings_app.command("confirm")
+def listings_confirm(
+    url: Annotated[str, typer.Argument(help="The suggested listing's URL.")],
+    npi: Annotated[str, typer.Argument(help="The physician it was suggested for.")],
+) -> None:
+    """Confirm a suggested listing: revisited every week and matched to the NPI from now on.
+
+    Example: repmon listings confirm https://www.healthgrades.com/physician/dr-jane-doe-xy1z2 1234567893
+    """
+    _decide_suggestion(url, npi, True)
+
+
+@listings_app.command("reject")
+def listings_reject(
+    url: Annotated[str, typer.Argument(help="The suggested listing's URL.")],
+    npi: Annotated[str, typer.Argument(help="The physician it was suggested for.")],
+) -> None:
+    """Reject a suggested listing: it is not this physician's, and is never suggested for them again.
+
+    Example: repmon listings reject https://www.healthgrades.com/physician/dr-jane-doe-qq9w8 1234567893
+    """
+    _decide_suggestion(url, npi, False)
+
+
+def _decide_suggestion(url: str, npi: str, confirm: bool) -> None:
+    from reputation.known_listings import KnownListingError, decide_suggestion
+
+    try:
+        known = decide_suggestion(engine(), url, npi, confirm)
+    except KnownListingError as exc:
+        err.out(f"repmon: {exc}", highlight=False)
+        raise typer.Exit(1)
+    console.out(f"{known.source} listing {known.url} {known.decision} for NPI {known.npi}", highlight=False)
 
 
 # -- parse ----------------------------------------------------------------------------------------------

@@ -12,10 +12,11 @@ import os
 import subprocess
 import sys
 import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -25,6 +26,8 @@ from crawlers.pipelines import PROGRESS_PREFIX
 from crawlers.sources import keys, sources
 from reputation.coverage import record_coverage
 from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
+from reputation.findings.thresholds import SEARCH_WEEKS
+from reputation.known_listings import confirmed_urls, url_key
 from reputation.models import Listing, Location, Match, Physician, Run, Search
 from reputation.normalize import specialty_code
 from reputation.records import iso_week
@@ -58,8 +61,47 @@ class CrawlOptions:
     settings: dict | None = None  # any other Scrapy setting
 
 
+def week_index(week: str) -> int:
+    """Weeks since year 1: consecutive across years (ISO years have 52 or 53 weeks)."""
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1).toordinal() // 7
+
+
+def window_start(week: str) -> str:
+    """The first ISO week of the SEARCH_WEEKS ending with ``week``."""
+    year, number = week.split("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1) - timedelta(weeks=SEARCH_WEEKS - 1)
+    return iso_week(datetime(monday.year, monday.month, monday.day, tzinfo=UTC))
+
+
+def rotation_slot(npi: str) -> int:
+    """The week of the rotation (0 .. SEARCH_WEEKS-1) a physician not found is searched in: a stable hash of
+    the NPI (CRC-32), so the roster is spread evenly over the weeks and each keeps its week."""
+    return zlib.crc32(npi.encode()) % SEARCH_WEEKS
+
+
+def search_due(npi: str, week: str, earlier: list[tuple[str, str]]) -> bool:
+    """Whether a physician without a known or matched listing on a source is searched there in ``week``.
+
+    ``earlier``: (week, status) of their searches there in the SEARCH_WEEKS - 1 weeks before. Searched on
+    their rotation week (one week in SEARCH_WEEKS, ``rotation_slot``); and also when none of those weeks has
+    a successful search (the first crawl, a skipped crawl) or the latest one did not end ok (blocked, failed:
+    what is unknown is asked again next week). So a missing listing always rests on a search of the last
+    SEARCH_WEEKS weeks, the window ``missing_listing`` allows.
+    """
+    if rotation_slot(npi) == week_index(week) % SEARCH_WEEKS:
+        return True
+    if not any(status == "ok" for _, status in earlier):
+        return True
+    return max(earlier)[1] != "ok"
+
+
 def build_targets(engine: Engine, source: str, week: str, refresh: bool) -> list[dict]:
-    """The active roster physicians to look for on ``source``, with the listing URLs already known."""
+    """The active roster physicians to look for on ``source`` in ``week``, with the listing URLs already known.
+
+    Every physician with a known or matched listing there is revisited (weekly); the others are searched on
+    their rotation (``search_due``); ``refresh`` searches everyone again. Pairs searched ok this week are done.
+    """
     with Session(engine) as session:
         physicians = session.exec(select(Physician).where(Physician.active == True)).all()  # noqa: E712
         locations: dict[int, list[Location]] = {}
@@ -74,17 +116,33 @@ def build_targets(engine: Engine, source: str, week: str, refresh: bool) -> list
         ).all()
         for physician_id, url in rows:
             known.setdefault(physician_id, []).append(url)
+        # The listings a person already knows: revisited every week, whatever the site's search does.
+        by_npi = confirmed_urls(engine, source)
+        for physician in physicians:
+            urls = known.setdefault(physician.id, [])
+            have = {url_key(u) for u in urls}
+            for url in by_npi.get(physician.npi, []):
+                if url_key(url) not in have:
+                    urls.append(url)
+                    have.add(url_key(url))
         done = set()
+        history: dict[str, list[tuple[str, str]]] = {}
         if not refresh:
             done = set(
                 session.exec(
                     select(Search.npi).where(Search.source == source, Search.week == week, Search.status == "ok")
                 ).all()
             )
+            for npi, searched_week, status in session.exec(
+                    select(Search.npi, Search.week, Search.status).where(
+                        Search.source == source, Search.week >= window_start(week), Search.week < week)).all():
+                history.setdefault(npi, []).append((searched_week, status))
     targets = []
     for physician in sorted(physicians, key=lambda p: p.npi):
         if physician.npi in done:
             continue
+        if not refresh and not known.get(physician.id) and not search_due(physician.npi, week, history.get(physician.npi, [])):
+            continue  # not found before: searched again on its rotation week
         places = locations.get(physician.id, [])
         first = places[0] if places else Location(physician_id=physician.id)
         targets.append(
@@ -285,3 +343,45 @@ def _fields_missing(listings: list[Listing]) -> dict[str, int]:
         "address": lambda l: bool(l.addresses),
     }
     return {field: sum(1 for l in listings if not check(l)) for field, check in checks.items()}
+
+
+# -- the plan: what a crawl will ask, before it runs ----------------------------------------------------------
+
+
+@dataclass
+class SourcePlan:
+    source: str
+    physicians: int  # active roster physicians
+    revisits: int  # physicians whose known or matched listings are revisited
+    known_urls: int  # the listing URLs revisited
+    searches: int  # physicians searched this week (first searches, the rotation, unknowns asked again)
+    later: int  # physicians not found before, whose rotation week is another one
+    done: int  # searched ok already this week
+    requests: int  # expected requests, robots.txt included
+    seconds: float  # at the delay: the least time the source takes
+
+
+def plan_crawl(engine: Engine, sources: list[str], *, crawl_time: datetime | None = None, delay: float | None = None,
+               refresh: bool = False) -> list[SourcePlan]:
+    """Per source, the requests a crawl would make now and the time they take at ``delay`` seconds per
+    request to one site (default: the DOWNLOAD_DELAY setting, 1 s); nothing is crawled."""
+    from crawlers.settings import DOWNLOAD_DELAY
+    from crawlers.sources import source as source_of
+
+    week = iso_week(crawl_time or datetime.now(UTC))
+    delay = DOWNLOAD_DELAY if delay is None else delay
+    with Session(engine) as session:
+        active = set(session.exec(select(Physician.npi).where(Physician.active == True)).all())  # noqa: E712
+    plans = []
+    for source in sources:
+        spider = source_of(source).spider
+        targets = build_targets(engine, source, week, refresh)
+        with Session(engine) as session:
+            done = 0 if refresh else len(set(session.exec(select(Search.npi).where(
+                Search.source == source, Search.week == week, Search.status == "ok")).all()) & active)
+        revisiting = [t for t in targets if t["known_urls"] and spider.revisit_known_urls]
+        requests = (1 if targets else 0) + sum(spider.planned_requests(t) for t in targets)  # robots.txt first
+        plans.append(SourcePlan(source, len(active), len(revisiting), sum(len(t["known_urls"]) for t in revisiting),
+                                len(targets) - len(revisiting), len(active) - done - len(targets), done, requests,
+                                requests * delay))
+    return plans

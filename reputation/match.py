@@ -20,6 +20,9 @@ are worse than a question to a person):
 - a clear first-name or last-name disagreement -> at most "review"; another last name with the same first
   name, our phone and one of our cities (a former name nobody recorded) -> "review" even on little evidence.
 
+A listing a person already knows (``repmon listings add|import-urls``, ``reputation.known_listings``) is
+matched to the physician they named (method ``known``), whatever the scores say.
+
 A person's decision (``repmon match confirm`` / ``reject``; ``Match.method == "person"``) is never
 overwritten by a re-match, nor by a match running while the person decides (see ``match_listings``), and a
 re-crawl keeps it because the listing row (source + URL) is kept.
@@ -844,9 +847,11 @@ def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSumma
                 listing_table.c.id, listing_table.c.name, listing_table.c.specialty,
                 cast(listing_table.c.addresses, Text), cast(listing_table.c.phones, Text), listing_table.c.npi))
                 if not (l.id in existing and existing[l.id].method == "person")]
+        known = _known_decisions(connection, physicians, {r[0] for r in rows})
     decided_by_person = {id_ for id_, row in existing.items() if row.method == "person"}
     pending: list[dict] = []
     for decision in compute_matches(physicians, locations, rows):
+        decision = known.get(decision["listing_id"], decision)
         current = existing.get(decision["listing_id"])
         if current is None or any(getattr(current, k) != decision[k] for k in _DECIDED):
             pending.append({**decision, "updated_at": now})
@@ -859,6 +864,31 @@ def match_listings(engine: Engine, *, now: datetime | None = None) -> MatchSumma
 
 
 _DECIDED = ("physician_id", "score", "status", "method", "evidence")
+
+
+def _known_decisions(connection, physicians: list, listing_ids: set[int]) -> dict[int, dict]:
+    """Listing id -> the decision a person's word gives it: a known listing they added or imported (or a
+    suggestion they confirmed) is that physician's, whatever the scores say."""
+    from reputation.known_listings import confirmed_by_url, url_key
+
+    known = confirmed_by_url(connection)
+    if not known:
+        return {}
+    by_npi = {p.npi: p.id for p in physicians}
+    table = Listing.__table__
+    decisions = {}
+    for listing_id, source, url in connection.execute(select(table.c.id, table.c.source, table.c.url)):
+        entry = known.get((source, url_key(url)))
+        if entry is None or listing_id not in listing_ids or entry.npi not in by_npi:
+            continue
+        how = {"user": "added by hand", "import": "imported", "website": "suggested by the own website and confirmed"}
+        when = entry.decided_at.date().isoformat() if entry.decided_at else "?"
+        why = f"a known listing of NPI {entry.npi} ({how.get(entry.how, entry.how)} on {when})"
+        decisions[listing_id] = {
+            "listing_id": listing_id, "physician_id": int(by_npi[entry.npi]), "score": 1.0, "status": "matched",
+            "method": "known", "evidence": {"summary": why, "fields": {"known": {"level": "agrees", "weight": None, "why": why}}},
+        }
+    return decisions
 
 
 def _store_batch(engine: Engine, decisions: list[dict]) -> int:

@@ -159,9 +159,33 @@ class Match(SQLModel, table=True):
     physician_id: int | None = Field(default=None, foreign_key="physician.id", index=True)
     score: float = 0.0
     status: str  # matched | review | unmatched
-    method: str  # npi | score | person
+    method: str  # npi | score | known (a known listing, reputation.known_listings) | person
     evidence: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime
+
+
+class KnownListing(SQLModel, table=True):
+    """A listing URL a person says is one of their physicians' (``repmon listings add|import-urls``), or one
+    the own website links for a physician, suggested until a person confirms or rejects it.
+
+    ``decision``: confirmed (revisited weekly, matched to ``npi`` by the person's word) | suggested (waits for
+    a person, assumed nothing) | rejected (a person said it is not this physician's; never suggested again).
+    ``how``: user | import | website. A row a person decided on carries no run: undoing the crawl that
+    suggested it keeps it; rows an import added carry the import's run, so ``repmon runs undo`` takes them back.
+    """
+
+    __table_args__ = (UniqueConstraint("source", "url", "npi"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    npi: str = Field(index=True, max_length=10)
+    source: str = Field(index=True)
+    url: str
+    how: str  # user | import | website
+    decision: str  # confirmed | suggested | rejected
+    found_on: str | None = None  # the own website's page that links it (a suggestion)
+    added_at: datetime
+    decided_at: datetime | None = None  # when a person decided (added it by hand, imported, confirmed, rejected)
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)
 
 
 class Finding(SQLModel, table=True):

@@ -58,8 +58,9 @@ LIST_LIMITS = {
     "reviews": 1_000,
     "results": 200,
     "gone": 200,
+    "suggested": 200,
 }
-# A URL is refused, not cut, when longer: a cut URL is another page. (url, results[], gone[])
+# A URL is refused, not cut, when longer: a cut URL is another page. (url, results[], gone[], suggested[].url)
 URL_CHARS = 2_048
 RATING_MAX = 5  # listing and review ratings: 0 to 5 stars
 REVIEW_COUNT_MAX = 10_000_000
@@ -204,6 +205,21 @@ class ListingIn(_Record):
         return [_no_nul(p) for p in value if p not in (None, "")]
 
 
+class SuggestionIn(_Clean):
+    """A profile link the own website shows for the physician searched (a suggested known listing)."""
+
+    source: Annotated[str, Field(pattern=SOURCE_KEY, max_length=40)]
+    url: Url
+    found_on: Url | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://\S+$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
 class SearchIn(_Record):
     kind: Literal["search"]
     npi: Annotated[str, Field(pattern=r"^\d{10}$")]
@@ -213,6 +229,7 @@ class SearchIn(_Record):
     reason: str | None = None
     results: list[Url] = []
     gone: list[Url] = []
+    suggested: list[SuggestionIn] = []  # the own website's profile links for the physician (source "website")
 
     @model_validator(mode="after")
     def _code_fits_status(self):

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from reputation.models import Listing, Review, Search, Snapshot
+from reputation.models import KnownListing, Listing, Review, Search, Snapshot
 from reputation.records import ListingIn, Record, SearchIn, iso_week, parse_record
 from reputation.runs import Journal
 
@@ -54,6 +54,7 @@ def store_records(engine: Engine, records: Iterable[dict | Record], *, run_id: i
         _store_snapshots(session, applied, counts, journal)
         _store_reviews(session, applied, counts, journal)
         _store_searches(session, searches_in, current, journal, counts)
+        _store_suggestions(session, searches_in, journal)
         journal.write(session)
         session.commit()
     return counts
@@ -295,3 +296,30 @@ def _mark_gone(session: Session, source: str, urls: list[str], at: datetime, jou
             journal.changed(listing, {"gone_since": None})
             listing.gone_since = at
             session.add(listing)
+
+
+def _store_suggestions(session: Session, records: list[SearchIn], journal: Journal) -> None:
+    """Profile links the own website shows for a physician become suggested known listings, for a person to
+    confirm or reject; a link known already for that physician (suggested, confirmed or rejected) is left as
+    it is: a person's decision is never overwritten."""
+    from reputation.known_listings import url_key
+
+    wanted = [(record, s) for record in records for s in record.suggested]
+    if not wanted:
+        return
+    npis = sorted({record.npi for record, _ in wanted})
+    have: dict[tuple[str, str, str], KnownListing | None] = {}
+    for chunk in _chunks(npis):
+        for known in session.exec(select(KnownListing).where(KnownListing.npi.in_(chunk))):
+            have[(known.npi, known.source, url_key(known.url))] = known
+    for record, suggestion in wanted:
+        key = (record.npi, suggestion.source, url_key(suggestion.url))
+        if key in have:
+            known = have[key]
+            if known is not None and known.decision == "suggested":
+                journal.changed(known, {})  # suggested again: undoing the crawl that suggested it first keeps it
+            continue
+        have[key] = None
+        session.add(KnownListing(npi=record.npi, source=suggestion.source, url=suggestion.url, how="website",
+                                 decision="suggested", found_on=suggestion.found_on, added_at=record.crawled_at,
+                                 run_id=journal.run_id))

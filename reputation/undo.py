@@ -5,6 +5,7 @@
 - fields it changed get their former values back, unless a later run changed the same field again: the
   later value stands, and undoing that later run restores the value from before both;
 - a listing a person decided on (``repmon match confirm|reject``) is never deleted: the decision stays;
+  known listings an import added go with it, a suggestion a person confirmed or rejected stays (it is theirs);
 - a roster import is undone only if no later roster import stands (undo that one first): a roster
   replaces what the one before it said, so the order matters.
 
@@ -26,10 +27,11 @@ from reputation.coverage import record_coverage
 from reputation.crawl_lock import CRAWL, DatabaseLock
 from reputation.findings import refresh_findings
 from reputation.match import match_listings
-from reputation.models import Listing, Location, Match, Physician, Review, Run, RunChange, Search, Snapshot
+from reputation.models import (KnownListing, Listing, Location, Match, Physician, Review, Run, RunChange, Search,
+                               Snapshot)
 from reputation.runs import CHUNK, decode, mark_stale_runs
 
-TABLES = {t.__tablename__: t.__table__ for t in (Listing, Review, Snapshot, Search, Physician, Location)}
+TABLES = {t.__tablename__: t.__table__ for t in (Listing, Review, Snapshot, Search, Physician, Location, KnownListing)}
 
 
 class RunError(ValueError):
@@ -83,6 +85,8 @@ def _undo(engine: Engine, run_id: int, rematch: bool) -> UndoSummary:
         else:
             for name in ("snapshot", "review", "search"):
                 _undo_inserts(conn, name, run_id, summary)
+            if conn.execute(select(KnownListing.id).where(KnownListing.run_id == run_id).limit(1)).first():
+                _undo_inserts(conn, "knownlisting", run_id, summary)
             listing_ids = _touched_listings(conn, run_id)
             _undo_listing_inserts(conn, run_id, summary)
             _undo_changes(conn, run_id, summary)

@@ -120,7 +120,8 @@ def test_text_over_its_limit_is_cut_to_it_and_the_cut_named(key, limit):
 
 @pytest.mark.parametrize("key,limit", sorted(LIST_LIMITS.items()))
 def test_a_list_over_its_limit_is_cut_to_it_and_the_cut_named(key, limit):
-    items = {"addresses": {"city": "Atlanta"}, "phones": "404-555-0101", "reviews": REVIEW}.get(key)
+    items = {"addresses": {"city": "Atlanta"}, "phones": "404-555-0101", "reviews": REVIEW,
+             "suggested": {"source": "healthgrades", "url": "https://www.healthgrades.com/physician/x"}}.get(key)
     values = [items] * (limit + 1) if items else [f"https://example.org/p/{i}" for i in range(limit + 1)]
     record, cuts = check_record(_record_with(key, values), now=NOW)
     assert [str(c) for c in cuts] == [f"{key}: cut to {limit:,} of {limit + 1:,} items"]
@@ -150,7 +151,8 @@ def test_a_reason_code_that_does_not_fit_is_refused(status, given):
 
 
 def test_every_text_field_has_a_limit_or_is_refused_when_too_long():
-    checked_otherwise = {"kind", "source", "url", "npi", "status", "results", "gone"}  # literals, patterns, URLs
+    checked_otherwise = {"kind", "source", "url", "npi", "status", "results", "gone",  # literals, patterns, URLs
+                         "suggested.source", "suggested.url", "suggested.found_on"}
 
     def text_fields(model, prefix=""):
         for name, info in model.model_fields.items():

@@ -87,8 +87,9 @@ def test_a_blocked_week_and_a_broken_week_are_unknown_never_missing(crawled):
     server.set_mode("zocdoc", "broken")
     try:
         later = WEEK + timedelta(weeks=1)
+        # Everybody searched again (not only the rotation's quarter of those not found): every search is blocked.
         run = run_crawl(engine, CrawlOptions(sources=["vitals", "zocdoc"], sandbox_url=server.url, delay=0,
-                                             crawl_time=later))
+                                             crawl_time=later, refresh=True))
     finally:
         server.set_mode("vitals", "ok")
         server.set_mode("zocdoc", "ok")

@@ -167,6 +167,7 @@ class RosterSpider(scrapy.Spider):
     site_url = ""  # where it lives (SOURCE_BASE_URLS[key] overrides it)
     reads_responses = False  # its reviews carry the practice's public reply when there is one (None: no reply)
     needs: tuple[Need, ...] = ()  # settings of the user's own it cannot run without (an API key)
+    listing_domains: tuple[str, ...] = ()  # where its profile URLs live, when not on site_url's domain
 
     revisit_known_urls = True  # False when a revisit is the same request as the search (an API by id)
     # False when profiles are fetched at other addresses than the listings' own (an API): then only a revisit's
@@ -259,6 +260,21 @@ class RosterSpider(scrapy.Spider):
             if not state.finished:
                 self.inc_stat("abandoned")
                 yield self.finish(state, "error", "the crawl of this physician stopped unexpectedly (see the log)", "incomplete")
+
+    # ----- the plan (repmon crawl --plan) ------------------------------------------------------------
+
+    planned_profiles_per_search = 1  # candidate profiles a search is expected to fetch (one: the physician's)
+
+    @classmethod
+    def planned_requests(cls, target: dict) -> int:
+        """The requests the chain of ``target`` is expected to make: each known URL's profile (and its first page
+        of reviews) when it has known URLs, else the search and ``planned_profiles_per_search`` profiles (each
+        with its first page of reviews). An estimate: more candidates, more review pages or a dead known URL
+        (then the search too) cost more; ``benchmarks/bench_crawl.py`` measures it on the sandbox."""
+        per_profile = 2 if cls.fetch_reviews else 1
+        if target.get("known_urls") and cls.revisit_known_urls:
+            return len(target["known_urls"]) * per_profile
+        return 1 + cls.planned_profiles_per_search * per_profile
 
     # ----- a saved page (repmon parse) ------------------------------------------------------------
 

@@ -86,6 +86,7 @@ class GoogleSpider(ApiKeySpider):
     order = 20
     kind = "api"
     site_url = "https://places.googleapis.com"
+    listing_domains = ("google.com",)  # Google Maps' place-ID links
     needs = (Need("GOOGLE_PLACES_API_KEY", "REPMON_GOOGLE_API_KEY", "API key"),)
     api_label = "Google Places API"
     quality_fields = ("address", "phone", "rating", "review_count")  # a place has no specialty or practice name

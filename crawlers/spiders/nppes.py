@@ -45,6 +45,7 @@ class NppesSpider(RosterSpider):
     kind = "directory"
     site_url = "https://npiregistry.cms.hhs.gov"
     revisit_known_urls = False
+    planned_profiles_per_search = 0  # the registry's answer is the listing
     quality_fields = ("specialty", "address", "phone")  # the registry has no ratings
 
     def search_query(self, target: dict) -> str:

@@ -47,7 +47,7 @@ from scrapy.utils.sitemap import Sitemap
 from crawlers import structured as sd
 from crawlers.blocking import block_reason
 from crawlers.items import Failed, listing_record, review
-from crawlers.spiders.base import GONE_STATUSES, RosterSpider
+from crawlers.spiders.base import GONE_STATUSES, RosterSpider, base_url
 from crawlers.text import name_words, without_query, words
 from crawlers.sources import Need
 
@@ -85,6 +85,7 @@ class SiteCrawl:
     unrecognised: set[str] = field(default_factory=set)  # pages read that showed no physician
     pages_read: int = 0
     capped: bool = False
+    profile_links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # listing URL -> (source, URL)
 
 
 class WebsiteSpider(RosterSpider):
@@ -159,6 +160,12 @@ class WebsiteSpider(RosterSpider):
             return
         async for request in super().start():  # robots.txt first, then start_requests
             yield request
+
+    @classmethod
+    def planned_requests(cls, target: dict) -> int:
+        """The whole site is crawled once, whoever is on the roster: about one physician page each (the
+        sitemaps and other pages come on top)."""
+        return max(1, len(target.get("known_urls") or []))
 
     def start_requests(self):
         """Not a chain per target: the start URL, and every target's known URLs."""
@@ -276,6 +283,9 @@ class WebsiteSpider(RosterSpider):
             url = page_listing.listing["url"]
             if page_listing.own:
                 crawl.physician_of[asked] = url
+                links = profile_links(response, self._review_sites())
+                if links:
+                    crawl.profile_links[url] = links
             known = crawl.listings.get(url)
             if known is None:
                 crawl.listings[url] = page_listing
@@ -289,6 +299,22 @@ class WebsiteSpider(RosterSpider):
                     request = self._page_request(_page_key(url))
                     if request is not None:
                         yield request
+
+    def _review_sites(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(source key, base URL, domains) of every other source: where a profile link may point."""
+        if not hasattr(self, "_sites"):
+            from crawlers.sources import sources
+
+            self._sites = []
+            for source in sources():
+                if source.key == SOURCE:
+                    continue
+                try:
+                    root = base_url(self.settings, source.key, source.site_url)
+                except ValueError:
+                    root = ""
+                self._sites.append((source.key, root, source.listing_domains))
+        return self._sites
 
     def _on_page_failure(self, failure):
         url = _page_key(failure.request.url)
@@ -315,8 +341,14 @@ class WebsiteSpider(RosterSpider):
                     yield self.count_listing(crawl.listings[url].listing)
         self.inc_stat("listings_unmatched", len(set(crawl.listings) - emitted))
         for target, outcome in zip(self.targets, outcomes):
-            yield self.target_record(target, outcome["status"], outcome["reason"], outcome["code"], results=outcome["results"],
-                                     gone=outcome["gone"])
+            record = self.target_record(target, outcome["status"], outcome["reason"], outcome["code"],
+                                        results=outcome["results"], gone=outcome["gone"])
+            suggested = {(source, link): page for page in outcome["results"]
+                         for source, link in crawl.profile_links.get(page, [])}
+            if suggested:  # the physician's profiles elsewhere, as their page links them: for a person to confirm
+                record["suggested"] = [{"source": source, "url": link, "found_on": page}
+                                       for (source, link), page in suggested.items()]
+            yield record
 
 
 # ----- deciding each target's search record (pure) ---------------------------------------------------
@@ -376,6 +408,29 @@ def _incomplete(crawl: SiteCrawl) -> dict:
     return {"status": "error", "code": "incomplete",
             "reason": f"not found among the {crawl.pages_read} pages read, but WEBSITE_MAX_PAGES "
                       f"was reached before the whole site was read"}
+
+
+def profile_links(response, sites: list[tuple[str, str, tuple[str, ...]]]) -> list[tuple[str, str]]:
+    """(source, URL) of the links on a physician's page to a page of another source's site (their Healthgrades
+    or Vitals profile, say): under the source's base URL, or on its domains; the site's home page is no profile."""
+    found = []
+    for href in response.css("a::attr(href)").getall():
+        url = urljoin(response.url, href.strip())
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            continue
+        host = (parts.hostname or "").lower()
+        for key, root, domains in sites:
+            if root and url.startswith(root.rstrip("/") + "/"):
+                rest = url[len(root.rstrip("/")) + 1:]
+            elif any(host == d or host.endswith("." + d) for d in domains):
+                rest = parts.path.strip("/") + parts.query
+            else:
+                continue
+            if rest.strip("/"):
+                found.append((key, url.split("#")[0]))
+            break
+    return list(dict.fromkeys(found))
 
 
 def listing_matches(target: dict, page: PageListing) -> bool:

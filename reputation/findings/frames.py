@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from reputation.coverage import source_health
-from reputation.findings.thresholds import COMPLAINT_BASELINE, COMPLAINT_RECENT, NEGATIVE_AT_OR_BELOW, RATING_WINDOW
+from reputation.findings.thresholds import COMPLAINT_BASELINE, COMPLAINT_RECENT, NEGATIVE_AT_OR_BELOW, RATING_WINDOW, SEARCH_WINDOW
 from reputation.models import Listing, Location, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot
 from reputation.normalize import format_address, format_phone, normalize_phone
 from reputation.records import iso_week
@@ -106,7 +106,7 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
         listings = read_frame(conn, select(*Listing.__table__.c, Match.physician_id, Match.status.label("match_status"))
                               .join(Match, Match.listing_id == Listing.id)
                               .where(Match.status.in_(["matched", "review"]), Listing.gone_since.is_(None)))
-        searches = read_frame(conn, latest_searches_query(since))
+        searches = read_frame(conn, latest_searches_query(iso_week(latest - SEARCH_WINDOW) if latest else None))
         snap_query = select(Snapshot.listing_id, Snapshot.week, Snapshot.rating, Snapshot.review_count).where(
             Snapshot.listing_id.in_(decided))
         if since:

@@ -49,12 +49,20 @@ def finding(npi, source, kind, url, shown, expected, seen) -> dict:
 
 
 def missing_listings(frames: Frames, known_phones: set[str]) -> Judgement:
-    """The latest search succeeded and found no listing of the physician. A search that was blocked or
-    failed, a parser that looked broken, or results not matched yet leave the physician unknown there."""
+    """The latest search (within SEARCH_WEEKS, see the frames) succeeded and found no listing of the
+    physician; the finding says when that search was made. A search that was blocked or failed, a parser that
+    looked broken, or results not matched yet leave the physician unknown there."""
     judgement = Judgement()
     if frames.searches.empty:
         return judgement
     listed = set(zip(frames.listings["npi"], frames.listings["source"]))
+    # No search within the window (the rotation did not come round, a crawl was skipped): nothing is known
+    # there now, so a missing listing found earlier is neither confirmed nor resolved, unless it is listed.
+    searched = set(zip(frames.searches["npi"], frames.searches["source"]))
+    for source in set(frames.searches["source"]) | set(frames.listings["source"]):
+        for npi in frames.active_npis:
+            if (npi, source) not in searched and (npi, source) not in listed:
+                judgement.held.add((npi, source, "missing_listing"))
     for search in frames.searches.itertuples():
         key = (search.npi, search.source, "missing_listing")
         if (search.status != "ok" or frames.unreadable(search.source, search.week, ALL_FIELDS)
@@ -63,7 +71,9 @@ def missing_listings(frames: Frames, known_phones: set[str]) -> Judgement:
             continue
         if search.npi not in frames.active_npis or (search.npi, search.source) in listed:
             continue
-        shown = f"no listing found (searched for {search.query})" if search.query else "no listing found"
+        when = pd.Timestamp(search.crawled_at).date().isoformat()
+        shown = (f"no listing found (searched for {search.query} on {when})" if search.query
+                 else f"no listing found (searched on {when})")
         if search.results:
             shown += f"; {len(search.results)} result(s), none of them this physician"
         judgement.found.append(finding(search.npi, search.source, "missing_listing", None, shown,

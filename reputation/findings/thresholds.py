@@ -19,3 +19,9 @@ COMPLAINT_MIN_NEGATIVE = 3  # negative mentions of the topic in the recent windo
 COMPLAINT_MIN_REVIEWS = 5  # tagged reviews in each window, at least: fewer and one review swings the share
 COMPLAINT_RISE = 0.25  # the topic's share of reviews complaining of it up by 25 points or more ...
 COMPLAINT_RISE_FACTOR = 2.0  # ... and at least doubled
+
+# A physician not found on a source is searched there again at least every SEARCH_WEEKS weeks (the crawl's
+# rotation, reputation.crawl.search_due), and a missing_listing needs a successful search within as many weeks:
+# an older search never calls a physician missing.
+SEARCH_WEEKS = 4
+SEARCH_WINDOW = timedelta(weeks=SEARCH_WEEKS - 1)

@@ -76,6 +76,14 @@ def listed_before(data: ReportInput, week: str) -> pd.DataFrame:
                          "rating": rows["rating"]})
 
 
+def _dates(searches: pd.DataFrame) -> np.ndarray:
+    """The day each search was made (a physician not found is searched one week in four): " on 2026-11-16"."""
+    if "crawled_at" not in searches or searches.empty:
+        return np.full(len(searches), "", dtype=object)
+    days = pd.to_datetime(searches["crawled_at"], utc=True).dt.strftime("%Y-%m-%d")
+    return (" on " + days.fillna("")).str.replace(r"^ on $", "", regex=True).to_numpy(dtype=object)
+
+
 def coverage_cells(npis: list[str], sources: list[str], searches: pd.DataFrame, listed: pd.DataFrame) -> pd.DataFrame:
     """One row per physician x source (CELL_COLUMNS), from the latest searches and the listings seen."""
     grid = pd.MultiIndex.from_product([npis, sources], names=["npi", "source"]).to_frame(index=False)
@@ -83,7 +91,7 @@ def coverage_cells(npis: list[str], sources: list[str], searches: pd.DataFrame, 
     why = (searches["status"].astype(str) + ": " + searches["reason"].fillna("").astype(str)).str.strip()
     searched = pd.DataFrame({
         "npi": searches["npi"], "source": searches["source"], "state": np.where(ok, "missing", "unknown"),
-        "note": np.where(ok, "searched, no listing found", why.to_numpy(dtype=object)),
+        "note": np.where(ok, "searched" + _dates(searches) + ", no listing found", why.to_numpy(dtype=object)),
         "url": None, "rating": None}, columns=CELL_COLUMNS)
     listed = listed.assign(note=listed["state"].map({"listed": "matched", "review": "match needs review"}))
     listed = listed.sort_values("state", kind="stable").drop_duplicates(["npi", "source"])  # "listed" before "review"

@@ -12,7 +12,8 @@ page, or the site's own bot wall: Zocdoc's DataDome); "blockpage2" (the same blo
 pages of a paged list: ``page``, ``pagenumber`` or ``page_num`` of 2 or more, an ``offset`` above 0; the first
 page and profiles pass);
 "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
-answer); "broken" (pages in a changed markup the parsers do not know); "robots" (robots.txt disallows
+answer); "broken" (pages in a changed markup the parsers do not know); "robots_search" (robots.txt disallows the
+site's search pages only, its profiles stay allowed); "robots" (robots.txt disallows
 the source); "gzipbomb" (a 2 MB gzip answer that inflates to 2 GiB); "huge" (a 12 MB page); "hugestream"
 (the same page sent without Content-Length, as a stream). ``server.request_counts`` counts requests per source.
 """
@@ -32,7 +33,8 @@ from reputation.sandbox import sites
 from reputation.sandbox.world import World
 
 SOURCES = sites.site_keys()
-MODES = ("ok", "block", "blockpage2", "challenge200", "429", "503", "outage", "broken", "robots", "gzipbomb", "huge", "hugestream")
+MODES = ("ok", "block", "blockpage2", "challenge200", "429", "503", "outage", "broken", "robots", "robots_search",
+         "gzipbomb", "huge", "hugestream")
 HUGE_PAGE_BYTES = 12 * 1024 * 1024  # beyond the crawler's download limit, far below what a bomb inflates to
 
 CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
@@ -118,6 +120,8 @@ class SandboxServer:
             lines.append(f"Disallow: /{source}/admin")
             if self.modes[source] == "robots":
                 lines.append(f"Disallow: /{source}/")
+            elif self.modes[source] == "robots_search":
+                lines += [f"Disallow: /{source}/{path}" for path in sites.search_paths(source)]
         return "\n".join(lines) + "\n"
 
 

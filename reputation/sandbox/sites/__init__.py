@@ -8,7 +8,8 @@ renamed attributes, moved JSON keys) — never an empty page. Unknown paths answ
 
 The server handles robots.txt and the failure modes (block, 429, outage, ...) before a site sees a request,
 and holds the world's lock while the site renders: a site only reads the world. A site whose bot wall is not
-Cloudflare's defines ``block_page() -> Reply``, what mode "block" answers there instead.
+Cloudflare's defines ``block_page() -> Reply``, what mode "block" answers there instead. A site with a search
+page defines ``SEARCH_PATHS``: mode "robots_search" has robots.txt disallow them, and only them.
 
 Sites are found by module name: a new module here is a new sandbox source, nothing else to register.
 """
@@ -66,6 +67,11 @@ def site_keys() -> tuple[str, ...]:
 
 def handler(source: str):
     return importlib.import_module(f"{__name__}.{source}").handle
+
+
+def search_paths(source: str) -> tuple[str, ...]:
+    """The paths of the site's search (below its prefix): what mode "robots_search" has robots.txt disallow."""
+    return tuple(getattr(importlib.import_module(f"{__name__}.{source}"), "SEARCH_PATHS", ()))
 
 
 def block_reply(source: str) -> Reply | None:

@@ -46,6 +46,9 @@ FIELD_MASK_HELP = ("FieldMask is a required parameter. See https://cloud.google.
                    "'places.displayName', 'places.id' to ask for the display name and the place id of a place.")
 
 
+SEARCH_PATHS = ("v1/places:searchText",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest = request.path
     if rest == "v1/places:searchText":

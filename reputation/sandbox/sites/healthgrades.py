@@ -17,6 +17,9 @@ from reputation.sandbox.sites import Reply, Request, e, html, json_reply, not_fo
 from reputation.sandbox.world import SiteListing, World
 
 
+SEARCH_PATHS = ("usearch",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest, query, broken = request.path, request.query, request.broken
     if request.method == "GET" and rest == "usearch":

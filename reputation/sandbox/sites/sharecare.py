@@ -28,6 +28,9 @@ REVIEWS_SHOWN = 10
 _slugs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+SEARCH_PATHS = ("find-a-doctor/search",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest, query, broken = request.path, request.query, request.broken
     site = f"{request.origin}{request.prefix}"

@@ -21,6 +21,9 @@ PER_PAGE = 20
 HOSPITAL = "Northwind Health Medical Center"
 
 
+SEARCH_PATHS = ("health-care/doctors/search-data",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest, query, broken = request.path, request.query, request.broken
     if request.method != "GET":

@@ -25,6 +25,9 @@ DIRECTORY_PAGE = 20
 BUILD_ID = "vX7fK2pQ9sLmN4"
 
 
+SEARCH_PATHS = ("search",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest, query, broken, prefix = request.path.rstrip("/"), request.query, request.broken, request.prefix
     if request.method != "GET":

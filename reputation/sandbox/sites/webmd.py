@@ -29,6 +29,9 @@ CITY_CENTRES = {"Portland": (-122.676, 45.523), "Beaverton": (-122.803, 45.487),
                 "Salem": (-123.035, 44.943), "Vancouver": (-122.661, 45.639), "Camas": (-122.399, 45.587)}
 
 
+SEARCH_PATHS = ("results",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest, query, broken = request.path, request.query, request.broken
     if request.method != "GET":

@@ -8,6 +8,8 @@
   ``medicalSpecialty``, ``isAcceptingNewPatients``, ``worksFor`` one ``MedicalClinic`` per location with
   its address and telephone); about one page in four (by a checksum of the slug, so always the same
   pages) carries the same data as microdata instead; 404 for an unknown slug or a gone listing;
+  every other page (by a checksum of the slug) links the physician's Healthgrades profile(s), as many
+  find-a-doctor pages do;
 - ``GET locations/{slug}``: a practice page: JSON-LD ``MedicalClinic`` listing its physicians
   (``employee``: name, specialty, url) — the kind of page that names physicians without their NPI;
 - ``GET ""``: the home page.
@@ -49,12 +51,25 @@ def handle(world: World, request: Request) -> Reply:
         listing = world.site_listing("website", match.group(1))
         if listing is None:
             return not_found("Page not found | Northwind Health")
-        return html(physician_page(listing, root, request.prefix, broken=broken))
+        return html(physician_page(listing, root, request.prefix, broken=broken,
+                                   profiles=profile_links(world, listing, request.origin)))
     match = re.fullmatch(r"locations/([a-z0-9-]+)", rest)
     if match and match.group(1) in _practices(listings):
         name, members = _practices(listings)[match.group(1)]
         return html(location_page(name, members, root, request.prefix, broken=broken))
     return not_found("Page not found | Northwind Health")
+
+
+def links_profiles(source_id: str) -> bool:
+    """Whether a physician page links the physician's Healthgrades profile: every other page, fixed by the slug."""
+    return zlib.crc32(source_id.encode()) % 2 == 1
+
+
+def profile_links(world: World, listing: SiteListing, origin: str) -> list[tuple[str, str]]:
+    """(site name, URL) of the profiles elsewhere a physician page links: their Healthgrades profile(s)."""
+    if not listing.npi or not links_profiles(listing.source_id):
+        return []
+    return [("Healthgrades", f"{origin}/healthgrades/{l.path}") for l in world.listings_of(listing.npi, "healthgrades")]
 
 
 def uses_microdata(source_id: str) -> bool:
@@ -139,8 +154,12 @@ def physician_json(listing: SiteListing, url: str) -> dict:
     return data
 
 
-def physician_page(listing: SiteListing, root: str, prefix: str, *, broken: bool = False) -> str:
+def physician_page(listing: SiteListing, root: str, prefix: str, *, broken: bool = False,
+                   profiles: list[tuple[str, str]] = ()) -> str:
     url = f"{root}/doctors/{listing.source_id}"
+    elsewhere = ('<p class="reviews-elsewhere">Read patient reviews on '
+                 + ", ".join(f'<a href="{e(link)}" rel="noopener">{e(site)}</a>' for site, link in profiles) + "</p>"
+                 if profiles else "")
     title = f"{listing.display_name} | {listing.specialty} | {SYSTEM}"
     accepting = "Accepting new patients" if listing.accepting_new_patients else "Not accepting new patients"
     if broken:
@@ -148,7 +167,7 @@ def physician_page(listing: SiteListing, root: str, prefix: str, *, broken: bool
             f'<div class="office"><h3>{e(o.practice_name)}</h3><p>{e(o.street)}<br>{e(o.city)}, {e(o.state)} '
             f'{e(o.zip)}</p><p class="phone">{e(o.phone)}</p></div>' for o in listing.offices)
         main = (f'<article class="doctor"><h1>{e(listing.display_name)}</h1><p class="specialty">{e(listing.specialty)}</p>'
-                f'<p class="npi">NPI {e(listing.npi or "")}</p><p>{accepting}</p>{offices}</article>')
+                f'<p class="npi">NPI {e(listing.npi or "")}</p><p>{accepting}</p>{offices}</article>{elsewhere}')
         return _page(title, main, prefix, canonical=url)
     if uses_microdata(listing.source_id):
         offices = "".join(
@@ -164,12 +183,12 @@ def physician_page(listing: SiteListing, root: str, prefix: str, *, broken: bool
                 f'<link itemprop="url" href="{e(url)}"><h1 itemprop="name">{e(listing.display_name)}</h1>{npi}'
                 f'<p itemprop="medicalSpecialty">{e(listing.specialty)}</p>'
                 f'<p><meta itemprop="isAcceptingNewPatients" content="{str(listing.accepting_new_patients).lower()}">'
-                f'{accepting}</p><section><h2>Locations</h2>{offices}</section></article>')
+                f'{accepting}</p><section><h2>Locations</h2>{offices}</section></article>{elsewhere}')
         return _page(title, main, prefix, canonical=url)
     offices = "".join(f'<div class="office"><h3>{e(o.practice_name)}</h3><p>{e(o.street)}<br>{e(o.city)}, '
                       f'{e(o.state)} {e(o.zip)}</p><p>{e(o.phone)}</p></div>' for o in listing.offices)
     main = (f'<article><h1>{e(listing.display_name)}</h1><p>{e(listing.specialty)}</p><p>{accepting}</p>'
-            f'<section><h2>Locations</h2>{offices}</section></article>')
+            f'<section><h2>Locations</h2>{offices}</section></article>{elsewhere}')
     return _page(title, main, prefix, canonical=url, head=_script(physician_json(listing, url)))
 
 

@@ -48,6 +48,9 @@ CATEGORIES = {
 STATES = {"OR": "Oregon", "WA": "Washington"}
 
 
+SEARCH_PATHS = ("v3/businesses/search",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest = request.path
     if request.method != "GET":

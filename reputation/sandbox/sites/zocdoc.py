@@ -29,6 +29,9 @@ PER_PAGE = 10
 REVIEWS_PER_PAGE = 10
 
 
+SEARCH_PATHS = ("search",)  # the site's search: what mode "robots_search" disallows
+
+
 def handle(world: World, request: Request) -> Reply:
     rest, query, broken = request.path, request.query, request.broken
     base = f"{request.origin}{request.prefix}"

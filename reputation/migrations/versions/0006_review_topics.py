@@ -1,6 +1,6 @@
 """what patients say: the care topics of every review, with polarity and phrase, and its sentiment
 
-Revision ID: 0008
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-05 07:20:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0008'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None

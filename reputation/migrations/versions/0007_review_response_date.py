@@ -1,7 +1,7 @@
 """a review keeps the date of the practice's reply, where the site shows it
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 07:30:00
 
 Replies stored before have no date (unknown): the time to respond is measured on dated replies only.
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '0009'
-down_revision = '0008'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
