@@ -181,7 +181,7 @@ def test_real_2015_page_gives_its_twenty_reviews(page_2015):
     assert reviews[0] == {"review_id": "46iBm49L51Y-qQZjTAD8HA", "date": "2015-07-30", "rating": 5.0,
                           "text": "This Dr is amazing!! The entire staff is very helpful and nice. Sasha and Masha "
                                   "(front desk) are awesome they are alway sweet and pleasant!! Strongly recommend",
-                          "author": "Ni C.", "response": None}
+                          "author": "Ni C.", "response": None, "response_date": None}
     assert reviews[1]["rating"] == 1.0 and reviews[1]["text"].startswith("If I could put 0 - I would.")
     assert Counter(r["rating"] for r in reviews) == {5.0: 14, 1.0: 6}  # as the page's Rating items say
 
