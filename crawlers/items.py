@@ -9,6 +9,10 @@ listing: kind, source, url, source_id, name, specialty, practice_name, addresses
          reviews[{review_id, date, rating, text, author, response}], crawled_at
 search:  kind, source, npi, query, status (ok|blocked|error|disallowed), reason_code, reason, results[],
          crawled_at
+social:  kind, source (the network), account (canonical id), status (ok|not_found|suspended|blocked|error),
+         reason, followers, following, posts, created_at, last_own_post_at, own_posts_28d,
+         interactions_per_post, engagement_rate, bio, follows_main, followed_by_main, crawled_at:
+         one account's weekly snapshot (crawlers.social.snapshot); not ok: no numbers, unknown this week
 """
 
 from __future__ import annotations
@@ -134,3 +138,24 @@ def search_record(
         "reason": reason,
         "results": list(results or []),
     }
+
+
+SOCIAL_STATUSES = ("ok", "not_found", "suspended", "blocked", "error")
+SOCIAL_NUMBERS = ("followers", "following", "posts", "created_at", "last_own_post_at", "own_posts_28d",
+                  "interactions_per_post", "engagement_rate")
+
+
+def social_record(snapshot, *, bio: str | None = None, follows_main: bool | None = None,
+                  followed_by_main: bool | None = None) -> dict:
+    """The record of one account's weekly snapshot (a ``crawlers.social.snapshot.Snapshot``)."""
+    if snapshot.status not in SOCIAL_STATUSES:
+        raise ValueError(f"social status must be one of {SOCIAL_STATUSES}, not {snapshot.status!r}")
+    ok = snapshot.status == "ok"
+    record = {"kind": "social", "source": snapshot.network, "account": snapshot.account, "status": snapshot.status,
+              "reason": snapshot.reason}
+    for name in SOCIAL_NUMBERS:
+        value = getattr(snapshot, name) if ok else None
+        record[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    record.update(bio=bio if ok else None, follows_main=follows_main if ok else None,
+                  followed_by_main=followed_by_main if ok else None)
+    return record
