@@ -18,6 +18,7 @@ KINDS = {
     "api": "official API",
     "review_site": "review site",
     "own_website": "own website",
+    "social": "social network API",
 }
 
 

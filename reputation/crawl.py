@@ -22,12 +22,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from crawlers.pipelines import PROGRESS_PREFIX
-from crawlers.sources import keys, sources
+from crawlers.sources import keys, source as declared, sources
 from reputation.coverage import record_coverage
 from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
 from reputation.models import Listing, Location, Match, Physician, Run, Search
 from reputation.records import iso_week
 from reputation.runs import start_run
+from reputation.social.targets import social_targets
 
 # How long a new crawl waits for the crawler of a killed one to store its last batch and stop (it is told
 # to stop the moment its parent dies; a download under way may take up to DOWNLOAD_TIMEOUT).
@@ -58,7 +59,10 @@ class CrawlOptions:
 
 
 def build_targets(engine: Engine, source: str, week: str, refresh: bool) -> list[dict]:
-    """The active roster physicians to look for on ``source``, with the listing URLs already known."""
+    """The active roster physicians to look for on ``source``, with the listing URLs already known; for a social
+    network, the accounts to read (``reputation.social.targets``)."""
+    if declared(source).kind == "social":
+        return social_targets(engine, source, week, refresh)
     with Session(engine) as session:
         physicians = session.exec(select(Physician).where(Physician.active == True)).all()  # noqa: E712
         locations: dict[int, list[Location]] = {}
@@ -211,7 +215,8 @@ def _run_locked(engine: Engine, options: CrawlOptions, on_progress, on_start) ->
             run.finished_at = datetime.now(UTC)
             run.status = status
             summary = summarize(engine, run.id, options.sources, reported)
-            for source, coverage in record_coverage(engine, week, options.sources, run.id).items():
+            listing_sources = [s for s in options.sources if declared(s).kind != "social"]  # no parser coverage
+            for source, coverage in record_coverage(engine, week, listing_sources, run.id).items():
                 summary[source]["broken_fields"] = coverage.broken_fields
                 summary[source]["broken_reason"] = coverage.reason
             run.summary = {"log": str(log_path), "sources": summary}

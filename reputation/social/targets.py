@@ -1,0 +1,35 @@
+"""What a social network's spider reads this week: the physicians' accounts on it and the system's own channels.
+
+A physician's account counts when it was imported or a person confirmed its suggestion (an open or rejected
+suggestion is not read). Each target names the system's *main* account on the network (its channel without a
+department; the first imported when there are several), for the spider to ask whether the two follow each
+other. Accounts already read ok this ISO week are left out unless ``refresh``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from reputation.models import Physician, SocialAccount, SocialChannel, SocialSnapshot
+
+
+def main_channel(channels: list[SocialChannel]) -> str | None:
+    """The system's main account among its channels on one network."""
+    ranked = sorted(channels, key=lambda c: (c.department is not None, c.id))
+    return ranked[0].account if ranked else None
+
+
+def social_targets(engine: Engine, network: str, week: str, refresh: bool) -> list[dict]:
+    with Session(engine) as session:
+        channels = list(session.execute(select(SocialChannel).where(SocialChannel.network == network)).scalars())
+        accounts = session.execute(
+            select(SocialAccount.account).join(Physician, Physician.npi == SocialAccount.npi)
+            .where(SocialAccount.network == network, Physician.active == True,  # noqa: E712
+                   or_(SocialAccount.added == "import", SocialAccount.decision == "confirmed"))).scalars().all()
+        done = set() if refresh else set(session.execute(select(SocialSnapshot.account).where(
+            SocialSnapshot.network == network, SocialSnapshot.week == week, SocialSnapshot.status == "ok")).scalars())
+    main = main_channel(channels)
+    wanted = sorted({*accounts, *(c.account for c in channels)} - done)
+    return [{"account": account, "main": main if account != main else None} for account in wanted]
