@@ -11,3 +11,9 @@ MIN_REVIEWS = 10  # fewer reviews than this and one or two new ratings swing the
 NEGATIVE_AT_OR_BELOW = 2.0  # stars: a negative review
 NEW_REVIEW_WINDOW = timedelta(days=28)  # a review dated this close before a listing's first crawl is news
 ALL_SITES = "all"  # the source of a physician-level finding: the review-weighted average across sites
+
+# Social accounts (reputation.findings.social_rules)
+GONE_READS = 2  # not_found answers in a row (reads that failed in between do not count) before an account is gone
+INACTIVE_WINDOW = timedelta(days=28)  # an ambassador without an own post this long is inactive
+FOLLOWER_DROP = 0.10  # the share of followers lost over the rating window's four weekly reads to count as a drop
+MIN_FOLLOWERS = 100  # fewer followers than this and a handful of unfollows is 10 %
