@@ -207,6 +207,66 @@ class CrawlHealth:
     parser_reason: str
 
 
+# -- social presence ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class NetworkShare:
+    """How many active physicians have an account on a network (imported or confirmed), overall and by department."""
+
+    site: Site
+    checked: bool  # read every week; False: on record, not checked (no public API)
+    physicians: int
+    share: float | None
+    change: float | None  # share points since the previous week
+    by_department: dict[str, float | None]  # department -> share
+
+
+@dataclass(slots=True)
+class SocialAccountRow:
+    """An account with this week's read: a physician's (ambassadors, movers, their page) or one of the system's."""
+
+    site: Site
+    account: str
+    url: str
+    checked: bool
+    status: str  # ok | not_found | suspended | blocked | error | not_read (no read this week) | not_checked
+    reason: str
+    followers: int | None
+    change: int | None  # followers since the previous week's read
+    own_posts_28d: int | None
+    engagement: float | None  # interactions per post / followers
+    values: list[float | None]  # followers by week (the weeks of ``SocialOverview.weeks``)
+    npi: str = ""
+    name: str = ""  # the physician's, or the channel's label
+    department: str = ""
+    report_href: str | None = None
+    ambassador: bool = False
+
+
+@dataclass(slots=True)
+class NetworkTotal:
+    site: Site
+    channels: int
+    followers: int | None  # of the channels read ok this week
+    change: int | None  # of the same channels since last week
+
+
+@dataclass(slots=True)
+class SocialOverview:
+    week: str | None
+    previous_week: str | None
+    weeks: list[str]
+    networks: list[NetworkShare]
+    departments: list[str]
+    ambassadors: list[SocialAccountRow]
+    channels: list[SocialAccountRow]
+    channel_totals: list[NetworkTotal]
+    channel_followers: int | None  # across networks, of the channels read ok
+    movers: list[SocialAccountRow]  # physicians' accounts with the largest follower changes since last week
+    unknown: int  # accounts whose read this week failed or did not happen: unknown, never gone
+
+
 @dataclass(slots=True)
 class Overview:
     title: str
@@ -229,6 +289,7 @@ class Overview:
     negative_reviews_total: int
     crawl_health: list[CrawlHealth]
     findings_file: str | None = None  # the workbook of every open finding, beside the overview
+    social: SocialOverview | None = None  # None: no social account or channel on record
 
 
 # -- one physician -----------------------------------------------------------------------------------------
@@ -300,3 +361,5 @@ class PhysicianPage:
     checklist: list[ChecklistItem]
     findings: list[Finding]
     overview_href: str = "../index.html"
+    social: list[SocialAccountRow] = field(default_factory=list)  # their accounts, with the follower trend
+    social_weeks: list[str] = field(default_factory=list)

@@ -20,6 +20,7 @@ from reputation.findings import Frames, latest_crawl_time, load_frames, read_fra
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Match, Physician, Review, Search, Snapshot
 from reputation.records import iso_week
+from reputation.reporting.social import SocialInput, load_social
 
 TREND_WEEKS = 12
 REVIEWS_PER_PHYSICIAN = 20
@@ -56,6 +57,7 @@ class ReportInput:
     known_phones: set[str] = field(default_factory=set)  # call-center numbers, never an outdated phone
     title: str = field(default_factory=default_title)
     generated_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    social: SocialInput = field(default_factory=SocialInput)  # accounts, channels and their weekly reads
 
 
 def report_weeks(ratings: pd.DataFrame, searches: pd.DataFrame) -> list[str]:
@@ -92,9 +94,10 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                                          .where(Search.week == previous))
         new_reviews = {week: new_review_count(conn, week) for week in weeks[-2:]}
         recent_reviews = read_plain(conn, _recent_reviews_query()) if pages else _frame(REVIEW_COLUMNS)
+        social = load_social(conn)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
-                       known_phones(engine), title or default_title())
+                       known_phones(engine), title or default_title(), social=social)
 
 
 def new_review_count(conn, week: str) -> int:

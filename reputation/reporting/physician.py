@@ -37,6 +37,7 @@ from reputation.reporting.display import (
 from reputation.reporting.load import ReportInput
 from reputation.reporting.overview import findings_of
 from reputation.reporting.ratings import Ratings, values
+from reputation.reporting.social import PhysicianAccounts
 
 
 def _grouped(frame: pd.DataFrame, key: str) -> dict:
@@ -67,6 +68,7 @@ class PhysicianPages:
         self.coverage: dict = defaultdict(dict)
         for row in rows(self.scope.coverage[["npi", "source", "state", "note"]]):
             self.coverage[row.npi][row.source] = (row.state, clip(row.note, SHORT_TEXT_CHARS))
+        self.accounts = PhysicianAccounts(data.social)
         ratings = Ratings(self.scope)
         self.listing_weeks, self.physician_weeks = _lines(ratings.listing_weeks), _lines(ratings.physician_weeks)
 
@@ -90,6 +92,7 @@ class PhysicianPages:
             reviews=[self._review(r) for r in self.reviews.get(p.id, [])],
             checklist=[_checklist_item(f) for f in findings],
             findings=findings_of(findings, self.roster),
+            social=self.accounts.of(npi), social_weeks=self.accounts.weeks,
         )
 
     def _listing(self, physician_id: int, row, series: dict) -> ListingRow:

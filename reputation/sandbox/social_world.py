@@ -5,13 +5,13 @@ account (``firstlast.bsky.social``), a third of those are ambassadors. Northwind
 its main account (``northwindhealth.bsky.social``) and its heart institute's. Roles, each given to one account
 in a seeded order (and named in ``SocialWorld.roles``, account -> role):
 
-- ``gone``: the account is deleted on week 3 (the AppView then answers "Profile not found");
+- ``gone``: the account is deleted on week 2 (the AppView then answers "Profile not found");
 - ``inactive``: an ambassador whose last own post is 40 days old (it reposts others', which are not its own);
 - ``no_affiliation``: a bio that names no health system;
 - ``not_following``: neither it nor the main account follows the other (everybody else follows both ways);
 - ``follower_drop``: loses a third of its followers on week 2.
 
-Followers grow a little every week. Time: week ``w`` of the world is ``start + w weeks`` (``World.advance``).
+Followers grow by a few (0 to 39, per account) every week. Time: week ``w`` of the world is ``start + w weeks`` (``World.advance``).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class SocialAccount:
     created_at: datetime
     every_days: int  # an own post every so many days
     ambassador: bool = False
+    growth: int = 7  # new followers a week
     posts: list[tuple[datetime, bool, int]] = field(default_factory=list)  # (at, own, interactions), newest first
 
 
@@ -88,7 +89,7 @@ class SocialWorld:
         followers = rng.randrange(8000, 30000) if npi is None else rng.randrange(40, 4000)
         created = datetime.combine(self.world.start, time(12, tzinfo=UTC)) - timedelta(days=rng.randrange(200, 700))
         self.accounts[handle] = SocialAccount(handle, did_of(handle), npi, name, bio, followers, rng.randrange(20, 600),
-                                              created, rng.choice((2, 3, 5, 9)), ambassador)
+                                              created, rng.choice((2, 3, 5, 9)), ambassador, rng.randrange(0, 40))
 
     # ----- what the sandbox site and the demo ask ----------------------------------------------------------
 
@@ -99,12 +100,12 @@ class SocialWorld:
     def account(self, actor: str) -> SocialAccount | None:
         actor = actor.lower()
         found = self.accounts.get(actor) or next((a for a in self.accounts.values() if a.did == actor), None)
-        if found is None or (self.roles.get(found.handle) == "gone" and self.world.week >= 3):
+        if found is None or (self.roles.get(found.handle) == "gone" and self.world.week >= 2):
             return None
         return found
 
     def followers(self, account: SocialAccount) -> int:
-        grown = account.followers + 7 * self.world.week
+        grown = account.followers + account.growth * self.world.week
         if self.roles.get(account.handle) == "follower_drop" and self.world.week >= 2:
             return grown * 2 // 3
         return grown
