@@ -62,7 +62,7 @@ def build_targets(engine: Engine, source: str, week: str, refresh: bool) -> list
     """The active roster physicians to look for on ``source``, with the listing URLs already known; for a social
     network, the accounts to read (``reputation.social.targets``)."""
     if declared(source).kind == "social":
-        return social_targets(engine, source, week, refresh)
+        return social_targets(engine, source, week, refresh, getattr(declared(source).spider, "own_pages_only", False))
     with Session(engine) as session:
         physicians = session.exec(select(Physician).where(Physician.active == True)).all()  # noqa: E712
         locations: dict[int, list[Location]] = {}

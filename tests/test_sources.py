@@ -22,7 +22,7 @@ from test_crawl import roster_file
 
 SOURCES = ("nppes", "google", "yelp", "healthgrades", "sharecare", "vitals", "webmd", "zocdoc", "ratemds", "usnews",
            "website")
-SOCIAL = ("bluesky",)  # social networks: accounts, not roster searches (tests/test_spider_bluesky.py)
+SOCIAL = ("bluesky", "mastodon", "youtube", "x", "facebook", "instagram")  # social networks: accounts, not roster searches (tests/test_spider_bluesky.py)
 WEEK = datetime(2026, 11, 9, 9, tzinfo=UTC)
 
 

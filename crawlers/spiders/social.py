@@ -60,7 +60,8 @@ class Chain:
 class SocialSpider(scrapy.Spider):
     """Base of the networks' spiders (see the module's docstring). Hooks a network supplies:
 
-    ``profiles_url(accounts)``          the call reading these accounts' profiles (``profiles_per_request`` of them)
+    ``profiles_url(accounts)``          the call reading these accounts' profiles (``profiles_per_request`` of them,
+                                        those ``batchable``), or None when the API cannot look the account up
     ``profile_url(account)``            the call reading one profile (after a batch left it out), or None
     ``feed_url(chain, next_page)``      the call reading a page of the feed (``next_page`` None: the first), or None
     ``relationship_url(chain)``         the call telling whether account and main follow each other, or None
@@ -91,6 +92,13 @@ class SocialSpider(scrapy.Spider):
 
     def profile_url(self, account: str) -> str | None:
         return None
+
+    def batchable(self, account: str) -> bool:
+        """Whether the account can be asked for with others in one call."""
+        return True
+
+    def unreadable_reason(self, account: str) -> str:
+        return f"the {self.label} API cannot look up {account}"
 
     def feed_url(self, chain: Chain, next_page: str | None) -> str | None:
         return None
@@ -128,28 +136,47 @@ class SocialSpider(scrapy.Spider):
                 yield self.record(Chain(target["account"], None, Failure(self.network, "error", reason)))
             return
         size = max(1, self.profiles_per_request)
-        for start in range(0, len(self.targets), size):
-            chains = [Chain(t["account"], t["main"]) for t in self.targets[start:start + size]]
-            yield self.request(self.profiles_url([c.account for c in chains]), self.on_profiles, chains)
+        batched = [t for t in self.targets if self.batchable(t["account"])]
+        alone = [t for t in self.targets if not self.batchable(t["account"])]
+        groups = [batched[i:i + size] for i in range(0, len(batched), size)] + [[t] for t in alone]
+        for group in groups:
+            chains = [Chain(t["account"], t["main"]) for t in group]
+            url = self.profiles_url([c.account for c in chains])
+            if url is None:  # an account form the API cannot look up
+                for chain in chains:
+                    chain.profile = Failure(self.network, "error", self.unreadable_reason(chain.account))
+                    yield self.record(chain)
+                continue
+            yield self.request(url, self.on_profiles, chains)
 
     def on_profiles(self, response, chains: list[Chain]):
         found = [p for p in parse_answer(self.network, response) if isinstance(p, (Profile, Failure))]
         failure = next((f for f in found if isinstance(f, Failure)), None)
         profiles = [p for p in found if isinstance(p, Profile)]
-        if failure is not None or len(profiles) != len(chains):
-            failure = failure or Failure(self.network, "error", f"the profiles answer at {response.url} named "
-                                                                f"{len(profiles)} of {len(chains)} accounts asked")
+        if failure is not None or not profiles:
+            failure = failure or Failure(self.network, "error", f"the profiles answer at {response.url} names none "
+                                                                "of the accounts asked")
             for chain in chains:
                 chain.profile = failure
                 yield self.record(chain)
             return
-        for chain, profile in zip(chains, profiles):
+        for chain, profile in zip(chains, self.paired(chains, profiles, response.url)):
             chain.profile = profile
             single = self.profile_url(chain.account) if len(chains) > 1 and profile.status == "error" else None
             if single:  # a batch left it out without saying why: ask for it alone
                 yield self.request(single, self.on_profiles, [chain])
             else:
                 yield from self.after_profile(chain)
+
+    def paired(self, chains: list[Chain], profiles: list[Profile], url: str) -> list[Profile]:
+        """The profile of each account asked: the answer's only one for a single account, else the one naming it
+        (by name or the network's own id); an account the answer does not name is an error (unknown)."""
+        if len(chains) == 1 and len(profiles) == 1:
+            return profiles
+        by_key = {key.lower(): p for p in profiles for key in (p.account, p.network_id) if key}
+        return [by_key.get(c.account.lower()) or Profile(self.network, c.account, "error",
+                                                         f"the answer at {url} does not name this account")
+                for c in chains]
 
     def after_profile(self, chain: Chain):
         url = self.feed_url(chain, None) if chain.profile.status == "ok" else None

@@ -3,7 +3,8 @@
 A physician's account counts when it was imported or a person confirmed its suggestion (an open or rejected
 suggestion is not read). Each target names the system's *main* account on the network (its channel without a
 department; the first imported when there are several), for the spider to ask whether the two follow each
-other. Accounts already read ok this ISO week are left out unless ``refresh``.
+other. Accounts already read ok this ISO week are left out unless ``refresh``. On Facebook and Instagram, whose
+API reads only the organization's own accounts with its token, the physicians' accounts are on record, not read.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def main_channel(channels: list[SocialChannel]) -> str | None:
     return ranked[0].account if ranked else None
 
 
-def social_targets(engine: Engine, network: str, week: str, refresh: bool) -> list[dict]:
+def social_targets(engine: Engine, network: str, week: str, refresh: bool, own_pages_only: bool = False) -> list[dict]:
+    """``own_pages_only``: the network's API reads the organization's own accounts only (Facebook, Instagram)."""
     with Session(engine) as session:
         channels = list(session.execute(select(SocialChannel).where(SocialChannel.network == network)).scalars())
         accounts = session.execute(
@@ -31,5 +33,6 @@ def social_targets(engine: Engine, network: str, week: str, refresh: bool) -> li
         done = set() if refresh else set(session.execute(select(SocialSnapshot.account).where(
             SocialSnapshot.network == network, SocialSnapshot.week == week, SocialSnapshot.status == "ok")).scalars())
     main = main_channel(channels)
+    accounts = [] if own_pages_only else accounts
     wanted = sorted({*accounts, *(c.account for c in channels)} - done)
     return [{"account": account, "main": main if account != main else None} for account in wanted]
