@@ -179,8 +179,9 @@ def _run_locked(engine: Engine, options: CrawlOptions, on_progress, on_start) ->
     if options.sandbox_url:
         settings["REPMON_SANDBOX_URL"] = options.sandbox_url
         # The sandbox's APIs take any key, and its own find-a-doctor site is the "website" source.
-        for key in ("GOOGLE_PLACES_API_KEY", "YELP_API_KEY"):
+        for key in ("GOOGLE_PLACES_API_KEY", "YELP_API_KEY", "YOUTUBE_API_KEY", "X_BEARER_TOKEN", "FACEBOOK_PAGE_TOKEN"):
             settings.setdefault(key, "sandbox-key")
+        settings.setdefault("INSTAGRAM_ACCOUNT_ID", "17841400000000000")
         settings.setdefault("WEBSITE_START_URL", f"{options.sandbox_url.rstrip('/')}/website/sitemap.xml")
     if options.delay is not None:
         settings["DOWNLOAD_DELAY"] = options.delay

@@ -153,6 +153,13 @@ class SocialSpider(scrapy.Spider):
         found = [p for p in parse_answer(self.network, response) if isinstance(p, (Profile, Failure))]
         failure = next((f for f in found if isinstance(f, Failure)), None)
         profiles = [p for p in found if isinstance(p, Profile)]
+        if failure is not None and failure.status == "not_found" and len(chains) > 1:
+            # A batch refused whole for one name it does not know (Graph API's error 803): ask each alone, so
+            # that only the unknown one is not found.
+            for chain in chains:
+                yield self.request(self.profile_url(chain.account) or self.profiles_url([chain.account]),
+                                   self.on_profiles, [chain])
+            return
         if failure is not None or not profiles:
             failure = failure or Failure(self.network, "error", f"the profiles answer at {response.url} names none "
                                                                 "of the accounts asked")

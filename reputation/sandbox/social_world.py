@@ -27,6 +27,10 @@ from reputation.sandbox.world import SYSTEM, World
 
 MAIN = "northwindhealth.bsky.social"
 CHANNELS = ((MAIN, "Northwind Health", None), ("northwindheart.bsky.social", "Northwind Heart Institute", "Cardiology"))
+# The system's channels on the other networks (canonical ids), and the share of physicians with an account there.
+OTHER_CHANNELS = {"mastodon": "northwind@mastodon.social", "youtube": "UCnorthwindhealth00000000",
+                  "x": "northwindhealth", "facebook": "northwindhealth", "instagram": "northwindhealth"}
+OTHER_SHARE = {"mastodon": 0.2, "youtube": 0.1, "x": 0.4, "linkedin": 0.6}
 ROLES = ("gone", "inactive", "no_affiliation", "not_following", "follower_drop")
 
 
@@ -84,12 +88,35 @@ class SocialWorld:
                 self.accounts[handle].bio = "Doctor, runner, dad. Views my own."
             if role == "inactive":
                 self.accounts[handle].every_days = 0
+        self.networks: dict[str, dict[str, SocialAccount]] = {"bluesky": self.accounts}
+        self._other_networks(random.Random(f"{world.seed}:social:others"), roster)
+
+    def _other_networks(self, rng: random.Random, roster) -> None:
+        """Mastodon, YouTube, X and LinkedIn accounts of some physicians; the system's channels everywhere."""
+        for network, channel in OTHER_CHANNELS.items():
+            found = self.networks.setdefault(network, {})
+            found[channel] = self._make(rng, channel, None, "Northwind Health",
+                                        f"Northwind Health: care close to home. Official account.", ambassador=False)
+        for p in roster:
+            slug = re.sub(r"[^a-z]", "", f"{p.first_name}{p.last_name}".lower())
+            for network, share in OTHER_SHARE.items():
+                if rng.random() >= share:
+                    continue
+                key = {"mastodon": f"{slug}@mastodon.social", "youtube": "UC" + did_of(slug)[8:30],
+                       "x": f"dr{slug}"[:15], "linkedin": f"in/{slug}-md"}[network]
+                bio = f"{p.specialty} physician at {SYSTEM}."
+                self.networks.setdefault(network, {})[key] = self._make(rng, key, p.npi, f"Dr. {p.first_name} {p.last_name}",
+                                                                         bio, ambassador=False)
 
     def _add(self, rng: random.Random, handle: str, npi: str | None, name: str, bio: str, *, ambassador: bool) -> None:
+        self.accounts[handle] = self._make(rng, handle, npi, name, bio, ambassador=ambassador)
+
+    def _make(self, rng: random.Random, handle: str, npi: str | None, name: str, bio: str, *,
+              ambassador: bool) -> SocialAccount:
         followers = rng.randrange(8000, 30000) if npi is None else rng.randrange(40, 4000)
         created = datetime.combine(self.world.start, time(12, tzinfo=UTC)) - timedelta(days=rng.randrange(200, 700))
-        self.accounts[handle] = SocialAccount(handle, did_of(handle), npi, name, bio, followers, rng.randrange(20, 600),
-                                              created, rng.choice((2, 3, 5, 9)), ambassador, rng.randrange(0, 40))
+        return SocialAccount(handle, did_of(handle), npi, name, bio, followers, rng.randrange(20, 600),
+                             created, rng.choice((2, 3, 5, 9)), ambassador, rng.randrange(0, 40))
 
     # ----- what the sandbox site and the demo ask ----------------------------------------------------------
 
@@ -103,6 +130,13 @@ class SocialWorld:
         if found is None or (self.roles.get(found.handle) == "gone" and self.world.week >= 2):
             return None
         return found
+
+    def on(self, network: str, key: str) -> SocialAccount | None:
+        """An account of ``network`` by its canonical id (Bluesky: its handle or DID); None when there is none."""
+        if network == "bluesky":
+            return self.account(key)
+        return self.networks.get(network, {}).get(key.lower()) or next(
+            (a for a in self.networks.get(network, {}).values() if a.did == key or a.handle.lower() == key.lower()), None)
 
     def followers(self, account: SocialAccount) -> int:
         grown = account.followers + account.growth * self.world.week
@@ -137,11 +171,21 @@ class SocialWorld:
             written = f"https://bsky.app/profile/{a.handle}" if number % 2 else f"@{a.handle}"
             rows.append({"npi": a.npi, "network": "bluesky", "account": written,
                          "ambassador": "yes" if a.ambassador else "no"})
+        pasted = {"mastodon": lambda k: "@" + k, "youtube": lambda k: f"https://www.youtube.com/channel/{k}",
+                  "x": lambda k: f"https://x.com/{k}", "linkedin": lambda k: f"https://www.linkedin.com/{k}/"}
+        for network, accounts in self.networks.items():
+            if network == "bluesky":
+                continue
+            for a in accounts.values():
+                if a.npi:
+                    rows.append({"npi": a.npi, "network": network, "account": pasted[network](a.handle), "ambassador": "no"})
         return rows
 
     def channels_rows(self) -> list[dict[str, str]]:
-        return [{"network": "bluesky", "account": handle, "label": label, "department": department or ""}
+        rows = [{"network": "bluesky", "account": handle, "label": label, "department": department or ""}
                 for handle, label, department in CHANNELS]
+        return rows + [{"network": network, "account": key, "label": "Northwind Health", "department": ""}
+                       for network, key in OTHER_CHANNELS.items()]
 
 
 _SOCIAL: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
