@@ -6,7 +6,8 @@ here: parsing is pure, and the crawl time is stamped by ``crawlers.pipelines.Sta
 
 listing: kind, source, url, source_id, name, specialty, practice_name, addresses[{street, city, state,
          zip}], phones[], npi, rating, review_count, accepting_new_patients,
-         reviews[{review_id, date, rating, text, author, response}], crawled_at
+         reviews[{review_id, date, rating, text, author, response}], social_links[] (the profiles elsewhere the
+         page names, as schema.org sameAs: suggestions of social accounts, never accounts), crawled_at
 search:  kind, source, npi, query, status (ok|blocked|error|disallowed), reason_code, reason, results[],
          crawled_at
 social:  kind, source (the network), account (canonical id), status (ok|not_found|suspended|blocked|error),
@@ -97,8 +98,9 @@ def listing_record(
     review_count: int | None = None,
     accepting_new_patients: bool | None = None,
     reviews: list[dict] | None = None,
+    social_links: list[str] | None = None,
 ) -> dict:
-    return {
+    record = {
         "kind": "listing",
         "source": source,
         "url": url,
@@ -114,6 +116,9 @@ def listing_record(
         "accepting_new_patients": accepting_new_patients,
         "reviews": list(reviews or []),
     }
+    if social_links:  # only when the page names some: older output stays as it was
+        record["social_links"] = list(social_links)
+    return record
 
 
 def search_record(

@@ -46,7 +46,10 @@ def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed:
     result = import_roster(engine, roster)
     console.print(f"Imported the sample roster: {getattr(result, 'physicians_added', '?')} physicians ({roster})", highlight=False)
     accounts_file, channels_file = write_social_files(world, out)
-    accounts, channels = import_accounts(engine, accounts_file), import_channels(engine, channels_file)
+    # As if on record since before the first simulated week.
+    on_record = first_crawl - timedelta(days=1)
+    accounts = import_accounts(engine, accounts_file, now=on_record)
+    channels = import_channels(engine, channels_file, now=on_record)
     console.print(f"Imported {accounts.added} physicians' social accounts ({accounts_file}) and {channels.added} of the "
                   f"system's channels ({channels_file})", highlight=False)
     sources = available_sources()  # the sandbox plays every source, its APIs and find-a-doctor site included

@@ -71,3 +71,21 @@ def test_a_week_the_appview_was_down_leaves_the_accounts_unknown_and_the_deleted
     latest = {a: r for (a, w), r in snapshots(engine).items() if w == "2026-W48"}
     assert latest[gone].status == "not_found"
     assert {r.status for a, r in latest.items() if a != gone} == {"ok"}
+
+
+def test_instagram_links_on_the_own_website_become_suggestions_for_a_person_to_confirm(tmp_path):
+    from reputation.match import match_listings
+    from reputation.social.suggestions import open_suggestions, refresh_suggestions
+
+    world = World(seed=7, start=START.date())
+    engine = get_engine(f"sqlite:///{tmp_path / 'suggest.db'}")
+    import_roster(engine, roster_file(world, tmp_path / "roster.csv"))
+    with SandboxServer(world) as server:
+        run_crawl(engine, CrawlOptions(sources=["website"], sandbox_url=server.url, delay=0, crawl_time=START))
+    match_listings(engine)
+    assert refresh_suggestions(engine) > 0
+    rows = open_suggestions(engine)
+    assert {r["network"] for r in rows} == {"instagram"}  # the page's share link is no account
+    assert all(int(r["npi"]) % 4 == 0 and r["seen_on"].startswith(server.url) for r in rows)
+    with Session(engine) as s:  # suggested, not read: no snapshot, and nothing counts as theirs yet
+        assert s.execute(select(SocialSnapshot)).first() is None

@@ -28,7 +28,7 @@ from reputation.sandbox.world import SYSTEM, World
 MAIN = "northwindhealth.bsky.social"
 CHANNELS = ((MAIN, "Northwind Health", None), ("northwindheart.bsky.social", "Northwind Heart Institute", "Cardiology"))
 # The system's channels on the other networks (canonical ids), and the share of physicians with an account there.
-OTHER_CHANNELS = {"mastodon": "northwind@mastodon.social", "youtube": "UCnorthwindhealth00000000",
+OTHER_CHANNELS = {"mastodon": "northwind@mastodon.social", "youtube": "UCnorthwindhealth0000000",
                   "x": "northwindhealth", "facebook": "northwindhealth", "instagram": "northwindhealth"}
 OTHER_SHARE = {"mastodon": 0.2, "youtube": 0.1, "x": 0.4, "linkedin": 0.6}
 ROLES = ("gone", "inactive", "no_affiliation", "not_following", "follower_drop")
