@@ -514,6 +514,7 @@ class ExportWhat(str, Enum):
     matches = "matches"
     flags = "flags"
     snapshots = "snapshots"
+    social = "social"
 
 
 class ExportFormat(str, Enum):
@@ -528,9 +529,10 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", help="File format (xlsx: one sheet per site too).")] = ExportFormat.csv,
     out: Annotated[Optional[Path], typer.Option("--out", dir_okay=False, help="File to write (default: WHAT.FORMAT, e.g. flags.xlsx).")] = None,
 ) -> None:
-    """Export matches, open findings or weekly snapshots as CSV, XLSX or JSON.
+    """Export matches, open findings, weekly snapshots or social accounts' weekly reads as CSV, XLSX or JSON.
 
     Example: repmon export flags --format xlsx --out flags.xlsx
+    Example: repmon export social --format csv --out social.csv
     """
     from reputation.exports import EXPORTS, write_rows
 

@@ -80,3 +80,21 @@ def test_the_physician_page_lists_their_accounts_with_the_follower_trend_and_unk
 def test_no_social_section_without_accounts(engine):
     add_physician(engine, JANE, "Jane", "Doe")
     assert build_overview(load_report_input(engine)).social is None
+
+
+def test_the_social_export_has_every_read_and_the_accounts_on_record_without_numbers(world, tmp_path):
+    import csv
+
+    from reputation.exports import EXPORTS, write_rows
+
+    rows = EXPORTS["social"](world)
+    by = {(r["account"], r["week"]): r for r in rows}
+    assert by[("drjane.bsky.social", "2026-W46")]["followers"] == 1100
+    assert by[("drjohn.bsky.social", "2026-W46")]["status"] == "error"
+    assert by[("drjohn.bsky.social", "2026-W46")]["followers"] is None
+    assert by[("in/john-roe", "")]["status"] == "not_checked"
+    assert by[("northwind.bsky.social", "2026-W46")]["channel"] == "yes"
+    assert "drann.bsky.social" not in {r["account"] for r in rows}  # a suggestion is not theirs yet
+    out = tmp_path / "social.csv"
+    write_rows(rows, "csv", out)
+    assert len(list(csv.DictReader(out.open()))) == len(rows)
