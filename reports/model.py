@@ -265,6 +265,7 @@ class SocialOverview:
     channel_followers: int | None  # across networks, of the channels read ok
     movers: list[SocialAccountRow]  # physicians' accounts with the largest follower changes since last week
     unknown: int  # accounts whose read this week failed or did not happen: unknown, never gone
+    suggested: int = 0  # accounts seen on listings waiting for a person's decision (repmon social review)
 
 
 @dataclass(slots=True)

@@ -98,3 +98,10 @@ def test_the_social_export_has_every_read_and_the_accounts_on_record_without_num
     out = tmp_path / "social.csv"
     write_rows(rows, "csv", out)
     assert len(list(csv.DictReader(out.open()))) == len(rows)
+
+
+def test_the_overview_says_how_many_suggestions_wait_for_a_person(world):
+    overview = build_overview(load_report_input(world))
+    assert overview.social.suggested == 1  # Ann's
+    html = BeautifulSoup(render_overview(overview), "html.parser")
+    assert "repmon social review" in html.find(id="social-suggested").get_text()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reports.model import NetworkShare, NetworkTotal, Site, SocialAccountRow, SocialOverview
 from reputation.findings import read_frame
@@ -23,6 +23,7 @@ from reputation.social.accounts import NETWORKS, Account
 MOVERS_SHOWN = 10
 TREND_WEEKS = 12  # as the rating trends (reputation.reporting.load)
 ACCOUNT_COLUMNS = ["npi", "network", "account", "ambassador", "added_at"]
+SUGGESTED_COLUMNS = ["npi", "network", "account"]
 CHANNEL_COLUMNS = ["network", "account", "label", "department"]
 SNAPSHOT_COLUMNS = ["network", "account", "week", "status", "reason", "followers", "own_posts_28d", "engagement_rate"]
 
@@ -36,6 +37,7 @@ class SocialInput:
     accounts: pd.DataFrame = field(default_factory=lambda: _frame(ACCOUNT_COLUMNS))  # the physicians' own
     channels: pd.DataFrame = field(default_factory=lambda: _frame(CHANNEL_COLUMNS))
     snapshots: pd.DataFrame = field(default_factory=lambda: _frame(SNAPSHOT_COLUMNS))  # the last TREND_WEEKS weeks
+    suggested: int = 0  # suggestions waiting for a person (repmon social review)
 
 
 def load_social(conn) -> SocialInput:
@@ -48,7 +50,9 @@ def load_social(conn) -> SocialInput:
     if weeks:
         snapshots = read_frame(conn, select(*(SocialSnapshot.__table__.c[c] for c in SNAPSHOT_COLUMNS)).where(
             SocialSnapshot.week >= min(weeks)))
-    return SocialInput(accounts, channels, snapshots)
+    suggested = conn.execute(select(func.count()).select_from(SocialAccount).where(
+        SocialAccount.added == "suggested", SocialAccount.decision.is_(None))).scalar()
+    return SocialInput(accounts, channels, snapshots, int(suggested or 0))
 
 
 def _site(network: str) -> Site:
@@ -127,7 +131,7 @@ def _share(npis: set[str], of: list[str]) -> float | None:
 
 def build_social(social: SocialInput, active: pd.DataFrame, people: dict) -> SocialOverview | None:
     """The overview's social section; None when no account or channel is on record."""
-    if social.accounts.empty and social.channels.empty:
+    if social.accounts.empty and social.channels.empty and not social.suggested:
         return None
     reads = _Reads(social)
     accounts = social.accounts[social.accounts["npi"].isin(set(active["npi"]))]
@@ -164,7 +168,7 @@ def build_social(social: SocialInput, active: pd.DataFrame, people: dict) -> Soc
     movers = sorted((a for a in physician_rows if a.change), key=lambda a: (-abs(a.change), a.name))[:MOVERS_SHOWN]
     unknown = sum(1 for a in [*physician_rows, *channels] if a.checked and a.status in ("not_read", "blocked", "error"))
     return SocialOverview(reads.week, reads.previous, reads.weeks, networks, departments, ambassadors, channels, totals,
-                          sum(known) if known else None, movers, unknown)
+                          sum(known) if known else None, movers, unknown, social.suggested)
 
 
 class PhysicianAccounts:
