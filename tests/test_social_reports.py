@@ -35,6 +35,7 @@ def world(engine):
         s.add(SocialAccount(npi=JANE, network="bluesky", account="drjane.bsky.social", ambassador=True, added_at=WEEK1))
         s.add(SocialAccount(npi=JOHN, network="bluesky", account="drjohn.bsky.social", added_at=WEEK1))
         s.add(SocialAccount(npi=JOHN, network="linkedin", account="in/john-roe", added_at=WEEK1))
+        s.add(SocialAccount(npi=JOHN, network="facebook", account="drjohnroe", added_at=WEEK1))
         s.add(SocialAccount(npi=ANN, network="bluesky", account="drann.bsky.social", added="suggested", added_at=WEEK1))
         s.add(SocialChannel(network="bluesky", account="northwind.bsky.social", label="Northwind Health", added_at=WEEK1))
         s.commit()
@@ -52,7 +53,8 @@ def test_the_overview_shows_the_share_per_network_and_department_ambassadors_and
     shares = {n.site.key: (n.physicians, n.share, n.change, n.by_department) for n in social.networks}
     # Ann's account is only suggested: not hers until a person confirms it. John's read failed: still on record.
     assert shares == {"bluesky": (2, 0.6667, 0.0, {"Brain": 0.0, "Heart": 1.0}),
-                      "linkedin": (1, 0.3333, 0.0, {"Brain": 0.0, "Heart": 0.5})}
+                      "linkedin": (1, 0.3333, 0.0, {"Brain": 0.0, "Heart": 0.5}),
+                      "facebook": (1, 0.3333, 0.0, {"Brain": 0.0, "Heart": 0.5})}
     [jane] = social.ambassadors
     assert (jane.name, jane.followers, jane.change, jane.own_posts_28d, jane.values) == (
         "Jane Doe, MD", 1100, 100, 4, [1000.0, 1100.0])
@@ -70,7 +72,9 @@ def test_the_physician_page_lists_their_accounts_with_the_follower_trend_and_unk
     page = PhysicianPages(data).page(JOHN)
     rows = {(r.site.key, r.account): (r.status, r.followers, r.values) for r in page.social}
     assert rows == {("bluesky", "drjohn.bsky.social"): ("error", None, [50.0, None]),
-                    ("linkedin", "in/john-roe"): ("not_checked", None, [None, None])}
+                    ("linkedin", "in/john-roe"): ("not_checked", None, [None, None]),
+                    # Facebook's API reads the organization's own Pages only: a physician's is on record, not checked
+                    ("facebook", "drjohnroe"): ("not_checked", None, [None, None])}
     html = render_physician(page)
     soup = BeautifulSoup(html, "html.parser").find(id="social")
     assert "read failed: unknown" in soup.get_text() and "on record, not checked" in soup.get_text()

@@ -19,6 +19,7 @@ from reputation.findings import read_frame
 from reputation.models import SocialAccount, SocialChannel, SocialSnapshot
 from reputation.reporting.display import clip, department, display_name, rows, text
 from reputation.social.accounts import NETWORKS, Account
+from reputation.social.targets import read_for_physicians
 
 MOVERS_SHOWN = 10
 TREND_WEEKS = 12  # as the rating trends (reputation.reporting.load)
@@ -92,6 +93,8 @@ class _Reads:
 
     def row(self, network: str, account: str, **who) -> SocialAccountRow:
         checked = network in NETWORKS and NETWORKS[network].checked
+        if who.get("npi"):  # a physician's account: read only where the API reads others' accounts
+            checked = checked and read_for_physicians(network)
         now = self.by_key.get((network, account, self.week))
         before = self.by_key.get((network, account, self.previous))
         followers = _int(now.followers) if now is not None and now.status == "ok" else None
@@ -144,7 +147,7 @@ def build_social(social: SocialInput, active: pd.DataFrame, people: dict) -> Soc
         present = set(now.loc[now["network"] == network, "npi"])
         share = _share(present, npis)
         earlier = _share(set(before.loc[before["network"] == network, "npi"]), npis) if reads.previous else None
-        networks.append(NetworkShare(_site(network), NETWORKS[network].checked, len(present & set(npis)), share,
+        networks.append(NetworkShare(_site(network), read_for_physicians(network), len(present & set(npis)), share,
                                      round(share - earlier, 4) if share is not None and earlier is not None else None,
                                      {d: _share(present, members) for d, members in by_department.items()}))
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from reputation.models import Physician, SocialAccount, SocialChannel, SocialSnapshot
 from reputation.social.accounts import NETWORKS, Account
+from reputation.social.targets import read_for_physicians
 
 NUMBERS = ("followers", "following", "posts", "own_posts_28d", "interactions_per_post", "engagement_rate")
 
@@ -37,7 +38,7 @@ def social_rows(engine: Engine) -> list[dict]:
         base = {**who, "network": network, "account": account, "url": url}
         found = reads.get((network, account))
         if not found:
-            checked = network in NETWORKS and NETWORKS[network].checked
+            checked = read_for_physicians(network) if who["npi"] else network in NETWORKS and NETWORKS[network].checked
             rows.append({**base, "week": "", "status": "not_read" if checked else "not_checked", "reason": "",
                          **dict.fromkeys(NUMBERS), "last_own_post_at": None})
             continue

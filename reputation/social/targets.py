@@ -14,6 +14,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from reputation.models import Physician, SocialAccount, SocialChannel, SocialSnapshot
+from reputation.social.accounts import NETWORKS
+
+
+def read_for_physicians(network: str) -> bool:
+    """Whether repmon reads physicians' accounts on ``network`` every week: it has a public read API that is not
+    limited to the organization's own accounts (Facebook's and Instagram's are)."""
+    from crawlers.sources import keys, source
+
+    if network not in NETWORKS or not NETWORKS[network].checked or network not in keys():
+        return False
+    return not getattr(source(network).spider, "own_pages_only", False)
 
 
 def main_channel(channels: list[SocialChannel]) -> str | None:
