@@ -214,3 +214,25 @@ def write_social_files(world: World, folder) -> tuple:
             writer.writerows(rows)
         paths.append(path)
     return tuple(paths)
+
+
+# ----- what the sandbox's social API sites share ------------------------------------------------------------------
+
+
+def account_on(world: World, network: str, key: str) -> SocialAccount | None:
+    return social_of(world).on(network, key)
+
+
+def posts_page(world: World, found: SocialAccount, start: int, size: int) -> tuple[list, int | None]:
+    """One page of the account's posts (at, own, interactions) from ``start``, and where the next starts."""
+    posts = social_of(world).posts(found)
+    return posts[start:start + size], start + size if start + size < len(posts) else None
+
+
+def followers_of(world: World, found: SocialAccount) -> int:
+    return social_of(world).followers(found)
+
+
+def stamp(moment) -> str:
+    """An API's time: ISO 8601 in UTC with a Z."""
+    return moment.isoformat().replace("+00:00", "Z")

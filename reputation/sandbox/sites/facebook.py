@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from reputation.sandbox.sites import Reply, Request, json_reply
-from reputation.sandbox.sites._social_common import account, followers, page, stamp
+from reputation.sandbox.social_world import account_on, followers_of, posts_page, stamp
 from reputation.sandbox.world import World
 
 
@@ -30,20 +30,20 @@ def handle(world: World, request: Request) -> Reply:
     if path == "" and request.query.get("ids"):
         nodes = {}
         for alias in request.query["ids"].split(","):
-            found = account(world, "facebook", alias)
+            found = account_on(world, "facebook", alias)
             if found is None:
                 return _error(803, "(#803) Some of the aliases you requested do not exist: " + alias)
             nodes[alias] = {"id": _page_id(found), "username": found.handle, "name": found.name, "about": found.bio,
-                            "fan_count": followers(world, found) - 100,
-                            "followers" if request.broken else "followers_count": followers(world, found)}
+                            "fan_count": followers_of(world, found) - 100,
+                            "followers" if request.broken else "followers_count": followers_of(world, found)}
         return json_reply(nodes)
     alias, _, edge = path.partition("/")
     if edge == "posts":
-        found = account(world, "facebook", alias)
+        found = account_on(world, "facebook", alias)
         if found is None:
             return _error(803, "(#803) Some of the aliases you requested do not exist: " + alias)
         size = min(100, int(request.query.get("limit") or 25))
-        chunk, after = page(world, found, int(request.query.get("after") or 0), size)
+        chunk, after = posts_page(world, found, int(request.query.get("after") or 0), size)
         posts = []
         for number, (at, own, interactions) in enumerate(chunk):
             post = {"id": f"{_page_id(found)}_{number}", "created_time": stamp(at).replace("Z", "+0000"),

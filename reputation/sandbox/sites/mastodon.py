@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlencode
 
 from reputation.sandbox.sites import Reply, Request, json_reply
-from reputation.sandbox.sites._social_common import account, followers, page, stamp
+from reputation.sandbox.social_world import account_on, followers_of, posts_page, stamp
 from reputation.sandbox.social_world import social_of
 from reputation.sandbox.world import World
 
@@ -21,10 +21,10 @@ from reputation.sandbox.world import World
 def handle(world: World, request: Request) -> Reply:
     host, _, call = request.path.partition("/")
     if call == "api/v1/accounts/lookup":
-        found = account(world, "mastodon", f"{request.query.get('acct', '').lower()}@{host}")
+        found = account_on(world, "mastodon", f"{request.query.get('acct', '').lower()}@{host}")
         if found is None:
             return json_reply({"error": "Record not found"}, 404)
-        counts = {"followers_count": followers(world, found), "following_count": found.following,
+        counts = {"followers_count": followers_of(world, found), "following_count": found.following,
                   "statuses_count": sum(1 for _, own, _ in social_of(world).posts(found) if own)}
         if request.broken:
             counts = {"followers": counts["followers_count"]}
@@ -40,7 +40,7 @@ def handle(world: World, request: Request) -> Reply:
             return json_reply({"error": "Record not found"}, 404)
         limit = min(40, int(request.query.get("limit") or 20))
         start = int(request.query.get("max_id") or 0)
-        chunk, after = page(world, found, start, limit)
+        chunk, after = posts_page(world, found, start, limit)
         statuses = []
         for number, (at, own, interactions) in enumerate(chunk, start + 1):
             status = {"id": str(number), "created_at": stamp(at), "replies_count": 0, "reblogs_count": 0,

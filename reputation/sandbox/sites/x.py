@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from reputation.sandbox.sites import Reply, Request, json_reply
-from reputation.sandbox.sites._social_common import account, followers, page, stamp
+from reputation.sandbox.social_world import account_on, followers_of, posts_page, stamp
 from reputation.sandbox.social_world import social_of
 from reputation.sandbox.world import World
 
@@ -28,13 +28,13 @@ def handle(world: World, request: Request) -> Reply:
     if request.path == "2/users/by":
         data, errors = [], []
         for name in [n for n in request.query.get("usernames", "").split(",") if n]:
-            found = account(world, "x", name)
+            found = account_on(world, "x", name)
             if found is None:
                 errors.append({"value": name, "detail": f"Could not find user with usernames: [{name}].",
                                "title": "Not Found Error", "resource_type": "user", "parameter": "usernames",
                                "type": "https://api.twitter.com/2/problems/resource-not-found"})
                 continue
-            metrics = {"followers_count": followers(world, found), "following_count": found.following,
+            metrics = {"followers_count": followers_of(world, found), "following_count": found.following,
                        "tweet_count": sum(1 for _, own, _ in social.posts(found) if own), "listed_count": 0}
             data.append({"id": _user_id(found), "username": found.handle, "name": found.name,
                          "description": found.bio, "created_at": stamp(found.created_at),
@@ -47,7 +47,7 @@ def handle(world: World, request: Request) -> Reply:
             return json_reply({"errors": [{"value": match.group(1), "detail": "Could not find user",
                                            "title": "Not Found Error"}]})
         size = min(100, int(request.query.get("max_results") or 10))
-        chunk, after = page(world, found, int(request.query.get("pagination_token") or 0), size)
+        chunk, after = posts_page(world, found, int(request.query.get("pagination_token") or 0), size)
         tweets = []
         for number, (at, own, interactions) in enumerate(chunk):
             tweet = {"id": f"{match.group(1)}{number}", "text": "…", "created_at": stamp(at),

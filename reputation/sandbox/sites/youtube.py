@@ -10,7 +10,7 @@ A key is required (``key=``; none: ``403 forbidden``). Broken: ``subscribers`` f
 from __future__ import annotations
 
 from reputation.sandbox.sites import Reply, Request, json_reply
-from reputation.sandbox.sites._social_common import account, followers, page, stamp
+from reputation.sandbox.social_world import account_on, followers_of, posts_page, stamp
 from reputation.sandbox.social_world import social_of
 from reputation.sandbox.world import World
 
@@ -30,12 +30,12 @@ def handle(world: World, request: Request) -> Reply:
         keys = q["id"].split(",") if q.get("id") else [q.get("forHandle") or q.get("forUsername") or ""]
         items = []
         for key in keys:
-            found = account(world, "youtube", key)  # the world's channels are known by id only
+            found = account_on(world, "youtube", key)  # the world's channels are known by id only
             if found is None:
                 continue
-            stats = {"viewCount": str(followers(world, found) * 40), "hiddenSubscriberCount": False,
+            stats = {"viewCount": str(followers_of(world, found) * 40), "hiddenSubscriberCount": False,
                      "videoCount": str(sum(1 for _, own, _ in social.posts(found) if own))}
-            stats["subscribers" if request.broken else "subscriberCount"] = str(followers(world, found))
+            stats["subscribers" if request.broken else "subscriberCount"] = str(followers_of(world, found))
             items.append({"kind": "youtube#channel", "id": found.handle,
                           "snippet": {"title": found.name, "description": found.bio, "publishedAt": stamp(found.created_at)},
                           "statistics": stats,
@@ -43,11 +43,11 @@ def handle(world: World, request: Request) -> Reply:
         return json_reply({"kind": "youtube#channelListResponse", "pageInfo": {"totalResults": len(items)}, "items": items})
     if call == "playlistItems":
         playlist = request.query.get("playlistId", "")
-        found = account(world, "youtube", "UC" + playlist[2:])
+        found = account_on(world, "youtube", "UC" + playlist[2:])
         if found is None:
             return _error(404, "playlistNotFound", "The playlist identified with the request's playlistId parameter cannot be found.")
         size = min(50, int(request.query.get("maxResults") or 5))
-        chunk, after = page(world, found, int(request.query.get("pageToken") or 0), size)
+        chunk, after = posts_page(world, found, int(request.query.get("pageToken") or 0), size)
         items = [{"kind": "youtube#playlistItem",
                   "snippet": {"publishedAt": stamp(at), "channelId": found.handle,
                               "videoOwnerChannelId": found.handle if own else "UCsomebodyelse0000000000"},
