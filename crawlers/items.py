@@ -6,9 +6,14 @@ here: parsing is pure, and the crawl time is stamped by ``crawlers.pipelines.Sta
 
 listing: kind, source, url, source_id, name, specialty, practice_name, addresses[{street, city, state,
          zip}], phones[], npi, rating, review_count, accepting_new_patients,
-         reviews[{review_id, date, rating, text, author, response, response_date}], crawled_at
+         reviews[{review_id, date, rating, text, author, response, response_date}], social_links[] (the profiles elsewhere the
+         page names, as schema.org sameAs: suggestions of social accounts, never accounts), crawled_at
 search:  kind, source, npi, query, status (ok|blocked|error|disallowed), reason_code, reason, results[],
          crawled_at
+social:  kind, source (the network), account (canonical id), status (ok|not_found|suspended|blocked|error),
+         reason, followers, following, posts, created_at, last_own_post_at, own_posts_28d,
+         interactions_per_post, engagement_rate, bio, follows_main, followed_by_main, crawled_at:
+         one account's weekly snapshot (crawlers.social.snapshot); not ok: no numbers, unknown this week
 """
 
 from __future__ import annotations
@@ -98,8 +103,9 @@ def listing_record(
     review_count: int | None = None,
     accepting_new_patients: bool | None = None,
     reviews: list[dict] | None = None,
+    social_links: list[str] | None = None,
 ) -> dict:
-    return {
+    record = {
         "kind": "listing",
         "source": source,
         "url": url,
@@ -115,6 +121,9 @@ def listing_record(
         "accepting_new_patients": accepting_new_patients,
         "reviews": list(reviews or []),
     }
+    if social_links:  # only when the page names some: older output stays as it was
+        record["social_links"] = list(social_links)
+    return record
 
 
 def search_record(
@@ -139,3 +148,24 @@ def search_record(
         "reason": reason,
         "results": list(results or []),
     }
+
+
+SOCIAL_STATUSES = ("ok", "not_found", "suspended", "blocked", "error")
+SOCIAL_NUMBERS = ("followers", "following", "posts", "created_at", "last_own_post_at", "own_posts_28d",
+                  "interactions_per_post", "engagement_rate")
+
+
+def social_record(snapshot, *, bio: str | None = None, follows_main: bool | None = None,
+                  followed_by_main: bool | None = None) -> dict:
+    """The record of one account's weekly snapshot (a ``crawlers.social.snapshot.Snapshot``)."""
+    if snapshot.status not in SOCIAL_STATUSES:
+        raise ValueError(f"social status must be one of {SOCIAL_STATUSES}, not {snapshot.status!r}")
+    ok = snapshot.status == "ok"
+    record = {"kind": "social", "source": snapshot.network, "account": snapshot.account, "status": snapshot.status,
+              "reason": snapshot.reason}
+    for name in SOCIAL_NUMBERS:
+        value = getattr(snapshot, name) if ok else None
+        record[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    record.update(bio=bio if ok else None, follows_main=follows_main if ok else None,
+                  followed_by_main=followed_by_main if ok else None)
+    return record

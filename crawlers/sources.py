@@ -20,6 +20,7 @@ KINDS = {
     "api": "official API",
     "review_site": "review site",
     "own_website": "own website",
+    "social": "social network API",
 }
 
 
@@ -73,8 +74,8 @@ def sources() -> tuple[Source, ...]:
         if spider.kind not in KINDS:
             raise ValueError(f"spider {key!r} declares kind {spider.kind!r}, not one of {', '.join(KINDS)}")
         found.append(Source(key, spider.label or key, spider.order, spider.kind, spider.site_url, tuple(spider.needs), spider,
-                            bool(spider.reads_responses),
-                            tuple(spider.listing_domains) or _registered_domain(spider.site_url)))
+                            bool(getattr(spider, "reads_responses", False)),
+                            tuple(getattr(spider, "listing_domains", ())) or _registered_domain(spider.site_url)))
     return tuple(sorted(found, key=lambda s: (s.order, s.key)))
 
 

@@ -179,3 +179,10 @@ def npi_of(obj: dict) -> str | None:
         if len(digits) == 10:
             return digits
     return None
+
+
+def same_as(obj: dict) -> list[str]:
+    """The web addresses an object says are the same person or place (``sameAs``): its profiles elsewhere."""
+    values = obj.get("sameAs")
+    values = values if isinstance(values, list) else [values] if values else []
+    return [v for v in (text(value) for value in values) if v and v.startswith(("http://", "https://"))]

@@ -281,6 +281,67 @@ class CrawlHealth:
     parser_reason: str
 
 
+# -- social presence ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class NetworkShare:
+    """How many active physicians have an account on a network (imported or confirmed), overall and by department."""
+
+    site: Site
+    checked: bool  # read every week; False: on record, not checked (no public API)
+    physicians: int
+    share: float | None
+    change: float | None  # share points since the previous week
+    by_department: dict[str, float | None]  # department -> share
+
+
+@dataclass(slots=True)
+class SocialAccountRow:
+    """An account with this week's read: a physician's (ambassadors, movers, their page) or one of the system's."""
+
+    site: Site
+    account: str
+    url: str
+    checked: bool
+    status: str  # ok | not_found | suspended | blocked | error | not_read (no read this week) | not_checked
+    reason: str
+    followers: int | None
+    change: int | None  # followers since the previous week's read
+    own_posts_28d: int | None
+    engagement: float | None  # interactions per post / followers
+    values: list[float | None]  # followers by week (the weeks of ``SocialOverview.weeks``)
+    npi: str = ""
+    name: str = ""  # the physician's, or the channel's label
+    department: str = ""
+    report_href: str | None = None
+    ambassador: bool = False
+
+
+@dataclass(slots=True)
+class NetworkTotal:
+    site: Site
+    channels: int
+    followers: int | None  # of the channels read ok this week
+    change: int | None  # of the same channels since last week
+
+
+@dataclass(slots=True)
+class SocialOverview:
+    week: str | None
+    previous_week: str | None
+    weeks: list[str]
+    networks: list[NetworkShare]
+    departments: list[str]
+    ambassadors: list[SocialAccountRow]
+    channels: list[SocialAccountRow]
+    channel_totals: list[NetworkTotal]
+    channel_followers: int | None  # across networks, of the channels read ok
+    movers: list[SocialAccountRow]  # physicians' accounts with the largest follower changes since last week
+    unknown: int  # accounts whose read this week failed or did not happen: unknown, never gone
+    suggested: int = 0  # accounts seen on listings waiting for a person's decision (repmon social review)
+
+
 @dataclass(slots=True)
 class Overview:
     title: str
@@ -306,6 +367,7 @@ class Overview:
     patient_topics: PatientTopics | None = None  # what patients say; None: no review is tagged
     responses: list[ResponseStats] = field(default_factory=list)  # replies to reviews, all sites first
     take_down: list[Finding] = field(default_factory=list)  # open critical findings: replies to take down today
+    social: SocialOverview | None = None  # None: no social account or channel on record
 
 
 # -- one physician -----------------------------------------------------------------------------------------
@@ -380,3 +442,5 @@ class PhysicianPage:
     topics: list[TopicCount] = field(default_factory=list)  # what their patients say, with quotes
     unanswered: list[Review] = field(default_factory=list)  # negative reviews without a reply, newest first, with drafts
     responses: list[ResponseStats] = field(default_factory=list)  # replies to their reviews, all sites first
+    social: list[SocialAccountRow] = field(default_factory=list)  # their accounts, with the follower trend
+    social_weeks: list[str] = field(default_factory=list)

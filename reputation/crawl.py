@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from crawlers.pipelines import PROGRESS_PREFIX
-from crawlers.sources import keys, sources
+from crawlers.sources import keys, source as declared, sources
 from reputation.coverage import record_coverage
 from reputation.crawl_lock import CRAWL, CRAWLER, DatabaseLock
 from reputation.findings.thresholds import SEARCH_WEEKS
@@ -32,6 +32,7 @@ from reputation.models import Listing, Location, Match, Physician, Run, Search
 from reputation.normalize import specialty_code
 from reputation.records import iso_week
 from reputation.runs import start_run
+from reputation.social.targets import social_targets
 
 # How long a new crawl waits for the crawler of a killed one to store its last batch and stop (it is told
 # to stop the moment its parent dies; a download under way may take up to DOWNLOAD_TIMEOUT).
@@ -100,8 +101,11 @@ def build_targets(engine: Engine, source: str, week: str, refresh: bool) -> list
     """The active roster physicians to look for on ``source`` in ``week``, with the listing URLs already known.
 
     Every physician with a known or matched listing there is revisited (weekly); the others are searched on
-    their rotation (``search_due``); ``refresh`` searches everyone again. Pairs searched ok this week are done.
+    their rotation (``search_due``); ``refresh`` searches everyone again. Pairs searched ok this week are done. For a social
+    network, the accounts to read (``reputation.social.targets``).
     """
+    if declared(source).kind == "social":
+        return social_targets(engine, source, week, refresh, getattr(declared(source).spider, "own_pages_only", False))
     with Session(engine) as session:
         physicians = session.exec(select(Physician).where(Physician.active == True)).all()  # noqa: E712
         locations: dict[int, list[Location]] = {}
@@ -235,8 +239,9 @@ def _run_locked(engine: Engine, options: CrawlOptions, on_progress, on_start) ->
     if options.sandbox_url:
         settings["REPMON_SANDBOX_URL"] = options.sandbox_url
         # The sandbox's APIs take any key, and its own find-a-doctor site is the "website" source.
-        for key in ("GOOGLE_PLACES_API_KEY", "YELP_API_KEY"):
+        for key in ("GOOGLE_PLACES_API_KEY", "YELP_API_KEY", "YOUTUBE_API_KEY", "X_BEARER_TOKEN", "FACEBOOK_PAGE_TOKEN"):
             settings.setdefault(key, "sandbox-key")
+        settings.setdefault("INSTAGRAM_ACCOUNT_ID", "17841400000000000")
         settings.setdefault("WEBSITE_START_URL", f"{options.sandbox_url.rstrip('/')}/website/sitemap.xml")
     if options.delay is not None:
         settings["DOWNLOAD_DELAY"] = options.delay
@@ -271,7 +276,8 @@ def _run_locked(engine: Engine, options: CrawlOptions, on_progress, on_start) ->
             run.finished_at = datetime.now(UTC)
             run.status = status
             summary = summarize(engine, run.id, options.sources, reported)
-            for source, coverage in record_coverage(engine, week, options.sources, run.id).items():
+            listing_sources = [s for s in options.sources if declared(s).kind != "social"]  # no parser coverage
+            for source, coverage in record_coverage(engine, week, listing_sources, run.id).items():
                 summary[source]["broken_fields"] = coverage.broken_fields
                 summary[source]["broken_reason"] = coverage.reason
             run.summary = {"log": str(log_path), "sources": summary}

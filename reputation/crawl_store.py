@@ -67,6 +67,9 @@ class DatabasePipeline:
                         "reason_code": record.get("reason_code"), "reason": record.get("reason"),
                         "results": len(record.get("results") or [])}
             announce(progress)
+        elif record.get("kind") == "social":  # one account read: "found" when read ok
+            announce({"source": record.get("source"), "npi": record.get("account"), "status": record.get("status"),
+                      "reason": record.get("reason"), "results": int(record.get("status") == "ok")})
         try:
             checked, cuts = check_record(record, now=self.clock())
         except RecordError as exc:

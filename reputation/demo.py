@@ -13,7 +13,9 @@ from reputation.db import get_engine
 from reputation.known_phones import add_known_phones
 from reputation.roster import import_roster
 from reputation.sandbox.server import SandboxServer
+from reputation.sandbox.social_world import write_social_files
 from reputation.sandbox.world import SPONSOR_PHONE, World
+from reputation.social.imports import import_accounts, import_channels
 from reputation.weekly import run_week
 
 SAMPLE_ROSTER = Path(__file__).parent / "sandbox" / "data" / "sample_roster.csv"
@@ -43,6 +45,13 @@ def run_demo(out: Path, *, weeks: int = 4, console: Console | None = None, seed:
     shutil.copyfile(SAMPLE_ROSTER, roster)
     result = import_roster(engine, roster)
     console.print(f"Imported the sample roster: {getattr(result, 'physicians_added', '?')} physicians ({roster})", highlight=False)
+    accounts_file, channels_file = write_social_files(world, out)
+    # As if on record since before the first simulated week.
+    on_record = first_crawl - timedelta(days=1)
+    accounts = import_accounts(engine, accounts_file, now=on_record)
+    channels = import_channels(engine, channels_file, now=on_record)
+    console.print(f"Imported {accounts.added} physicians' social accounts ({accounts_file}) and {channels.added} of the "
+                  f"system's channels ({channels_file})", highlight=False)
     sources = available_sources()  # the sandbox plays every source, its APIs and find-a-doctor site included
     with SandboxServer(world) as server:
         for number in range(weeks):

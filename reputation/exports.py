@@ -1,4 +1,4 @@
-"""Exports for people and other tools: matches, findings, snapshots and reviews as CSV, XLSX or JSON.
+"""Exports for people and other tools: matches, findings, snapshots, reviews and social reads as CSV, XLSX or JSON.
 
 Scraped text ends up in spreadsheets, so every text cell that a spreadsheet would read as a formula
 (starting with = + - @, tab or carriage return) is neutralized with a leading apostrophe, in CSV and
@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from reputation.findings import KINDS, open_findings
 from reputation.models import Listing, Match, Physician, Review, ReviewSentiment, ReviewTopic, Snapshot
+from reputation.social.export import social_rows
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -110,7 +111,8 @@ def review_rows(engine: Engine) -> list[dict]:
         ]
 
 
-EXPORTS = {"matches": match_rows, "flags": open_findings, "snapshots": snapshot_rows, "reviews": review_rows}
+EXPORTS = {"matches": match_rows, "flags": open_findings, "snapshots": snapshot_rows, "reviews": review_rows,
+           "social": social_rows}
 
 
 def write_rows(rows: list[dict], fmt: str, out: Path) -> None:

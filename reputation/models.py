@@ -45,7 +45,7 @@ class Run(SQLModel, table=True):
     ``repmon runs undo`` can take exactly that back."""
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = "crawl"  # crawl | listings_import | roster_import
+    kind: str = "crawl"  # crawl | listings_import | roster_import | social_import | channels_import
     started_at: datetime
     finished_at: datetime | None = None
     crawl_time: datetime | None = None  # a crawl's (simulated) time
@@ -94,6 +94,8 @@ class Listing(SQLModel, table=True):
     rating: float | None = None
     review_count: int | None = None
     accepting_new_patients: bool | None = None
+    # Social account links the profile carries (schema.org sameAs, its links): suggestions, never accounts
+    social_links: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     first_seen: datetime
     last_seen: datetime
     gone_since: datetime | None = None
@@ -258,3 +260,72 @@ class ReviewSentiment(SQLModel, table=True):
     label: str  # positive | neutral | negative
     score: float  # -1 .. 1: the text's compound score, and with stars the stars' side weighing three quarters
     compound: float  # VADER's compound score of the text alone
+
+
+class SocialAccount(SQLModel, table=True):
+    """A roster physician's account on a social network, in canonical form (``reputation.social.accounts``).
+
+    ``added``: ``import`` (``repmon social import``: the organization says it is theirs) or ``suggested`` (seen
+    as a link on one of their listings: a person confirms or rejects it, ``decision``; until then it is neither
+    read nor counted). Only imported and confirmed accounts are the physician's.
+    """
+
+    __table_args__ = (UniqueConstraint("npi", "network", "account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    npi: str = Field(index=True, max_length=10)
+    network: str = Field(index=True)
+    account: str  # the canonical id
+    ambassador: bool = False
+    added: str = "import"  # import | suggested
+    decision: str | None = None  # a suggestion's: None (to review) | confirmed | rejected
+    link: str | None = None  # a suggestion's: the link it was seen as
+    seen_on: str | None = None  # a suggestion's: the listing URL that carried the link
+    added_at: datetime
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the import that added it
+
+
+class SocialChannel(SQLModel, table=True):
+    """One of the health system's own accounts (``repmon social channels import``)."""
+
+    __table_args__ = (UniqueConstraint("network", "account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = Field(index=True)
+    account: str  # the canonical id
+    label: str | None = None
+    department: str | None = None
+    added_at: datetime
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the import that added it
+
+
+class SocialSnapshot(SQLModel, table=True):
+    """An account's numbers in one ISO week, as its network's API gave them (``crawlers.social.snapshot``).
+
+    A status other than ``ok`` carries no numbers: the account is unknown that week (``not_found``, the network
+    saying there is no such account, is the only status that may make it gone). A number the answer did not
+    carry is None, never 0. ``follows_main``/``followed_by_main``: whether the account and the system's main
+    account on the network follow each other, where the API tells (else None).
+    """
+
+    __table_args__ = (UniqueConstraint("network", "account", "week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = Field(index=True)
+    account: str
+    week: str
+    crawled_at: datetime
+    status: str  # ok | not_found | suspended | blocked | error
+    reason: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+    created_at: datetime | None = None
+    last_own_post_at: datetime | None = None
+    own_posts_28d: int | None = None  # None: the posts read did not cover the 28 days
+    interactions_per_post: float | None = None
+    engagement_rate: float | None = None
+    bio: str | None = Field(default=None, sa_column=Column(Text))
+    follows_main: bool | None = None
+    followed_by_main: bool | None = None
+    run_id: int | None = Field(default=None, foreign_key="run.id", index=True)

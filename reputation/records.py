@@ -49,6 +49,9 @@ TEXT_LIMITS = {
     "reviews.response_date": 50,
     "query": 1_000,
     "reason": 2_000,
+    "social_links": 2_048,
+    "account": 300,
+    "bio": 2_000,
 }
 # Items kept of each list. A search's results past the limit were not looked at, so an "ok" search
 # whose results are cut counts as not seen (status "error"): unknown, never "missing".
@@ -59,6 +62,7 @@ LIST_LIMITS = {
     "results": 200,
     "gone": 200,
     "suggested": 200,
+    "social_links": 50,
 }
 # A URL is refused, not cut, when longer: a cut URL is another page. (url, results[], gone[], suggested[].url)
 URL_CHARS = 2_048
@@ -175,6 +179,7 @@ class ListingIn(_Record):
     review_count: Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=REVIEW_COUNT_MAX)] | None = None
     accepting_new_patients: bool | None = None
     reviews: list[ReviewIn] = []
+    social_links: list[str] = []  # links to social profiles the page carries: suggestions only
 
     @field_validator("url")
     @classmethod
@@ -247,7 +252,44 @@ class SearchIn(_Record):
         return None if value is None else str(value)
 
 
-Record = ListingIn | SearchIn
+Count = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=10_000_000_000)]
+
+
+class SocialIn(_Record):
+    """One social account's weekly snapshot; a status other than ok carries no numbers (unknown, not 0)."""
+
+    kind: Literal["social"]
+    account: Annotated[str, Field(min_length=1)]
+    status: Literal["ok", "not_found", "suspended", "blocked", "error"]
+    reason: str | None = None
+    followers: Count | None = None
+    following: Count | None = None
+    posts: Count | None = None
+    created_at: datetime | None = None
+    last_own_post_at: datetime | None = None
+    own_posts_28d: Count | None = None
+    interactions_per_post: Annotated[float, BeforeValidator(_not_bool), Field(ge=0)] | None = None
+    engagement_rate: Annotated[float, BeforeValidator(_not_bool), Field(ge=0)] | None = None
+    bio: str | None = None
+    follows_main: bool | None = None
+    followed_by_main: bool | None = None
+
+    @field_validator("created_at", "last_own_post_at")
+    @classmethod
+    def _moment(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else _utc(value)
+
+    @model_validator(mode="after")
+    def _numbers_only_when_read(self):
+        if self.status != "ok":
+            held = [name for name in ("followers", "following", "posts", "own_posts_28d", "last_own_post_at")
+                    if getattr(self, name) is not None]
+            if held:
+                raise ValueError(f"status: a {self.status!r} snapshot carries no numbers (it has {', '.join(held)})")
+        return self
+
+
+Record = ListingIn | SearchIn | SocialIn
 
 
 class RecordError(ValueError):
@@ -291,9 +333,9 @@ def check_record(data: object, *, now: datetime | None = None) -> tuple[Record, 
     if not isinstance(data, dict):
         raise RecordError("a record must be a JSON object")
     kind = data.get("kind")
-    model = {"listing": ListingIn, "search": SearchIn}.get(kind)  # type: ignore[arg-type]
+    model = {"listing": ListingIn, "search": SearchIn, "social": SocialIn}.get(kind)  # type: ignore[arg-type]
     if model is None:
-        raise RecordError(f"must be 'listing' or 'search', not {_shown(kind)}", field="kind")
+        raise RecordError(f"must be 'listing', 'search' or 'social', not {_shown(kind)}", field="kind")
     try:
         record = model.model_validate(data, context={"now": now})
     except ValidationError as exc:

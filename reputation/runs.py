@@ -19,7 +19,7 @@ from sqlmodel import Session, select as sql_select
 
 from reputation.models import Run, RunChange
 
-KINDS = ("crawl", "listings_import", "roster_import", "known_listings")
+KINDS = ("crawl", "listings_import", "roster_import", "known_listings", "social_import", "channels_import")
 CHUNK = 500
 
 

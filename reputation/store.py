@@ -1,4 +1,4 @@
-"""Storing crawl records: listings with their weekly snapshot and reviews, and search outcomes.
+"""Storing crawl records: listings with their weekly snapshot and reviews, search outcomes, social snapshots.
 
 One call stores one batch in one transaction, so a record is stored completely or not at all. Every
 write is keyed (listing by source+url, snapshot by listing+week, review by listing+review key, search by
@@ -20,8 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from reputation.models import KnownListing, Listing, Review, Search, Snapshot
-from reputation.records import ListingIn, Record, SearchIn, iso_week, parse_record
+from reputation.records import ListingIn, Record, SearchIn, SocialIn, iso_week, parse_record
 from reputation.runs import Journal
+from reputation.social.store import store_social
 
 
 @dataclass
@@ -32,6 +33,7 @@ class StoreCounts:
     reviews: int = 0
     searches: int = 0
     unchanged: int = 0
+    social: int = 0  # social snapshots written
 
 
 def store_records(engine: Engine, records: Iterable[dict | Record], *, run_id: int | None = None) -> StoreCounts:
@@ -43,7 +45,7 @@ def store_records(engine: Engine, records: Iterable[dict | Record], *, run_id: i
     listing twice is stored as if the records came one by one.
     """
     counts = StoreCounts()
-    parsed = [r if isinstance(r, (ListingIn, SearchIn)) else parse_record(r) for r in records]
+    parsed = [r if isinstance(r, (ListingIn, SearchIn, SocialIn)) else parse_record(r) for r in records]
     listings_in = [r for r in parsed if isinstance(r, ListingIn)]
     searches_in = [r for r in parsed if isinstance(r, SearchIn)]
     journal = Journal(run_id)
@@ -55,6 +57,7 @@ def store_records(engine: Engine, records: Iterable[dict | Record], *, run_id: i
         _store_reviews(session, applied, counts, journal)
         _store_searches(session, searches_in, current, journal, counts)
         _store_suggestions(session, searches_in, journal)
+        counts.social += store_social(session, [r for r in parsed if isinstance(r, SocialIn)], journal)
         journal.write(session)
         session.commit()
     return counts
@@ -94,6 +97,7 @@ def _store_listing(session: Session, current: dict, record: ListingIn, counts: S
         "rating": record.rating,
         "review_count": record.review_count,
         "accepting_new_patients": record.accepting_new_patients,
+        "social_links": list(record.social_links),
     }
     if listing is None:
         listing = Listing(source=record.source, url=record.url, first_seen=at, last_seen=at, run_id=journal.run_id,

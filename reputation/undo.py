@@ -6,6 +6,8 @@
   later value stands, and undoing that later run restores the value from before both;
 - a listing a person decided on (``repmon match confirm|reject``) is never deleted: the decision stays;
   known listings an import added go with it, a suggestion a person confirmed or rejected stays (it is theirs);
+- a social accounts or channels import: the accounts it added go,
+  what it changed of earlier ones comes back;
 - a roster import is undone only if no later roster import stands (undo that one first): a roster
   replaces what the one before it said, so the order matters.
 
@@ -28,10 +30,12 @@ from reputation.crawl_lock import CRAWL, DatabaseLock
 from reputation.findings import refresh_findings
 from reputation.match import match_listings
 from reputation.models import (KnownListing, Listing, Location, Match, Physician, Review, Run, RunChange, Search,
-                               Snapshot)
+                               Snapshot, SocialAccount, SocialChannel, SocialSnapshot)
 from reputation.runs import CHUNK, decode, mark_stale_runs
 
-TABLES = {t.__tablename__: t.__table__ for t in (Listing, Review, Snapshot, Search, Physician, Location, KnownListing)}
+TABLES = {t.__tablename__: t.__table__ for t in (Listing, Review, Snapshot, Search, Physician, Location, KnownListing,
+                                                 SocialAccount, SocialChannel, SocialSnapshot)}
+SOCIAL_IMPORTS = {"social_import": "socialaccount", "channels_import": "socialchannel"}
 
 
 class RunError(ValueError):
@@ -82,11 +86,15 @@ def _undo(engine: Engine, run_id: int, rematch: bool) -> UndoSummary:
         summary.weeks = _weeks_touched(conn, run_id)
         if run.kind == "roster_import":
             _undo_roster(conn, run_id, summary)
+        elif run.kind in SOCIAL_IMPORTS:  # the accounts or channels it added go, what it changed comes back
+            _undo_inserts(conn, SOCIAL_IMPORTS[run.kind], run_id, summary)
+            _undo_changes(conn, run_id, summary)
         else:
             for name in ("snapshot", "review", "search"):
                 _undo_inserts(conn, name, run_id, summary)
             if conn.execute(select(KnownListing.id).where(KnownListing.run_id == run_id).limit(1)).first():
                 _undo_inserts(conn, "knownlisting", run_id, summary)
+            _undo_social_inserts(conn, run_id, summary)
             listing_ids = _touched_listings(conn, run_id)
             _undo_listing_inserts(conn, run_id, summary)
             _undo_changes(conn, run_id, summary)
@@ -170,6 +178,14 @@ def _undo_inserts(conn: Connection, name: str, run_id: int, summary: UndoSummary
     doomed = _hand_on(conn, name, ids, run_id, summary)
     _delete(conn, table, doomed)
     summary.deleted[name] = summary.deleted.get(name, 0) + len(doomed)
+
+
+def _undo_social_inserts(conn: Connection, run_id: int, summary: UndoSummary) -> None:
+    """A crawl's social snapshots, counted only when it stored some (a listings crawl stores none)."""
+    _undo_inserts(conn, "socialsnapshot", run_id, summary)
+    for counts in (summary.deleted, summary.handed_on):
+        if not counts.get("socialsnapshot"):
+            counts.pop("socialsnapshot", None)
 
 
 def _undo_listing_inserts(conn: Connection, run_id: int, summary: UndoSummary) -> None:

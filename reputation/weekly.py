@@ -1,4 +1,5 @@
-"""The weekly run: crawl, match, findings, reports and, if asked, the e-mail digest.
+"""The weekly run: crawl, match (and suggest the social accounts matched listings link to), findings, reports and,
+if asked, the e-mail digest.
 
 ``repmon weekly`` runs it once a week; ``repmon demo`` runs it for each simulated week, so the demo's
 reports are exactly what a user's Monday run writes.
@@ -20,6 +21,7 @@ from reputation.match import MatchSummary, match_listings
 from reputation.models import Run
 from reputation.reporting import FINDINGS_FILE, write_all_reports
 from reputation.reviews.store import tag_untagged
+from reputation.social.suggestions import refresh_suggestions
 
 
 @dataclass
@@ -45,6 +47,7 @@ def run_week(engine: Engine, options: CrawlOptions, out: Path, *, title: str | N
     run = crawl(engine, options)
     tag_untagged(engine)  # reviews stored before repmon tagged them, or while the vocabulary could not be read
     matched = match_listings(engine, now=options.crawl_time)
+    refresh_suggestions(engine, now=options.crawl_time)  # accounts the matched listings link to, for a person
     frames = load_frames(engine)  # what the findings judge, read once for the findings and the reports
     findings = refresh_findings(engine, frames)
     path, overview = write_all_reports(engine, out, title, frames)

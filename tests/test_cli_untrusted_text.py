@@ -95,7 +95,7 @@ def test_listings_import_errors_show_the_bad_value_verbatim(sqlite_url, tmp_path
     result = run(sqlite_url, "listings", "import", str(jsonl))
     assert result.exit_code == 1
     # The value is quoted shortened (records.py), but what is shown of it is shown as written.
-    assert f"out.jsonl:1: kind: must be 'listing' or 'search', not \"{HOSTILE[:55]}" in result.stderr
+    assert f"out.jsonl:1: kind: must be 'listing', 'search' or 'social', not \"{HOSTILE[:55]}" in result.stderr
 
 
 def test_roster_import_errors_show_the_bad_cell_verbatim(sqlite_url, tmp_path):

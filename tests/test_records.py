@@ -17,12 +17,15 @@ from reputation.records import (
     ListingIn,
     RecordError,
     SearchIn,
+    SocialIn,
     check_record,
 )
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the injected clock: no test here reads the real one
 LISTING = {"kind": "listing", "source": "healthgrades", "url": "https://www.healthgrades.com/physician/dr-jane-doe-x1y2z",
            "name": "Dr. Jane Doe", "crawled_at": "2026-11-16T09:00:00Z"}
+SOCIAL = {"kind": "social", "source": "bluesky", "account": "drjane.bsky.social", "status": "ok", "followers": 10,
+          "crawled_at": "2026-11-16T09:00:00+00:00"}
 SEARCH = {"kind": "search", "source": "healthgrades", "npi": "1234567893", "query": "Jane Doe", "status": "ok",
           "results": [LISTING["url"]], "crawled_at": "2026-11-16T09:00:05Z"}
 REVIEW = {"review_id": "r1", "date": "2026-11-01", "rating": 4, "text": "kind", "author": "A", "response": None}
@@ -100,9 +103,10 @@ def _record_with(key: str, value) -> dict:
     """A record whose field ``key`` ("reviews.author", "phones") is ``value`` in its first place."""
     top, _, inner = key.partition(".")
     base = SEARCH if top in SearchIn.model_fields and top not in ListingIn.model_fields else LISTING
+    base = SOCIAL if top in SocialIn.model_fields and top not in {**ListingIn.model_fields, **SearchIn.model_fields} else base
     if top in ("addresses", "reviews") and inner:
         return {**base, top: [{**(REVIEW if top == "reviews" else {}), inner: value}]}
-    if top == "phones" and not isinstance(value, list):
+    if top in ("phones", "social_links") and not isinstance(value, list):
         return {**base, top: [value]}
     return {**base, top: value}
 
@@ -110,7 +114,7 @@ def _record_with(key: str, value) -> dict:
 @pytest.mark.parametrize("key,limit", sorted(TEXT_LIMITS.items()))
 def test_text_over_its_limit_is_cut_to_it_and_the_cut_named(key, limit):
     record, cuts = check_record(_record_with(key, "x" * (limit + 5)), now=NOW)
-    place = key.replace(".", ".0.", 1) if "." in key else (f"{key}.0" if key == "phones" else key)
+    place = key.replace(".", ".0.", 1) if "." in key else (f"{key}.0" if key in ("phones", "social_links") else key)
     assert [(c.field, c.kept, c.had, c.unit) for c in cuts] == [(place, limit, limit + 5, "characters")]
     value = record
     for part in place.split("."):
@@ -164,7 +168,7 @@ def test_every_text_field_has_a_limit_or_is_refused_when_too_long():
                 elif kind is str or typing.get_origin(kind) is typing.Annotated and typing.get_args(kind)[0] is str:
                     yield f"{prefix}{name}"
 
-    fields = set(text_fields(ListingIn)) | set(text_fields(SearchIn))
+    fields = set(text_fields(ListingIn)) | set(text_fields(SearchIn)) | set(text_fields(SocialIn))
     assert "reviews.author" in fields and "addresses.street" in fields
     assert fields - checked_otherwise <= set(TEXT_LIMITS), f"no limit for {sorted(fields - checked_otherwise - set(TEXT_LIMITS))}"
 
@@ -200,3 +204,20 @@ def test_the_readme_table_shows_every_limit():
     shown = {(field.replace(".N", ""), unit): int(number.replace(",", "")) for field, number, unit in rows}
     expected = {**{(k, "characters"): v for k, v in TEXT_LIMITS.items()}, **{(k, "items"): v for k, v in LIST_LIMITS.items()}}
     assert shown == expected
+
+
+# ----- social snapshots -----------------------------------------------------------------------------
+
+
+def test_a_social_snapshot_that_was_not_read_carries_no_numbers():
+    record = check_record({**SOCIAL, "status": "error", "followers": None, "reason": "HTTP 502"}, now=NOW)[0]
+    assert (record.status, record.followers) == ("error", None)
+    error = refusal({**SOCIAL, "status": "blocked"})
+    assert error.field is None or "carries no numbers" in error.reason
+    assert "carries no numbers" in str(error)
+
+
+@pytest.mark.parametrize("field, value", [("followers", -1), ("followers", True), ("status", "gone"),
+                                          ("engagement_rate", -0.1)])
+def test_a_social_snapshot_with_a_value_out_of_range_is_refused(field, value):
+    assert refusal({**SOCIAL, field: value}).field == field

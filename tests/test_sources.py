@@ -23,11 +23,12 @@ from test_crawl import roster_file
 SOURCES = ("nppes", "google", "yelp", "healthgrades", "sharecare", "vitals", "webmd", "zocdoc", "ratemds", "usnews",
            "website")
 WALKING = ("ratemds", "webmd", "vitals", "zocdoc")  # searched by walking listing pages (tests/test_spider_walk.py)
+SOCIAL = ("bluesky", "mastodon", "youtube", "x", "facebook", "instagram")  # social networks: accounts, not roster searches (tests/test_spider_bluesky.py)
 WEEK = datetime(2026, 11, 9, 9, tzinfo=UTC)
 
 
 def test_there_is_one_spider_per_source_key():
-    assert set(available_sources()) == set(SOURCES)
+    assert set(available_sources()) == set(SOURCES) | set(SOCIAL)
 
 
 @pytest.fixture(scope="module")

@@ -614,6 +614,7 @@ def physician_listing(physician: dict, url: str, practice: dict | None = None, *
         accepting_new_patients=next((_boolean(h["isAcceptingNewPatients"]) for h in [physician, *practices]
                                      if h.get("isAcceptingNewPatients") is not None), None),
         reviews=[r for r in (_review(v) for v in _as_list(physician.get("review"))) if r],
+        social_links=sd.same_as(physician),
     )
     return PageListing(listing, own, given, family)
 

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 
 from reputation.coverage import source_health
 from reputation.findings.thresholds import COMPLAINT_BASELINE, COMPLAINT_RECENT, NEGATIVE_AT_OR_BELOW, RATING_WINDOW, SEARCH_WINDOW
-from reputation.models import Listing, Location, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot
+from reputation.models import (Listing, Location, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot,
+                               SocialAccount, SocialChannel, SocialSnapshot)
 from reputation.normalize import format_address, format_phone, normalize_phone
 from reputation.records import iso_week
 
@@ -42,6 +43,11 @@ class Frames:
     # Reviews with the practice's public reply, on those listings: listing_id, review_key, date, rating, author, response
     replies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["listing_id", "review_key", "date", "rating", "author", "response"]))
+    # The physicians' accounts (imported or confirmed) with their snapshots in the history: npi, network, account,
+    # ambassador, week, crawled_at, status, reason, followers, own_posts_28d, last_own_post_at, bio, follows_main,
+    # followed_by_main
+    social: pd.DataFrame = field(default_factory=pd.DataFrame)
+    system_names: tuple[str, ...] = ()  # the labels of the system's main channels (its channels without department)
 
     @cached_property
     def matched(self) -> pd.DataFrame:
@@ -74,9 +80,11 @@ def read_frame(conn, query) -> pd.DataFrame:
 
 
 def latest_crawl_time(engine: Engine) -> datetime | None:
-    """The latest crawl stored: of a search, or of a listing (a listing's last sighting is its latest snapshot)."""
+    """The latest crawl stored: of a search, of a listing (a listing's last sighting is its latest snapshot), or
+    of a social account."""
     with engine.connect() as conn:
-        latest = [conn.execute(select(func.max(column))).scalar() for column in (Search.crawled_at, Listing.last_seen)]
+        latest = [conn.execute(select(func.max(column))).scalar()
+                  for column in (Search.crawled_at, Listing.last_seen, SocialSnapshot.crawled_at)]
     latest = [t for t in latest if t is not None]
     return max(latest) if latest else None
 
@@ -120,10 +128,14 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
         undecided = set(conn.execute(
             select(Listing.source, Listing.url).join(Match, Match.listing_id == Listing.id, isouter=True)
             .where(Match.id.is_(None))).all())
+        social = read_frame(conn, social_query(since))
+        names = tuple(n for n in conn.execute(select(SocialChannel.label).where(
+            SocialChannel.department.is_(None), SocialChannel.label.is_not(None)).distinct()).scalars())
     listings = listings.merge(physicians[["physician_id", "npi", "active"]], on="physician_id", suffixes=("_shown", ""))
     listings = listings[listings["active"]].reset_index(drop=True)
+    social = social[social["npi"].isin(set(physicians.loc[physicians["active"], "npi"]))].reset_index(drop=True)
     return Frames(physicians, locations, listings, searches, snapshots, reviews, undecided, *parser_breaks(engine),
-                  latest_crawl=latest, review_topics=review_topics, replies=replies)
+                  latest_crawl=latest, review_topics=review_topics, replies=replies, social=social, system_names=names)
 
 
 def _review_topics(conn, decided, latest: datetime | None) -> pd.DataFrame:
@@ -143,6 +155,18 @@ def _review_topics(conn, decided, latest: datetime | None) -> pd.DataFrame:
              .where(Review.listing_id.in_(decided),
                     (Review.date >= cutoff.date().isoformat()) | (Review.first_seen >= cutoff)))
     return read_frame(conn, query)
+
+
+def social_query(since_week: str | None):
+    """The physicians' own accounts (imported, or suggestions a person confirmed) with their snapshots since a week."""
+    query = (select(SocialAccount.npi, SocialAccount.network, SocialAccount.account, SocialAccount.ambassador,
+                    SocialSnapshot.week, SocialSnapshot.crawled_at, SocialSnapshot.status, SocialSnapshot.reason,
+                    SocialSnapshot.followers, SocialSnapshot.own_posts_28d, SocialSnapshot.last_own_post_at,
+                    SocialSnapshot.bio, SocialSnapshot.follows_main, SocialSnapshot.followed_by_main)
+             .join(SocialSnapshot, and_(SocialSnapshot.network == SocialAccount.network,
+                                        SocialSnapshot.account == SocialAccount.account))
+             .where((SocialAccount.added == "import") | (SocialAccount.decision == "confirmed")))
+    return query.where(SocialSnapshot.week >= since_week) if since_week else query
 
 
 def parser_breaks(engine: Engine) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], str]]:

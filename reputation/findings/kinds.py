@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reputation.findings import rules
+from reputation.findings import rules, social_rules
 from reputation.findings.frames import Frames
 
 # What a kind needs to be judged; when it is missing the finding is held (neither confirmed nor resolved).
@@ -17,6 +17,9 @@ SEARCH_OK = "the latest search of the source succeeded and its results are match
 MATCH_SETTLED = "no listing of the physician on the source waits for a person's review"
 PARSER_HEALTHY = "the source's parser read the field that week"
 VALUE_SHOWN = "the listing shows the value this week"
+READ_OK = "the account's latest read succeeded (or, for a gone account, the network said so)"
+POSTS_COVERED = "the posts read reached back 28 days"
+RELATION_TOLD = "the network's API told whether the two follow each other"
 
 
 # Severities, most urgent first, with what each asks of a person (the README and the reports say the same).
@@ -94,6 +97,36 @@ KINDS: tuple[FindingKind, ...] = (
              "tag`) rose by 25 points or more and at least doubled: the last 90 days (by review date) against the "
              "year before, with 3 or more such complaints and 5 or more tagged reviews in each period; a review "
              "syndicated to another site counts once"),
+    FindingKind(
+        "social_account_gone", "Social account gone", "medium",
+        "Check the {source} account on record: {shown}; update or remove it (repmon social import)",
+        social_rules.accounts_gone, needs=(READ_OK,),
+        when="the network answered twice in a row (reads that failed in between not counted) that the account does "
+             "not exist; a blocked or failed read leaves it *unknown*, never gone"),
+    FindingKind(
+        "ambassador_inactive", "Ambassador inactive", "medium",
+        "Encourage an own post on {source}: {shown}",
+        social_rules.ambassadors_inactive, needs=(READ_OK, POSTS_COVERED),
+        when="an ambassador's account has no own post (reposts and boosts are not their own) in the 28 days before "
+             "the week's read, and the posts read reached back 28 days"),
+    FindingKind(
+        "not_connected", "Not connected", "medium",
+        "Follow each other on {source}: {shown}",
+        social_rules.not_connected, needs=(READ_OK, RELATION_TOLD),
+        when="the physician's account and the system's main account on the network (its channel without a "
+             "department) do not follow each other both ways, where the network's API tells"),
+    FindingKind(
+        "follower_drop", "Follower drop", "medium",
+        "Look into the follower drop on {source}: {expected} → {shown}",
+        social_rules.follower_drops, needs=(READ_OK,),
+        when="an account's followers fell 10 % or more between the oldest and the latest successful read of the "
+             "last four weeks, from at least 100 followers"),
+    FindingKind(
+        "profile_without_affiliation", "Profile without affiliation", "medium",
+        "Add the affiliation to the {source} profile: the bio names none of {expected}",
+        social_rules.profiles_without_affiliation, needs=(READ_OK,),
+        when="the account's bio names none of the health system's names (`REPMON_SYSTEM_NAMES`, else the labels of "
+             "its channels without a department); an empty or unread bio is not judged"),
 )
 BY_KEY = {kind.key: kind for kind in KINDS}
 

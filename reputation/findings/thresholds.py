@@ -25,3 +25,9 @@ COMPLAINT_RISE_FACTOR = 2.0  # ... and at least doubled
 # an older search never calls a physician missing.
 SEARCH_WEEKS = 4
 SEARCH_WINDOW = timedelta(weeks=SEARCH_WEEKS - 1)
+
+# Social accounts (reputation.findings.social_rules)
+GONE_READS = 2  # not_found answers in a row (reads that failed in between do not count) before an account is gone
+INACTIVE_WINDOW = timedelta(days=28)  # an ambassador without an own post this long is inactive
+FOLLOWER_DROP = 0.10  # the share of followers lost over the rating window's four weekly reads to count as a drop
+MIN_FOLLOWERS = 100  # fewer followers than this and a handful of unfollows is 10 %

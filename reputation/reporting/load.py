@@ -20,6 +20,7 @@ from reputation.findings import Frames, latest_crawl_time, load_frames, read_fra
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot
 from reputation.records import iso_week
+from reputation.reporting.social import SocialInput, load_social
 
 TREND_WEEKS = 12
 REVIEWS_PER_PHYSICIAN = 20
@@ -70,6 +71,7 @@ class ReportInput:
     recent_topics: pd.DataFrame = field(default_factory=lambda: _frame(CHIP_COLUMNS))  # of recent_reviews (review_id)
     # every review of current matched listings, narrow: whether and when it was answered (``responses``)
     responses: pd.DataFrame = field(default_factory=lambda: _frame(RESPONSE_COLUMNS))
+    social: SocialInput = field(default_factory=SocialInput)  # accounts, channels and their weekly reads
 
 
 def report_weeks(ratings: pd.DataFrame, searches: pd.DataFrame) -> list[str]:
@@ -114,11 +116,12 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                                             Review.response.is_not(None).label("answered"), Review.response_date)
                                .join(Listing, Listing.id == Review.listing_id).join(Match, Match.listing_id == Listing.id)
                                .where(Match.status == "matched", Listing.gone_since.is_(None)))
+        social = load_social(conn)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
                        known_phones(engine), title or default_title(), topic_counts=topic_counts,
                        tagged_reviews=tagged_reviews, topic_quotes=topic_quotes, recent_topics=recent_topics,
-                       responses=responses)
+                       responses=responses, social=social)
 
 
 def _review_identity():

@@ -19,6 +19,7 @@ from reputation.reporting.load import ReportInput, week_start
 from reputation.reporting.ratings import Ratings
 from reputation.reporting.topics import patient_topics
 from reputation.reporting.responses import age_days, response_stats
+from reputation.reporting.social import build_social
 
 FIXES_PER_SOURCE = 25  # outdated contact details listed per site
 NEGATIVE_REVIEWS_SHOWN = 50
@@ -68,6 +69,7 @@ def build_overview(data: ReportInput, findings_file: str | None = None, s: Scope
         negative_reviews=negative[:NEGATIVE_REVIEWS_SHOWN],
         negative_reviews_total=len(negative),
         crawl_health=crawl_health(s),
+        social=build_social(data.social, s.active, s.people),
     )
 
 

@@ -41,6 +41,7 @@ from reputation.reporting.responses import age_days, response_stats
 from reputation.reporting.overview import findings_of
 from reputation.reporting.ratings import Ratings, values
 from reputation.reporting.topics import PhysicianTopics, review_chips
+from reputation.reporting.social import PhysicianAccounts
 
 
 def _grouped(frame: pd.DataFrame, key: str) -> dict:
@@ -77,6 +78,7 @@ class PhysicianPages:
         self.coverage: dict = defaultdict(dict)
         for row in rows(self.scope.coverage[["npi", "source", "state", "note"]]):
             self.coverage[row.npi][row.source] = (row.state, clip(row.note, SHORT_TEXT_CHARS))
+        self.accounts = PhysicianAccounts(data.social)
         ratings = Ratings(self.scope)
         self.listing_weeks, self.physician_weeks = _lines(ratings.listing_weeks), _lines(ratings.physician_weeks)
         self.topics = PhysicianTopics(data)
@@ -105,6 +107,7 @@ class PhysicianPages:
             topics=self.topics.of(p.id),
             unanswered=[self._unanswered(r) for r in self.unanswered.get(p.id, [])],
             responses=response_stats(self.responses[p.id], self.data.frames.latest_crawl) if p.id in self.responses else [],
+            social=self.accounts.of(npi), social_weeks=self.accounts.weeks,
         )
 
     def _unanswered(self, r) -> Review:

@@ -188,6 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send_bytes(200, huge_page(), "text/html", streamed=mode == "hugestream")
         request = sites.Request(
             method=method, path=rest, query=query, body=body, prefix=f"/{source}", broken=mode == "broken",
+            raw_query=parts.query,
             origin=f"http://{self.headers.get('Host') or self.sandbox.url.split('//', 1)[1]}",
             headers={k.lower(): v for k, v in self.headers.items()},
         )

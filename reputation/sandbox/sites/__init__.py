@@ -33,6 +33,7 @@ class Request:
     prefix: str = ""  # "/healthgrades": where the site lives on the sandbox server
     origin: str = ""  # "http://127.0.0.1:8123": for absolute URLs (APIs answer with them)
     broken: bool = False  # render the changed markup a parser does not know
+    raw_query: str = ""  # the query as sent: for parameters given more than once (``actors=A&actors=B``)
 
 
 @dataclass

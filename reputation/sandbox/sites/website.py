@@ -151,6 +151,9 @@ def physician_json(listing: SiteListing, url: str) -> dict:
         data["additionalName"] = listing.middle_name
     if listing.npi:
         data["usNPI"] = listing.npi
+        if int(listing.npi) % 4 == 0:  # some physicians' pages link their Instagram (a suggestion, never an account)
+            data["sameAs"] = [f"https://www.instagram.com/dr{slug(listing.first_name + listing.last_name).replace('-', '')}/",
+                              f"https://www.facebook.com/sharer/sharer.php?u={url}"]
     return data
 
 
