@@ -95,7 +95,7 @@ class Listing(SQLModel, table=True):
     review_count: int | None = None
     accepting_new_patients: bool | None = None
     # Social account links the profile carries (schema.org sameAs, its links): suggestions, never accounts
-    social_links: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    social_links: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     first_seen: datetime
     last_seen: datetime
     gone_since: datetime | None = None
