@@ -5,8 +5,9 @@ whole roster twice against the sandbox: walking the listing pages (``SEARCH_BY``
 (``SEARCH_BY`` name; not for Vitals, which has no name search: its row says what one search per physician
 would cost, ``null`` figures). The sandbox records every request it answered; they are counted by kind: search
 requests (listing pages, or name searches), profiles and review pages. Targets are written as ``repmon
-crawl`` writes them (specialty code and every location). Figures: requests per physician, and the share of
-physicians a walk finds listed against the name search (the walk stays in the physician's cities).
+crawl`` writes them (specialty code and every location). A walk's search requests include the name searches
+confirming the physicians complete walks did not list (``name_searches``: RateMDs, WebMD, Zocdoc). Figures:
+requests per physician, and the share of physicians a walk finds listed against the name search.
 
 Usage: bash benchmarks/run.sh walk   (or: python benchmarks/bench_walk.py --sizes 50 300 --sources ratemds)
 """
@@ -21,6 +22,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -63,16 +65,19 @@ def crawl(server: SandboxServer, source: str, mode: str, work: Path) -> dict:
     records = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     searches = [r for r in records if r["kind"] == "search"]
     kinds = Counter()
+    names = {f"{t['first_name']} {t['last_name']}".lower() for t in targets(server.world)}
     for _, request_path, _, _ in server.recorded:
         kinds["search" if SEARCH[source].match(request_path) else "reviews" if REVIEWS.search(request_path)
               else "profile"] += 1
-    roster = len(searches)
+        asked = [v.lower() for values in parse_qs(urlsplit(request_path).query).values() for v in values]
+        kinds["name_searches"] += SEARCH[source].match(request_path) is not None and any(v in names for v in asked)
+    roster, total = len(searches), kinds["search"] + kinds["profile"] + kinds["reviews"]
     return {
         "physicians": roster,
-        "search_requests": kinds["search"], "profile_requests": kinds["profile"], "review_requests": kinds["reviews"],
-        "requests": sum(kinds.values()),
+        "search_requests": kinds["search"], "name_searches": kinds["name_searches"],
+        "profile_requests": kinds["profile"], "review_requests": kinds["reviews"], "requests": total,
         "search_requests_per_physician": round(kinds["search"] / roster, 3),
-        "requests_per_physician": round(sum(kinds.values()) / roster, 3),
+        "requests_per_physician": round(total / roster, 3),
         "found": sum(1 for s in searches if s["results"]),
         "statuses": dict(Counter(s["status"] for s in searches)),
     }
@@ -95,6 +100,7 @@ def main() -> None:
                     results.append(row)
                     w, n = row["walk"], row["name"] or {}
                     print(f"{source:8} {size:5} physicians: search requests walk {w['search_requests']:5} "
+                          f"({w['name_searches']} by name) "
                           f"({w['search_requests_per_physician']:.2f}/physician) vs name {n.get('search_requests')}; "
                           f"all requests walk {w['requests']:5} vs name {n.get('requests')}; "
                           f"found walk {w['found']} vs name {n.get('found')}")

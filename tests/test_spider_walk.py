@@ -11,7 +11,9 @@ import csv
 import json
 import re
 from collections import Counter
+from contextlib import contextmanager
 from importlib.resources import files
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -248,6 +250,86 @@ def test_a_listing_of_nobody_is_missing_only_when_it_was_read(server, tmp_path, 
     server.set_mode(source, mode)
     [search] = searches(run_spider(source, [nobody_target(server.world, source)], server.url, tmp_path)).values()
     assert (search["status"], search["reason_code"], search["results"]) == (status, code, [])
+
+
+NAMED = ("ratemds", "webmd", "zocdoc")  # the walking sites with a name search to confirm a physician not listed
+
+
+def name_searches(server: SandboxServer, targets: list[dict]) -> list[str]:
+    """The recorded requests whose query names one of ``targets`` ("First Last"): their name searches."""
+    names = {f"{t['first_name']} {t['last_name']}".lower() for t in targets}
+    return [path for _, path, _, _ in server.recorded
+            if any(value.lower() in names for values in parse_qs(urlsplit(path).query).values() for value in values)]
+
+
+@contextmanager
+def listed_under(world: World, source: str, npi: str, specialty: str):
+    """``npi``'s listings on ``source`` shown under ``specialty`` (the site classifies them otherwise)."""
+    mine = world.listings_of(npi, source)
+    before = [l.specialty for l in mine]
+    for listing in mine:
+        listing.specialty = specialty
+    try:
+        yield mine
+    finally:
+        for listing, was in zip(mine, before):
+            listing.specialty = was
+
+
+def listed_elsewhere(world: World, source: str) -> tuple[dict, str]:
+    """A roster physician listed on ``source``, and another specialty of the world to list them under."""
+    target = next(t for t in walk_targets(world) if world.listings_of(t["npi"], source))
+    own = world.physician(target["npi"]).hg_specialty
+    return target, next(row[2] for row in WORLD_SPECIALTIES if row[2] != own)
+
+
+@pytest.mark.parametrize("source", NAMED)
+def test_a_physician_listed_under_another_specialty_is_found_by_the_confirming_name_search(server, tmp_path, source):
+    world = server.world
+    target, other = listed_elsewhere(world, source)
+    with listed_under(world, source, target["npi"], other) as mine:
+        server.recorded.clear()
+        records = run_spider(source, [target], server.url, tmp_path)
+    [search] = searches(records).values()
+    ids = {url: l["source_id"] for url, l in listings(records).items()}
+    assert search["status"] == "ok", search
+    assert {l.source_id for l in mine} <= {ids.get(url) for url in search["results"]}, search
+    assert ", then by name: " in search["query"] and len(name_searches(server, [target])) == 1
+
+
+def test_vitals_without_a_name_search_says_its_missing_is_the_walk_alone(server, tmp_path):
+    world = server.world
+    target, other = listed_elsewhere(world, "vitals")
+    with listed_under(world, "vitals", target["npi"], other):
+        [search] = searches(run_spider("vitals", [target], server.url, tmp_path)).values()
+    # Not under their specialty in their city: an ok search without results, whose query says how it was searched.
+    assert (search["status"], search["results"]) == ("ok", [])
+    assert search["query"].endswith(": listing pages only, not searched by name"), search
+
+
+@pytest.mark.parametrize("source", NAMED)
+def test_a_blocked_confirming_name_search_leaves_the_physician_unknown(server, tmp_path, ok_afterwards, source):
+    world = server.world
+    target, other = listed_elsewhere(world, source)
+    unlisted = [t for t in walk_targets(world) if not world.listings_of(t["npi"], source)][:1]
+    assert unlisted
+    server.set_mode(source, "blockname")
+    with listed_under(world, source, target["npi"], other):
+        found = searches(run_spider(source, [target, *unlisted], server.url, tmp_path))
+    for search in found.values():
+        assert (search["status"], search["reason_code"], search["results"]) == ("blocked", "blocked", []), search
+
+
+@pytest.mark.parametrize("source", NAMED)
+def test_only_the_physicians_a_complete_walk_does_not_list_pay_a_name_search(server, tmp_path, source):
+    world = server.world
+    specialty, city, npis = two_page_group(world, source)
+    targets = walk_targets(world, npis)
+    unlisted = [t for t in targets if not world.listings_of(t["npi"], source)]
+    server.recorded.clear()
+    found = searches(run_spider(source, targets, server.url, tmp_path))
+    assert len(name_searches(server, targets)) == len(unlisted)
+    assert all((found[t["npi"]]["status"], found[t["npi"]]["results"]) == ("ok", []) for t in unlisted)
 
 
 @pytest.mark.parametrize("source", WALKING)

@@ -16,8 +16,15 @@ of the target's practice cities, and matches what the pages show to the target b
   on the pages read: a physician not on pages left unread is unknown, never missing.
 - Names that match (same last name, or a part of a hyphenated one) are candidates; their profiles are fetched
   and parsed as after a name search (the base chain), and the matcher decides who is who.
+- **Confirmed by name**: sites classify specialties their own way, and a physician may be listed under another
+  specialty or in a neighbouring city. Where the site has a name search (``name_search`` true), a target that
+  complete walks do not list (no listed name fits the whole name) is searched by name before its search ends:
+  the profiles it finds are read as usual (with the walk's namesakes); nothing found is missing there; a name
+  search blocked or failed ends the search with that failure (unknown, never missing). Only these targets pay
+  a name search. A site without one (Vitals) keeps the walk's answer, and its ``query`` says so: a missing
+  listing there means "not listed under their specialty in their city".
 - A specialty the site's map does not know, or a target without a city and state: the site's name search
-  where it has one (``name_search`` true), else the search ends ``not_searched``, never missing.
+  where it has one, else the search ends ``not_searched``, never missing.
 
 ``SEARCH_BY`` (setting; ``REPMON_SEARCH_BY`` in the environment) chooses ``name`` or ``walk`` per source for
 sites with both. A source supplies ``walk_request`` and ``parse_walk_page`` (and, with a name search,
@@ -35,9 +42,11 @@ import scrapy
 from crawlers.blocking import block_reason
 from crawlers.items import Failed
 from crawlers.specialties import site_specialty
-from crawlers.spiders.base import MAX_CANDIDATES, RosterSpider, TargetState
+from crawlers.spiders.base import MAX_CANDIDATES, RosterSpider, SearchOutcome, TargetState
 
 DEFAULT_WALK_PAGES_MAX = 10
+# What the query of a site without a name search adds: a missing listing there is one walk's answer.
+WALK_ONLY = "listing pages only, not searched by name"
 
 
 @dataclass
@@ -150,7 +159,8 @@ class WalkSpider(RosterSpider):
         if self.walking():
             specialty, where = self.walk_plan(target)
             if specialty and where:
-                return f"{specialty} in " + "; ".join(f"{city}, {state}" for city, state in where)
+                walked = f"{specialty} in " + "; ".join(f"{city}, {state}" for city, state in where)
+                return walked if self.name_search else f"{walked}: {WALK_ONLY}"
         if self.name_search:
             return self.name_query(target)
         return "no search for this physician"
@@ -259,8 +269,12 @@ class WalkSpider(RosterSpider):
             if url not in fit_of and url not in state.results and url not in state.gone:
                 fit_of[url] = -fit
         candidates = list(fit_of)
-        state.queue = candidates[:MAX_CANDIDATES]
         state.unseen = next((w.failure for w in walks if w.failure is not None), None)
+        if self.name_search and state.unseen is None and 2 not in fit_of.values():
+            # Complete walks do not list the physician: the site's name search confirms before "missing".
+            yield from self._confirm_by_name(state, candidates)
+            return
+        state.queue = candidates[:MAX_CANDIDATES]
         if len(candidates) > MAX_CANDIDATES:
             self.inc_stat("candidates_capped")
             left = [url for url in candidates[MAX_CANDIDATES:] if fit_of[url] == 2]
@@ -268,4 +282,40 @@ class WalkSpider(RosterSpider):
                 # Profiles fitting the whole name were left unread: the physician may be one of them.
                 state.unseen = Failed("error", f"{len(candidates)} listed names fit, {MAX_CANDIDATES} profiles read; "
                                                f"unread: {', '.join(left[:3])}", "incomplete")
+        yield from self.next_step(state)
+
+    def _confirm_by_name(self, state: TargetState, namesakes: list[str]):
+        """The name search of a target complete walks did not list; the walk's ``namesakes`` (the last name
+        fits) are read after the profiles it finds."""
+        self.inc_stat("walks/confirmed_by_name")
+        state.query = f"{state.query}, then by name: {self.name_query(state.target)}"
+        yield self._with_headers(self.search_request(
+            state, callback=self._on_confirm, errback=self.on_failure, dont_filter=True,
+            cb_kwargs={"state": state, "namesakes": namesakes},
+        ))
+
+    def _on_confirm(self, response, state: TargetState, namesakes: list[str]):
+        blocked = block_reason(response)
+        if blocked:
+            yield self.finish(state, "blocked", blocked)
+            return
+        try:
+            outcome = self.parse_search(response)
+        except Exception as exc:  # a parser crash is a parser error, reported like one
+            self.logger.exception("parsing search %s failed", response.url)
+            outcome = SearchOutcome(error=f"search page not recognised ({type(exc).__name__}) at {response.url}")
+        if outcome.error:
+            yield self.finish(state, "error", outcome.error, outcome.code)
+            return
+        for listing in outcome.listings:
+            if listing["url"] not in state.results:
+                state.results.append(listing["url"])
+                yield self.count_listing(listing)
+        if outcome.listings or outcome.profile_urls:
+            self.inc_stat("walks/found_by_name")
+        fresh = [u for u in dict.fromkeys([*outcome.profile_urls, *namesakes])
+                 if u not in state.results and u not in state.gone]
+        if len(fresh) > MAX_CANDIDATES:
+            self.inc_stat("candidates_capped")
+        state.queue = fresh[:MAX_CANDIDATES]
         yield from self.next_step(state)

@@ -11,6 +11,8 @@ Control, for tests and for a sandbox started separately (``repmon sandbox``):
 page, or the site's own bot wall: Zocdoc's DataDome); "blockpage2" (the same block, only for the second and later
 pages of a paged list: ``page``, ``pagenumber`` or ``page_num`` of 2 or more, an ``offset`` above 0; the first
 page and profiles pass);
+"blockname" (the same block, only for a search naming a physician of the world, "First Last": listing pages
+and profiles pass);
 "challenge200" (the same page with 200); "429"; "503"; "outage" (connection closed without
 answer); "broken" (pages in a changed markup the parsers do not know); "robots_search" (robots.txt disallows the
 site's search pages only, its profiles stay allowed); "robots" (robots.txt disallows
@@ -30,11 +32,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from reputation.sandbox import sites
-from reputation.sandbox.world import World
+from reputation.sandbox.world import World, slug
 
 SOURCES = sites.site_keys()
-MODES = ("ok", "block", "blockpage2", "challenge200", "429", "503", "outage", "broken", "robots", "robots_search",
-         "gzipbomb", "huge", "hugestream")
+MODES = ("ok", "block", "blockpage2", "blockname", "challenge200", "429", "503", "outage", "broken", "robots",
+         "robots_search", "gzipbomb", "huge", "hugestream")
 HUGE_PAGE_BYTES = 12 * 1024 * 1024  # beyond the crawler's download limit, far below what a bomb inflates to
 
 CHALLENGE_PAGE = """<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>
@@ -171,7 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "outage":
             self.close_connection = True  # hang up without a word, like a dead backend behind a proxy
             return
-        if mode == "block" or (mode == "blockpage2" and _later_page(query)):
+        if (mode == "block" or (mode == "blockpage2" and _later_page(query))
+                or (mode == "blockname" and _names_a_physician(self.sandbox.world, query))):
             wall = sites.block_reply(source)
             if wall is not None:
                 return self._send(wall.status, wall.body, wall.content_type, wall.headers)
@@ -236,6 +239,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client hung up on an answer it did not want (too large): as a real server, carry on
+
+
+def _names_a_physician(world: World, query: dict) -> bool:
+    """Whether a request's query names a physician of ``world`` ("First Last"): a name search."""
+    names = {slug(f"{p.first_name} {p.last_name}") for p in world.physicians}
+    return any(slug(value) in names for value in query.values())
 
 
 def _later_page(query: dict) -> bool:
