@@ -37,7 +37,7 @@ from reputation.reporting.display import (
 )
 from reputation.replies import draft_reply, patient_relations
 from reputation.reporting.load import ReportInput
-from reputation.reporting.responses import age_days, response_stats
+from reputation.reporting.responses import age_days, response_stats_by_physician
 from reputation.reporting.overview import findings_of
 from reputation.reporting.ratings import Ratings, values
 from reputation.reporting.topics import PhysicianTopics, review_chips
@@ -69,7 +69,7 @@ class PhysicianPages:
         self.locations = _grouped(frames.locations.sort_values("id"), "physician_id")
         self.reviews = _grouped(data.recent_reviews, "physician_id")
         self.unanswered = _grouped(unanswered_negative_reviews(frames), "physician_id")
-        self.responses = {pid: part for pid, part in data.responses.groupby("physician_id")} if len(data.responses) else {}
+        self.responses = response_stats_by_physician(data.responses, data.frames.latest_crawl)  # once for all pages
         self.contact = patient_relations()
         self.shown = reading_responses()
         open_now = data.findings[data.findings["status"] == "open"]
@@ -106,7 +106,7 @@ class PhysicianPages:
             findings=findings_of(findings, self.roster),
             topics=self.topics.of(p.id),
             unanswered=[self._unanswered(r) for r in self.unanswered.get(p.id, [])],
-            responses=response_stats(self.responses[p.id], self.data.frames.latest_crawl) if p.id in self.responses else [],
+            responses=self.responses.get(p.id, []),
             social=self.accounts.of(npi), social_weeks=self.accounts.weeks,
         )
 

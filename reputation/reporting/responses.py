@@ -37,12 +37,24 @@ def age_days(dates, first_seen, now) -> pd.Series:
     return (now - since).dt.days.clip(lower=0)
 
 
+def prepare(reviews: pd.DataFrame) -> pd.DataFrame:
+    """The reviews of sites that show replies, their dates read once: ``reviewed`` (the review's date),
+    ``replied`` (the reply's) and ``since`` (the review's date, else when it was first seen)."""
+    reviews = reviews[reviews["source"].isin(reading_responses())].copy()
+    reviews["reviewed"] = _utc(reviews["date"])
+    reviews["replied"] = _utc(reviews["response_date"])
+    reviews["since"] = reviews["reviewed"].fillna(_utc(reviews["first_seen"]))
+    return reviews
+
+
 def _stats(key: str, part: pd.DataFrame, now) -> ResponseStats:
     answered = part["answered"].astype(bool)
-    reviewed, replied = _utc(part["date"]), _utc(part["response_date"])
+    reviewed, replied = part["reviewed"], part["replied"]
     waits = (replied - reviewed).dt.days[answered & reviewed.notna() & replied.notna()].clip(lower=0)
     open_negative = part[~answered & (part["rating"] <= NEGATIVE_AT_OR_BELOW)]
-    ages = age_days(open_negative["date"], open_negative["first_seen"], now) if len(open_negative) else pd.Series([], dtype=float)
+    since = open_negative["since"]
+    moment = latest(now) if now is not None else since.max()
+    ages = (moment - since).dt.days.clip(lower=0) if len(open_negative) else pd.Series([], dtype=float)
     return ResponseStats(
         site=site(key), reviews=len(part), answered=int(answered.sum()),
         rate=float(answered.mean()) if len(part) else None,
@@ -52,11 +64,46 @@ def _stats(key: str, part: pd.DataFrame, now) -> ResponseStats:
 
 
 def response_stats(reviews: pd.DataFrame, now) -> list[ResponseStats]:
-    """All sites that show replies first (as site ``all``), then each of them in the sources' order."""
-    reviews = reviews[reviews["source"].isin(reading_responses())]
+    """All sites that show replies first (as site ``all``), then each of them in the sources' order.
+    ``reviews`` as loaded, or already through ``prepare`` (as the physician pages hand them in)."""
+    if "since" not in reviews:
+        reviews = prepare(reviews)
     if reviews.empty:
         return []
-    out = [_stats(ALL_SITES, reviews, now)]
-    for key in ordered(set(reviews["source"])):
-        out.append(_stats(key, reviews[reviews["source"] == key], now))
+    parts = dict(tuple(reviews.groupby("source", sort=False)))
+    return [_stats(ALL_SITES, reviews, now)] + [_stats(key, parts[key], now) for key in ordered(parts)]
+
+
+def response_stats_by_physician(reviews: pd.DataFrame, now) -> dict[int, list[ResponseStats]]:
+    """``response_stats`` of every physician at once (physician_id -> stats), grouped once rather than per page."""
+    reviews = prepare(reviews)
+    if reviews.empty:
+        return {}
+    answered = reviews["answered"].astype(bool)
+    timed = answered & reviews["reviewed"].notna() & reviews["replied"].notna()
+    waits = (reviews["replied"] - reviews["reviewed"]).dt.days.clip(lower=0)
+    open_negative = ~answered & (reviews["rating"] <= NEGATIVE_AT_OR_BELOW)
+    moment = latest(now) if now is not None else reviews.loc[open_negative, "since"].max()
+    ages = (moment - reviews["since"]).dt.days.clip(lower=0)
+    frame = pd.DataFrame({"physician_id": reviews["physician_id"], "source": reviews["source"], "answered": answered,
+                          "wait": waits.where(timed), "open_negative": open_negative, "age": ages.where(open_negative)})
+
+    def summed(by: list[str]) -> pd.DataFrame:
+        return frame.groupby(by, sort=False).agg(reviews=("answered", "size"), answered=("answered", "sum"),
+                                                 median_days=("wait", "median"), timed=("wait", "count"),
+                                                 unanswered_negative=("open_negative", "sum"), oldest=("age", "max"))
+
+    def stats(key: str, row) -> ResponseStats:
+        return ResponseStats(
+            site=site(key), reviews=int(row.reviews), answered=int(row.answered), rate=row.answered / row.reviews,
+            median_days=float(row.median_days) if row.timed else None, timed=int(row.timed),
+            unanswered_negative=int(row.unanswered_negative),
+            oldest_unanswered_days=int(row.oldest) if pd.notna(row.oldest) else None)
+
+    out = {pid: [stats(ALL_SITES, row)] for pid, row in summed(["physician_id"]).iterrows()}
+    rank = {key: i for i, key in enumerate(ordered(set(frame["source"])))}
+    per_site = summed(["physician_id", "source"]).reset_index()
+    per_site = per_site.assign(rank=per_site["source"].map(rank)).sort_values(["physician_id", "rank"])
+    for row in per_site.itertuples(index=False):
+        out[row.physician_id].append(stats(row.source, row))
     return out
