@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from vaderSentiment.vaderSentiment import BOOSTER_DICT, SentimentIntensityAnalyzer, SentiText
+from vaderSentiment.vaderSentiment import BOOSTER_DICT, N_SCALAR, NEGATE, SentimentIntensityAnalyzer, SentiText
 
 from reputation.reviews.vocabulary import Entry, Vocabulary, load_vocabulary
 
@@ -21,6 +21,7 @@ SUBORDINATE = {"although", "though", "while", "whereas"}
 ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "vs", "jr", "sr"}
 NEGATION_WINDOW = 3  # words before a phrase in which a negator turns its polarity
 NEAR = 5  # words either side of a ~ phrase whose sentiment counts fully; farther ones in the clause count a third
+FIRST_WORDS_KEPT = 200_000  # distinct words whose phrases _starting remembers (a bound on its memory)
 PHRASE_CHARS = 120  # the longest phrase kept to show why a topic was tagged
 # With stars, a review's sentiment score is this much the stars' ((stars - 3) / 2) and the rest the text's
 # compound score; positive above +0.25, negative below -0.25. Chosen on the labelled sample's dev part (the
@@ -32,6 +33,14 @@ CARE_LEXICON = {"nightmare": -2.5, "hassle": -1.5, "forever": -1.0, "unreachable
                 "efficient": 1.5, "professional": 1.5, "unprofessional": -2.0, "rushed": -1.5, "ridiculous": -1.5,
                 "impossible": -1.5, "quality": 1.5, "extraordinary": 2.5, "premier": 2.0, "exceptional": 2.5,
                 "correctly": 1.5, "accurately": 1.5, "incorrectly": -1.5, "wrongly": -1.5}
+
+
+_NEGATE = frozenset(NEGATE)
+
+
+def _negates(word: str) -> bool:
+    """VADER's ``negated`` of a single lower-case word."""
+    return word in _NEGATE or "n't" in word
 
 
 class _Vader(SentimentIntensityAnalyzer):
@@ -50,11 +59,14 @@ class _Vader(SentimentIntensityAnalyzer):
         sentitext = SentiText(text.strip())
         sentiments = []
         words_and_emoticons = sentitext.words_and_emoticons
+        lexicon = self.lexicon
         for i, item in enumerate(words_and_emoticons):
-            if item.lower() in BOOSTER_DICT:
+            lowered = item.lower()
+            # A word outside the lexicon scores 0 in sentiment_valence: say so without the call.
+            if lowered in BOOSTER_DICT or lowered not in lexicon:
                 sentiments.append(0)
                 continue
-            if i < len(words_and_emoticons) - 1 and item.lower() == "kind" and words_and_emoticons[i + 1].lower() == "of":
+            if i < len(words_and_emoticons) - 1 and lowered == "kind" and words_and_emoticons[i + 1].lower() == "of":
                 sentiments.append(0)
                 continue
             sentiments = self.sentiment_valence(0, sentitext, item, i, sentiments)
@@ -62,10 +74,30 @@ class _Vader(SentimentIntensityAnalyzer):
         return self.score_valence(sentiments, text.strip())
 
     def _negation_check(self, valence, words_and_emoticons, start_i, i):
+        """VADER's negation check of the word ``start_i + 1`` words before the sentiment word ``i``, its own
+        logic on the few words it reads (lower-cased once, a single word's negation asked of a set)."""
         if i >= self.WINDOW_BEFORE:  # nearer the start VADER's own indexing wraps around: give it all
             lo = i - self.WINDOW_BEFORE
             words_and_emoticons, i = words_and_emoticons[lo:i + self.WINDOW_AFTER], i - lo
-        return SentimentIntensityAnalyzer._negation_check(valence, words_and_emoticons, start_i, i)
+        low = [str(w).lower() for w in words_and_emoticons]
+        if start_i == 0:
+            if _negates(low[i - 1]):
+                valence *= N_SCALAR
+        elif start_i == 1:
+            if low[i - 2] == "never" and low[i - 1] in ("so", "this"):
+                valence *= 1.25
+            elif low[i - 2] == "without" and low[i - 1] == "doubt":
+                pass
+            elif _negates(low[i - 2]):
+                valence *= N_SCALAR
+        elif start_i == 2:
+            if low[i - 3] == "never" and low[i - 2] in ("so", "this") or low[i - 1] in ("so", "this"):
+                valence *= 1.25
+            elif low[i - 3] == "without" and (low[i - 2] == "doubt" or low[i - 1] == "doubt"):
+                pass
+            elif _negates(low[i - 3]):
+                valence *= N_SCALAR
+        return valence
 
     def _special_idioms_check(self, valence, words_and_emoticons, i):
         if i >= self.WINDOW_BEFORE:
@@ -113,6 +145,7 @@ class Tagger:
                 self.prefixed.setdefault(first[:3], []).append(entry)
             else:
                 self.exact.setdefault(first, []).append(entry)
+        self._first_word: dict[str, tuple[Entry, ...]] = {}
         self.negators = self.vocabulary.negators
         self.clinician = self.vocabulary.clinician
 
@@ -135,12 +168,17 @@ class Tagger:
 
     def mentions(self, text: str) -> list[Mention]:
         lowered = text.lower().replace("\u2019", "'")
-        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
+        spans = [(m.group(), *m.span()) for m in _TOKEN.finditer(lowered)]
         words = [s[0] for s in spans]
         clause_of = _clauses(lowered, spans)
         found: list[Mention] = []
+        remembered, count = self._first_word, len(words)
         i = 0
-        while i < len(words):
+        while i < count:
+            candidates = remembered.get(words[i])  # most words start no phrase: looked up here, not in a call
+            if candidates == ():
+                i += 1
+                continue
             entry = self._longest(words, i, clause_of)
             if entry is None:
                 i += 1
@@ -153,18 +191,29 @@ class Tagger:
 
     # -- matching -----------------------------------------------------------------------------------
     def _longest(self, words: list[str], i: int, clause_of: list[int]) -> Entry | None:
-        word = words[i]
-        exact, prefixed = self.exact.get(word), self.prefixed.get(word[:3])
-        if exact is None and prefixed is None:
+        """The longest vocabulary phrase starting at word ``i`` within its clause (the first listed on a tie)."""
+        candidates = self._starting(words[i])
+        if not candidates:
             return None
-        best = None
-        for entry in (exact or []) + (prefixed or []):
+        clause, count = clause_of[i], len(words)
+        for entry in candidates:
             n = len(entry.words)
-            if (best is not None and n <= len(best.words)) or i + n > len(words) or clause_of[i + n - 1] != clause_of[i]:
+            if i + n > count or clause_of[i + n - 1] != clause:
                 continue
-            if all(_same(w, words[i + k]) for k, w in enumerate(entry.words)):
-                best = entry
-        return best
+            if n == 1 or all(_same(w, words[i + k]) for k, w in enumerate(entry.words[1:], 1)):
+                return entry
+        return None
+
+    def _starting(self, word: str) -> tuple[Entry, ...]:
+        """The phrases whose first word matches ``word``, longest first (remembered per word: a review's words
+        are mostly the same few thousand)."""
+        found = self._first_word.get(word)
+        if found is None:
+            entries = [e for e in self.exact.get(word, []) + self.prefixed.get(word[:3], []) if _same(e.words[0], word)]
+            found = tuple(sorted(entries, key=lambda e: -len(e.words)))
+            if len(self._first_word) < FIRST_WORDS_KEPT:
+                self._first_word[word] = found
+        return found
 
     def _negated(self, words: list[str], clause_of: list[int], start: int) -> bool:
         for k in range(max(0, start - NEGATION_WINDOW), start):
