@@ -1,13 +1,18 @@
 """The HIPAA check of practice replies: what it catches, what it flags wrongly, and how fast it is.
 
 Figures: on the labelled replies in tests/files/replies (paraphrases of the replies HHS fined practices
-for, and ordinary safe replies; ``holdout.jsonl`` and ``holdout2.jsonl`` were each written before the rules
-were tuned on them: 7 of 10 and 5 of 10 of their disclosing replies were caught then, none of the 26 safe ones
-flagged), the share
-of disclosing replies caught and of safe replies flagged; and the replies checked per second on one core,
-with the time a million replies would take and the peak memory. No public set of real practice replies was
-found (the real review samples in ../shared/data/reviews carry none), so false alarms are measured on the
-labelled safe replies only.
+for, and ordinary safe replies), the share of disclosing replies caught and of safe replies flagged; and the
+replies checked per second on one core, with the time a million replies would take and the peak memory (per second of CPU time, best of several rounds).
+
+Each holdout file was written blind (by someone who had not read the rules) and scored once before the rules
+were tuned on it; those first scores are the honest ones:
+
+- holdout.jsonl, holdout2.jsonl: 7 of 10 and 5 of 10 disclosing replies caught, none of 26 safe ones flagged;
+- holdout3.jsonl: 36 of 50 caught, 5 of 70 safe flagged;
+- holdout4.jsonl: 34 of 50 caught, 7 of 70 safe flagged (after tuning on holdout3; 30 and 9 before it).
+
+No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
+none), so false alarms are measured on the labelled safe replies only.
 
 Usage: bash benchmarks/run.sh replies
 """
@@ -45,14 +50,18 @@ def accuracy(rows: list[dict]) -> dict:
 
 
 def throughput(rows: list[dict]) -> dict:
+    """Rounds over every labelled reply for SECONDS, each timed by the process's CPU time; the best round is
+    the figure (a neighbour on a shared machine slows some rounds), the mean of all beside it."""
     replies = [(row["reply"], row["reviewer"]) for row in rows]
-    count, started = 0, time.perf_counter()
+    rounds, started = [], time.perf_counter()
     while time.perf_counter() - started < SECONDS:
+        cpu = time.process_time()
         for reply, reviewer in replies:
             check_reply(reply, reviewer)
-        count += len(replies)
-    per_second = count / (time.perf_counter() - started)
-    return {"replies_per_second": round(per_second), "seconds_per_million": round(1_000_000 / per_second),
+        rounds.append(time.process_time() - cpu)
+    per_second = len(replies) / min(rounds)
+    return {"replies_per_second": round(per_second), "mean_replies_per_second": round(len(replies) * len(rounds) / sum(rounds)),
+            "seconds_per_million": round(1_000_000 / per_second),
             "mean_reply_chars": round(sum(len(r) for r, _ in replies) / len(replies)),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
@@ -60,9 +69,9 @@ def throughput(rows: list[dict]) -> dict:
 def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = labelled("labelled.jsonl")
-    held, held2 = labelled("holdout.jsonl"), labelled("holdout2.jsonl")
-    results = {"labelled": accuracy(rows), "holdout": accuracy(held), "holdout2": accuracy(held2),
-               "speed": throughput(rows + held + held2)}
+    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4")}
+    results = {"labelled": accuracy(rows), **{name: accuracy(part) for name, part in held.items()},
+               "speed": throughput(rows + [row for part in held.values() for row in part])}
     for name, figures in results.items():
         print(f"  {name:<9} " + ", ".join(f"{k} {v}" for k, v in figures.items()))
     (REPO / "benchmarks" / "results").mkdir(exist_ok=True)

@@ -80,7 +80,16 @@ PROCEDURES = _words(
     r"therapy", r"lasik", r"c-section", r"delivery", r"pap smear", r"stitches", r"sutures", r"cast", r"infusions?",
     r"consult(?:ation)?s?", r"evaluations?", r"screenings?", r"well-child visit", r"prep", r"anesthesia",
     r"sedation", r"fitting", r"tooth #?\d+", r"physical therapy", r"referrals?", r"admission", r"glasses",
-    r"contact lenses", r"contacts", r"hearing aids?", r"crutches", r"retainer", r"aligners", r"invisalign", r"night guard")
+    r"contact lenses", r"contacts", r"hearing aids?", r"crutches", r"retainer", r"aligners", r"invisalign", r"night guard",
+    r"vasectom(?:y|ies)", r"hysterectom(?:y|ies)", r"tubal ligation", r"abortion", r"ivf", r"iui", r"iud(?: insertion)?",
+    r"insertions?", r"removals?", r"excisions?", r"cryotherapy", r"mole checks?", r"skin checks?", r"sleep stud(?:y|ies)",
+    r"cpap", r"stents?", r"catheteri[sz]ation", r"cardioversion", r"pacemaker", r"replacements?", r"arthroscop(?:y|ic)",
+    r"repairs?", r"reconstruction", r"botox", r"fillers?", r"rhinoplasty", r"liposuction", r"tummy tuck", r"augmentation",
+    r"chemo(?:therapy)?", r"radiation", r"dialysis", r"counseling", r"psychotherapy", r"rehab(?:ilitation)?", r"detox",
+    r"sessions?", r"epidural", r"induction", r"circumcision", r"tonsillectomy", r"appendectomy", r"colonoscop(?:y|ies)",
+    r"deep cleaning", r"wisdom teeth", r"cortisone", r"ablation", r"transfusion", r"sutures? removal", r"stitches removal",
+    r"cycles?", r"rounds?", r"port", r"boot", r"brace", r"sling", r"splint", r"meal plan", r"care plan", r"device checks?",
+    r"(?:\w+-month|before|after|post-?op|progress) photos", r"take-home doses?")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
     r"diabetes", r"depression", r"anxiety", r"adhd", r"bipolar", r"pregnan(?:cy|t)", r"miscarriage", r"hiv", r"std",
@@ -90,9 +99,16 @@ DIAGNOSES = _words(
     r"pneumonia", r"arthritis", r"addiction", r"overdose", r"mental health", r"sinus infection", r"uti",
     r"rash", r"sore throat", r"cough", r"cold", r"fever", r"flu", r"headaches?", r"knee", r"back", r"tooth", r"teeth",
     r"gums", r"eyes?", r"hip", r"shoulder", r"heart", r"skin", r"arm", r"leg", r"foot", r"ankle", r"wrist", r"neck",
-    r"stomach", r"throat")
+    r"stomach", r"throat", r"sleep apnea", r"apnea", r"herniated \w+", r"disc", r"schizophreni\w+", r"ptsd", r"ocd",
+    r"autism", r"eating disorder", r"anorexia", r"bulimia", r"substance use", r"alcoholism", r"melanoma", r"carcinoma",
+    r"lesions?", r"moles?", r"cysts?", r"polyps?", r"ulcers?", r"reflux", r"gerd", r"ibs", r"crohn'?s", r"colitis", r"copd",
+    r"afib", r"atrial fibrillation", r"arrhythmia", r"heart attack", r"stroke", r"seizures?", r"epilepsy", r"dementia",
+    r"alzheimer'?s", r"thyroid", r"hypothyroidism", r"obesity", r"chlamydia", r"gonorrhea", r"herpes", r"hpv", r"syphilis",
+    r"infertility", r"endometriosis", r"pcos", r"menopause", r"prenatal care", r"postpartum", r"psoriasis", r"eczema",
+    r"acne", r"rosacea", r"kidney stones?", r"gout", r"osteoporosis", r"scoliosis", r"tendonitis", r"carpal tunnel",
+    r"meniscus", r"acl", r"sprained \w+", r"broken \w+", r"pre-?diabetes", r"cholesterol", r"panic attacks?")
 MEDICATIONS = _words(
-    r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:e|age)", r"pills?",
+    r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:es?|age)", r"pills?",
     r"antibiotics?", r"insulin", r"painkillers", r"pain medication", r"pain contract", r"inhaler", r"birth control")
 DRUG_NAMES = _words(
     r"oxycodone", r"hydrocodone", r"vicodin", r"percocet", r"norco", r"xanax", r"alprazolam", r"adderall",
@@ -100,18 +116,28 @@ DRUG_NAMES = _words(
     r"z-?pack", r"prednisone", r"lisinopril", r"metformin", r"insulin", r"antibiotics?", r"opioids?",
     r"narcotics", r"benzodiazepines?", r"antidepressants?", r"zoloft", r"prozac", r"lexapro", r"wellbutrin",
     r"ozempic", r"wegovy", r"testosterone", r"steroids", r"statins?", r"lipitor", r"synthroid", r"accutane",
-    r"valium", r"klonopin", r"ritalin")
+    r"valium", r"klonopin", r"ritalin", r"lithium", r"seroquel", r"abilify", r"lamictal", r"vyvanse", r"concerta",
+    r"strattera", r"buprenorphine", r"naltrexone", r"vivitrol", r"morphine", r"fentanyl", r"dilaudid", r"codeine",
+    r"truvada", r"valtrex", r"acyclovir", r"clomid", r"letrozole", r"eliquis", r"xarelto", r"warfarin", r"coumadin",
+    r"plavix", r"metoprolol", r"amlodipine", r"losartan", r"atorvastatin", r"levothyroxine", r"sertraline", r"fluoxetine",
+    r"escitalopram", r"bupropion", r"trazodone", r"cymbalta", r"duloxetine", r"effexor", r"mounjaro", r"zepbound",
+    r"semaglutide", r"tirzepatide", r"phentermine", r"methotrexate", r"humira", r"doxycycline", r"keflex", r"cipro")
 TESTS = _words(
     r"results?", r"tests?", r"test results", r"labs?", r"lab work", r"labwork", r"blood ?work", r"blood tests?",
     r"x-?rays?", r"mri", r"ct(?: scan)?", r"scans?", r"ultrasound", r"imaging", r"a1c", r"cholesterol",
-    r"levels?", r"readings?", r"pathology", r"cultures?", r"ekg", r"ecg", r"blood sugar", r"glucose")
+    r"levels?", r"readings?", r"pathology", r"cultures?", r"ekg", r"ecg", r"blood sugar", r"glucose", r"sleep stud(?:y|ies)",
+    r"stress tests?", r"echo(?:cardiogram)?", r"eeg", r"pap", r"psa", r"tsh", r"vitals", r"bmi", r"urinalysis",
+    r"drug screens?", r"mammograms?", r"dexa", r"pathology report", r"studies", r"study", r"findings", r"charting",
+    r"oxygen(?: levels?| saturation)?")
 ACCOUNT = _words(
     r"insurance(?: company)?", r"insurer", r"(?<!treatment )(?<!care )(?<!payment )plan", r"coverage", r"balance", r"bills?", r"account", r"co-?pay",
     r"deductible", r"claims?", r"payments?", r"statements?", r"invoices?", r"benefits", r"eob", r"premium")
 INSURERS = _words(
     r"medicaid", r"medicare", r"delta dental", r"aetna", r"cigna", r"blue cross", r"blue shield", r"bcbs",
     r"united ?healthcare", r"humana", r"metlife", r"tricare", r"anthem", r"guardian")
-VISITS = _words(r"visits?", r"appointments?", r"appts?", r"stay", r"hospitali[sz]ation")
+VISITS = _words(r"visits?", r"appointments?", r"appts?", r"stay", r"hospitali[sz]ation", r"follow-?ups?", r"sessions?",
+                r"admission", r"discharge", r"surgery date", r"scheduled time", r"appointment time", r"check-?ups?",
+                r"checks?", r"check-?ins?")
 RELATIVE = _words(r"son", r"daughter", r"child", r"kid", r"baby", r"mother", r"mom", r"father", r"dad",
                   r"husband", r"wife", r"spouse", r"partner")
 
@@ -130,70 +156,10 @@ RELATIVE_DATE = (r"\b(?:last (?:monday|tuesday|wednesday|thursday|friday|saturda
 VISIT_WORDS = r"\b(?:seen|visit\w*|appointment|came|come|here|exam|arrived|left|treated|called|were|was)\b"
 
 
-def _rules(*pairs: tuple[str, str]) -> list[tuple[str, re.Pattern]]:
-    return [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in pairs]
-
-
-# Phrases that speak of the reviewer by themselves.
-DIRECT = _rules(
-    ("patient_status", r"\byou (?:came|come|walked) in\b"),
-    ("patient_status", r"\byou (?:were|was|are being) (?:seen|here|examined|treated|admitted|discharged|dismissed)\b"),
-    ("patient_status", r"\b(?:we|i|she|he|dr\.? [a-z]+|the doctor|our (?:doctor|provider|nurse|staff|team|hygienist|surgeon))"
-                       r" (?:saw|treated|examined|operated on|admitted|discharged|dismissed|referred|called) you\b"),
-    ("patient_status", r"\byou (?:are|were|have been|had been|'ve been) (?:a |an |our )?(?:[\w-]+ )?patient\b"),
-    ("patient_status", r"\bas (?:a|an|our) (?:[\w-]+ )?patient(?: of ours| here| of our| of dr)?\b"),
-    ("patient_status", rf"\byour(?:\s+{RELATIVE}'s)?\s+(?:(?:last|latest|recent|previous|first|next|upcoming|"
-                       rf"scheduled|initial|annual|most recent|follow-up|new patient)\s+)?{VISITS}\b"),
-    ("patient_status", r"\b(?:this|that|the) patient (?:was|is|had|did|came|arrived|missed|left|called|has)\b"),
-    ("patient_status", r"\bthis patient\b"),
-    ("patient_status", r"\byou (?:visited|saw) (?:us|our|dr)\b"),
-    ("patient_status", r"\bwho (?:saw|treated|examined|operated on) you\b"),
-    ("patient_status", r"\b(?:trust(?:ing|ed)? us with|choosing us for) your (?:care|health|treatment)\b|\byour care (?:with us|here|at our)\b"),
-    ("patient_status", r"\byou(?:'ve| have| had)? been (?:coming|going|seeing|visiting) (?:to )?(?:us|our|dr)\b"),
-    ("patient_status", r"\byou (?:had|have|booked|scheduled|made) (?:a|an|your) (?:[\w:-]+ ){0,2}?(?:appointment|visit|appt)\b"),
-    ("records", r"\b(?:our|the) (?:chart |medical |office )?(?:records?|notes|system|charts?|files?)\s+(?:clearly\s+)?(?:show|shows|indicate|indicates|"
-                r"reflect|reflects|state|states|say|says|confirm|confirms)\b"),
-    ("records", r"\baccording to (?:our|your|the) (?:medical )?(?:records?|notes|charts?|files?|system)\b"),
-    ("records", r"\b(?:per|in|from) your (?:medical )?(?:chart|file|records?)\b"),
-    ("records", r"\bwe (?:reviewed|checked|looked (?:at|into|through)|pulled|went through) (?:your|the patient's|our) "
-                r"(?:medical )?(?:charts?|file|records?|account|system|notes)\b"),
-    ("records", r"\bwe have no record of you\b"),
-    ("procedure", POSSESSIVE + PROCEDURES + r"\b"),
-    ("procedure", r"\byou (?:had|got|received|underwent|needed|came in for|were here for|were scheduled for|requested|"
-                  r"refused|declined) (?:a |an |the |two |three |\d+ )?(?:[\w-]+ )?" + PROCEDURES + r"\b"),
-    ("procedure", r"\breferred you to\b"),
-    ("procedure", r"\b(?:seen|here|in|treated|scheduled|booked)(?: by dr\.? \w+| on [\w ]{1,15}?)? for (?:a |an |the |your |two |three )?"
-                  r"(?:[\w-]+ )?" + PROCEDURES + r"\b"),
-    ("diagnosis", POSSESSIVE + DIAGNOSES + r"\b"),
-    ("diagnosis", r"\byou (?:were|have been|had been) diagnosed\b|\bdiagnosed you\b"),
-    ("diagnosis", r"\b(?:treated|saw|seen) (?:you )?for (?:a |an |your )?(?:[\w-]+ )?" + DIAGNOSES + r"\b"),
-    ("diagnosis", r"\b(?:showed|revealed|found|confirmed) (?:a |an |two |three |\d+ )?(?:[\w-]+ )?" + DIAGNOSES + r"\b"),
-    ("medication", POSSESSIVE + MEDICATIONS + r"\b"),
-    ("medication", r"\b(?:you were prescribed|prescribed you|refill(?:ed)? your)\b"),
-    ("test_result", POSSESSIVE + TESTS + r"\b"),
-    ("test_result", r"\byou tested (?:positive|negative)\b|\bresults came back\b"),
-    ("missed_appointment", r"\byou (?:have |had )?(?:missed|skipped|no-?showed|cancell?ed|rescheduled|did not show|"
-                           r"didn't show|failed to (?:show|come|keep)|never showed|showed up late|were late|came late)\b"),
-    ("missed_appointment", r"\byou (?:were|arrived|came|showed up) (?:\w+ ){0,2}minutes late\b"),
-    ("missed_appointment", POSSESSIVE + r"(?:missed|cancell?ed|late|no-?show)\b"),
-    ("insurance_or_balance", POSSESSIVE + ACCOUNT + r"\b"),
-    ("insurance_or_balance", r"\b(?:unpaid|outstanding|overdue|past-? ?due) (?:balance|bills?|invoices?|statements?|amount|account)\b"),
-    ("insurance_or_balance", r"\byou owe\b|\b(?:outstanding|unpaid|past-? ?due) balance\b|\b(?:sent|turned over) to collections?\b"),
-)
-# Words that disclose only in a sentence addressed to the reviewer that is not general or conditional.
-IN_CONTEXT = _rules(
-    ("medication", r"\b" + DRUG_NAMES + r"\b"),
-    ("medication", r"\bprescribed\b"),
-    ("insurance_or_balance", r"\$\s?\d[\d,]*(?:\.\d\d)?"),
-    ("insurance_or_balance", r"\b" + INSURERS + r"\b"),
-    ("missed_appointment", r"\bno-?shows?\b"),
-    ("procedure", r"\bthe (?:[\w-]+ )?" + PROCEDURES + r"\b"),
-    ("test_result", r"\b\d{2,3}/\d{2,3}\b"),
-    ("visit_date", ABSOLUTE_DATE),
-)
-# Words one of which a sentence must hold for a rule to be tried at all (lower case; a cheap test that skips
-# most rules on most sentences). In the order of DIRECT and IN_CONTEXT; None: always tried.
-_YOU, _POSSESSIVE = ("you",), ("your",)
+def _rules(*rules: tuple[str, tuple[str, ...] | None, str]) -> list[tuple[str, tuple[str, ...] | None, re.Pattern]]:
+    """(kind, gate, pattern) rules. The gate: words one of which a sentence must hold (lower case) for the
+    rule to be tried at all, a cheap test that skips most rules on most sentences; None: always tried."""
+    return [(kind, gate, re.compile(pattern, re.IGNORECASE)) for kind, gate, pattern in rules]
 
 
 def _literals(alternatives: str) -> tuple[str, ...]:
@@ -207,44 +173,174 @@ def _literals(alternatives: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-DIRECT_GATES = (
-    _YOU, _YOU, _YOU, _YOU, ("patient",), _POSSESSIVE, ("patient",), ("patient",), _YOU, ("who",), ("your",), _YOU, _YOU,
-    ("record", "note", "system", "chart", "file"), ("according",), ("your",), ("we ",), ("record",),
-    _POSSESSIVE, _YOU, ("referred",), (" for ",),
-    _POSSESSIVE, ("diagnos",), (" for ",), ("showed", "revealed", "found", "confirmed"),
-    _POSSESSIVE, ("prescribed", "refill"),
-    _POSSESSIVE, ("tested", "came back"),
-    _YOU, _YOU, _POSSESSIVE,
-    _POSSESSIVE, ("unpaid", "outstanding", "overdue", "due"), ("owe", "balance", "collection"),
+YOU, YOUR = ("you",), ("your",)
+# "Reviews like yours" speaks of the review, not of the reviewer's care.
+_NOT_LIKE_YOURS = ("review", "reviews", "feedback", "comments", "comment", "words", "stories", "story", "notes",
+                   "messages", "posts", "patients", "people", "folks", "voices", "experiences", "thoughts")
+BODY_AND_COMMON = {r"condition", r"illness", r"disease", r"disorder", r"symptoms", r"rash", r"sore throat", r"cough",
+                   r"cold", r"fever", r"flu", r"headaches?", r"knee", r"back", r"tooth", r"teeth", r"gums", r"eyes?", r"hip",
+                   r"shoulder", r"heart", r"skin", r"arm", r"leg", r"foot", r"ankle", r"wrist", r"neck", r"stomach",
+                   r"throat", r"disc", r"stroke", r"blood pressure", r"back pain", r"injur(?:y|ies)", r"mental health"}
+VAGUE_TESTS = {r"results?", r"tests?", r"labs?", r"levels?", r"readings?", r"scans?", r"cultures?", r"studies", r"study",
+               r"findings", r"charting", r"imaging"}
+# What follows "the" or "his"/"her" when it is a modifier, not the thing: "the procedure room", "the X-ray suite".
+_NOT_THING = (r"(?!\s+(?:rooms?|suites?|centers?|centres?|areas?|team|department|schedule|office|desk|staff|line|policy|"
+              r"policies|forms?|clinic|unit|wing|building|program|options?|process|fees?|prices?|costs?|equipment|machines?|"
+              r"services?|specialists?|coordinator|portal|hours|technology|field|of)\b)")
+# Clinical words specific enough that "the …" or "his/her …" of them speaks of someone's care (not body parts,
+# not "results" or "the condition of the parking lot").
+CONDITIONS = _words(*[w for w in DIAGNOSES[3:-1].split("|") if w not in BODY_AND_COMMON])
+SPECIFIC_TESTS = _words(*[w for w in TESTS[3:-1].split("|") if w not in VAGUE_TESTS])
+CLINICAL = r"(?:" + "|".join((PROCEDURES, CONDITIONS, MEDICATIONS, DRUG_NAMES, SPECIFIC_TESTS)) + r")\b" + _NOT_THING
+
+# Phrases that speak of the reviewer by themselves.
+DIRECT = _rules(
+    ("patient_status", YOU, r"\byou (?:came|come|walked) in\b"),
+    ("patient_status", YOU, r"\byou (?:were|was|are being) (?:seen|here|examined|treated|admitted|discharged|dismissed)\b"),
+    ("patient_status", YOU, r"\b(?:we|i|she|he|dr\.? [a-z]+|the doctor|our (?:doctor|provider|nurse|staff|team|hygienist|surgeon))"
+                            r" (?:saw|treated|examined|operated on|admitted|discharged|dismissed|referred|called) you\b"),
+    ("patient_status", YOU, r"\byou (?:are|were|have been|had been|'ve been) (?:a |an |our )?(?:[\w-]+ )?patient\b"),
+    ("patient_status", ("patient",), r"\bas (?:a|an|our) (?:[\w-]+ )?patient(?: of ours| here| of our| of dr)?\b"),
+    ("patient_status", YOUR, POSSESSIVE + VISITS + r"\b"),
+    ("patient_status", ("patient",), r"\b(?:this|that|the) patient (?:was|is|had|did|came|arrived|missed|left|called|has)\b"),
+    ("patient_status", ("patient",), r"\bthis patient\b"),
+    ("patient_status", YOU, r"\byou(?:'ve| have| had)? (?:visited|saw|seen) (?:us|our|dr)\b"),
+    ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|again (?:on|next)|at your)\b"),
+    ("patient_status", ("yours",), r"\b(?:" + VISITS + "|" + CLINICAL + r")[^.!?]*?\byours\b(?! truly)"),  # "doing yours remotely"
+    ("patient_status", YOU, r"\byou (?:attended|completed|finished|started|began|skipped) (?:\w+ ){0,4}?"
+                            r"(?:sessions?|visits?|appointments?|treatments?|therapy|program|course|doses?)\b"),
+    ("patient_status", YOU, r"\byou (?:haven't|have not|hadn't|had not|have|had|'ve)(?: not)? been (?:in|back|here|seen)\b"),
+    ("patient_status", ("minute", "hour"), r"\b(?:spent|took|was with you for) (?:over |about |nearly |almost |more than )?"
+                                           r"(?:\d+|an?|\w+) (?:minutes?|hours?)(?: with you)?\b(?=[^.!?]*\byou\b)"),
+    ("patient_status", ("like yours",), r"\b(?:[\w-]+ ){1,2}?" + "".join(f"(?<!{w} )" for w in _NOT_LIKE_YOURS) + r"like yours\b"),
+    ("patient_status", ("who",), r"\bwho (?:saw|treated|examined|operated on) you\b"),
+    ("patient_status", YOUR, r"\b(?:trust(?:ing|ed)? us with|choosing us for) your (?:care|health|treatment)\b"
+                             r"|\byour care (?:with us|here|at our)\b"),
+    ("patient_status", YOU, r"\byou(?:'ve| have| had)? been (?:coming|going|seeing|visiting) (?:to )?(?:us|our|dr)\b"),
+    ("patient_status", YOU, r"\byou (?:had|have|booked|scheduled|made) (?:a|an|your) (?:[\w:-]+ ){0,2}?(?:appointment|visit|appt)\b"),
+    ("records", ("record", "note", "system", "chart", "file"),
+     r"\b(?:our|the) (?:chart |medical |office )?(?:records?|notes|system|charts?|files?)\s+(?:clearly\s+)?"
+     r"(?:show|shows|indicate|indicates|reflect|reflects|state|states|say|says|confirm|confirms)\b"),
+    ("records", ("according",), r"\baccording to (?:our|your|the) (?:medical )?(?:records?|notes|charts?|files?|system)\b"),
+    ("records", YOUR, r"\b(?:per|in|from) your (?:medical )?(?:chart|file|records?)\b"),
+    ("patient_status", ("discharge", "admission", "admitted"),
+     r"\b(?:discharge|admission) (?:was|had been)\b|\b(?:was|were) (?:discharged|admitted)\b"),
+    ("records", YOUR, POSSESSIVE + r"(?:chart|medical records?|records|file|maiden name)\b"),
+    ("records", ("on file",), r"\b(?:number|address|email|phone|information|info|details|card)s? (?:\w+ ){0,3}?on file\b"),
+    ("records", ("we ",), r"\bwe (?:reviewed|checked|looked (?:at|into|through)|pulled|went through) (?:your|the patient's|our) "
+                          r"(?:medical )?(?:charts?|file|records?|account|system|notes)\b"),
+    ("records", ("record",), r"\bwe have no record of you\b"),
+    ("procedure", YOUR, POSSESSIVE + PROCEDURES + r"\b"),
+    ("procedure", YOU, r"\byou (?:had|got|received|underwent|needed|came in for|were here for|were scheduled for|requested|"
+                       r"refused|declined) (?:a |an |the |two |three |\d+ )?(?:[\w-]+ )?" + PROCEDURES + r"\b"),
+    ("procedure", ("referred",), r"\breferred you to\b"),
+    ("procedure", (" for ",), r"\b(?:seen|here|in|treated|scheduled|booked)(?: by dr\.? \w+| on [\w ]{1,15}?)? for "
+                              r"(?:a |an |the |your |two |three )?(?:[\w-]+ )?" + PROCEDURES + r"\b"),
+    ("diagnosis", YOUR, POSSESSIVE + DIAGNOSES + r"\b"),
+    ("diagnosis", ("diagnos",), r"\byou (?:were|have been|had been) diagnosed\b|\bdiagnosed you\b"),
+    ("diagnosis", ("diagnos",), r"\b(?:the|a|your|this) diagnosis (?:of|was|is)\b"),
+    ("diagnosis", (" for ",), r"\b(?:treated|saw|seen) (?:you )?for (?:a |an |your )?(?:[\w-]+ )?" + DIAGNOSES + r"\b"),
+    ("diagnosis", ("showed", "revealed", "found", "confirmed"),
+     r"\b(?:showed|revealed|found|confirmed) (?:a |an |two |three |\d+ )?(?:[\w-]+ )?" + DIAGNOSES + r"\b"),
+    ("medication", YOUR, POSSESSIVE + MEDICATIONS + r"\b"),
+    ("medication", ("prescribed", "refill"), r"\b(?:you were prescribed|prescribed you|refill(?:ed)? your)\b"),
+    ("test_result", YOUR, POSSESSIVE + TESTS + r"\b"),
+    ("test_result", ("tested", "came back"), r"\byou tested (?:positive|negative)\b|\bresults came back\b"),
+    ("missed_appointment", YOU, r"\byou (?:have |had )?(?:missed|skipped|no-?showed|cancell?ed|rescheduled|did not show|"
+                                r"didn't show|failed to (?:show|come|keep)|never showed|showed up late|were late|came late)\b"),
+    ("missed_appointment", YOU, r"\byou (?:were|arrived|came|showed up|checked in) (?:\w+ ){0,2}(?:minutes|an hour|hours?) "
+                                r"(?:late|after)\b"),
+    ("missed_appointment", YOUR, POSSESSIVE + r"(?:missed|cancell?ed|late|no-?show)\b"),
+    ("insurance_or_balance", YOUR, POSSESSIVE + ACCOUNT + r"\b(?!\s+(?:carrier|company|provider)\b)"),
+    ("insurance_or_balance", ("unpaid", "outstanding", "overdue", "due"),
+     r"\b(?:unpaid|outstanding|overdue|past-? ?due) (?:balance|bills?|invoices?|statements?|amount|account)\b"),
+    ("insurance_or_balance", ("owe", "balance", "collection"),
+     r"\byou owe\b|\b(?:outstanding|unpaid|past-? ?due) balance\b|\b(?:sent|turned over) to collections?\b"),
 )
-IN_CONTEXT_GATES = (_literals(DRUG_NAMES), ("prescribed",), ("$",), _literals(INSURERS), ("show",), ("the ",), ("/",), None)
-assert len(DIRECT_GATES) == len(DIRECT) and len(IN_CONTEXT_GATES) == len(IN_CONTEXT)
+# Someone else's care, in a sentence that names no clinician: "his ear infection", "her prenatal visit".
+THIRD_PERSON = _rules(
+    ("procedure", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
+    ("diagnosis", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
+    ("medication", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?(?:" + MEDICATIONS + "|" + DRUG_NAMES + r")\b"),
+    ("test_result", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
+)
+CLINICIAN = re.compile(r"\b(?:dr|doctor|provider|surgeon|physician|nurse|practitioner|therapist|dentist|hygienist)s?\b",
+                       re.IGNORECASE)
+# A named person's care: "Robert's vasectomy", "glad Tyler is feeling better" (not a doctor's, nor a place's).
+NAMED_CARE = re.compile(r"(?<!Dr\. )(?<!Dr )(?<!Doctor )(?<!St\. )\b([A-Z][a-z'’-]+)(?:'s|’s)\s+(?i:(?:[\w-]+\s+){0,2}?"
+                        + r"(?:" + CLINICAL + "|" + VISITS + r"\b))")
+RECOVERING = re.compile(r"(?<!Dr\. )(?<!Dr )\b([A-Z][a-z'’-]+) (?:is|was|has been|'s) (?:feeling|doing|recovering|healing|"
+                        r"getting (?:better|stronger)|back on (?:his|her) feet)\b")
+# Words that disclose only in a sentence that speaks of the reviewer or tells what happened, not a general or
+# conditional statement.
+IN_CONTEXT = _rules(
+    ("medication", _literals(DRUG_NAMES), r"\b" + DRUG_NAMES + r"\b"),
+    ("medication", ("prescribed",), r"\bprescribed\b"),
+    ("insurance_or_balance", ("$",), r"\$\s?\d[\d,]*(?:\.\d\d)?"),
+    ("insurance_or_balance", _literals(INSURERS), r"\b" + INSURERS + r"\b"),
+    ("missed_appointment", ("show",), r"\bno-?shows?\b"),
+    ("procedure", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
+    ("diagnosis", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
+    ("medication", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + MEDICATIONS + r"\b" + _NOT_THING),
+    ("test_result", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
+    ("test_result", ("/",), r"\b\d{2,3}/\d{2,3}\b"),
+    ("visit_date", None, ABSOLUTE_DATE),
+)
 
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|yours|yourself|this patient|the patient)\b", re.IGNORECASE)
+# Text speak read as words: "u" is "you", "ur" is "your" (the phrases shown are the reply's own text).
+TEXT_SPEAK = re.compile(r"\b(?:(u)|(ur))\b", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 THANK_YOU = re.compile(r"\bthank(?:s| you)\b", re.IGNORECASE)
-GENERAL = re.compile(r"\b(?:all (?:of )?our patients|every (?:patient|person|one)|each (?:patient|person)|any patient|anyone|"
-                     r"everyone|patients who|our patients|most patients|many patients|whether|if you|in general|policy)\b",
+GENERAL = re.compile(r"\b(?:all (?:of )?(?:our )?patients|every (?:patient|person|one)|each (?:patient|person)|any patient|"
+                     r"anyone|everyone|patients who|our patients|most patients|many patients|whether|if you|in general|"
+                     r"policy|we (?:offer|provide|accept|perform)|(?:is|are) available|first to offer)\b",
                      re.IGNORECASE)
+SPECIFIC = re.compile(r"\b(?:like yours|such as yours|yours (?:was|were|is))\b", re.IGNORECASE)  # general words, of you
+# A sentence telling what happened (a past tense that is not a passive present: "was made", "our provider did
+# discuss", "the X-rays showed"), whose clinical words speak of someone's care even without a "you".
+NARRATIVE = re.compile(r"\b(?:was|were|had|did|went over|took|came back|performed|presented|prescribed|ordered|showed|revealed|"
+                       r"diagnosed|treated|froze|removed|examined|referred|handled|answered|discussed|offered|explained|"
+                       r"recommended|completed|placed|inserted|administered|drew|reviewed|noted|found|confirmed|advised|"
+                       r"adjusted|stopped|increased|decreased|refilled|included)\b", re.IGNORECASE)
+# A date that is not of a visit: opening hours, a new office, the start of a service.
+FUTURE = re.compile(r"\b(?:will|we'll|starting|beginning|begins?|opens?|opening|effective|launch\w*|until|through|"
+                    r"from now|this (?:fall|spring|summer|winter)|next (?:week|month|year))\b", re.IGNORECASE)
 REFUSAL = re.compile(r"\b(?:cannot|can't|can not|unable to|not able to|do not|don't|never|won't|will not|would not|"
                      r"wouldn't|may not|not permitted to|not allowed to|not (?:allow|permit)s? us to|prevents? us from|prohibits? us from)\s+(?:\w+\s+){0,2}?"
                      r"(?:confirm|discuss|comment|share|disclose|release|talk about|reveal|acknowledge)\w*\b", re.IGNORECASE)
-CONDITIONAL = re.compile(r"\b(?:if|whether|unless)\b[^,;:]*$", re.IGNORECASE)  # an open if-clause before a phrase
+# An open if-clause, or an invitation, before a phrase: "if you have a question about your bill", "you can also
+# call to verify your plan".
+CONDITIONAL = re.compile(r"(?:\b(?:if|whether|unless)\b[^,;:]*|\b(?:you (?:can|may|could|might want to)|feel free to)\b.*)$",
+                         re.IGNORECASE)
 CONDITIONAL_KINDS = {"patient_status", "missed_appointment", "insurance_or_balance"}
+# A price, not what someone owes: "start at $95", "$12 per unit", "our $150 consultation fee".
+PRICE_BEFORE = re.compile(r"(?:start(?:s|ing)? at|pric(?:ing|ed|es?)(?: \w+)?(?: is| are| of)?|fees?(?: is| are| of)?|costs?|"
+                          r"rates?|from|only|just|our|a|an|flat|self-pay)\s*$", re.IGNORECASE)
+PRICE_AFTER = re.compile(r"^\s*(?:per|each|a|an|for (?:a|an|each|every)|\w+ fee|fee|flat|and up|or less|off)\b", re.IGNORECASE)
 
 # Names: a salutation or vocative, an honorific, a relative's name. Dr. is staff; role nouns name staff too.
 HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)")
 SALUTATION = re.compile(r"^\s*(?:(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))\s+)?([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*[,:!—-]")
 VOCATIVE = re.compile(r"(?<![A-Za-z])(\w+),\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,.!?;]|$)")
-RELATIVE_NAME = re.compile(rf"\b(?:your|his|her)\s+{RELATIVE},?\s+([A-Z][a-z'’-]+)\b")
+GREETINGS = {"thank", "thanks", "dear", "hi", "hello", "hey", "sorry", "please", "yes", "no", "well", "ok", "okay", "wow"}
+# "tell Frank we're thinking of him": someone the reply sends word to, or wishes well.
+SENDING_WORD = re.compile(r"\b(?:tell|wish|thinking of|say hi to|hug|congratulate)\s+([A-Z][a-z'’-]+)\b")
+RELATIVE_NAME = re.compile(rf"\b(?:(?:your|his|her)\s+{RELATIVE},?|[Bb]aby)\s+([A-Z][a-z'’-]+)\b")
 NOT_NAMES = set("""thank thanks dear hi hello hey sorry please again yes no unfortunately however also sadly well ok okay
 we our us you your i the a an this that it team everyone all friend friends folks sir madam ma'am doctor dr nurse staff
 hope good great wow absolutely sincerely regards best respectfully warmly cheers welcome truly honestly hmm oh
-congratulations apologies appreciate appreciated indeed certainly of course first second finally""".split())
+congratulations apologies appreciate appreciated indeed certainly of course first second finally ha haha hah aw aww
+oops yikes whoa ugh yay hooray sure true agreed understood noted he she they today tomorrow yesterday patient patients
+children women men people hospital clinic office aetna cigna humana anthem tricare medicare medicaid kaiser blue cross
+shield united healthcare""".split())
 ADVERB_ENDINGS = ("ally", "fully", "ately", "ously", "ively", "ently", "antly", "ibly", "ably", "ssly", "edly", "ingly",
                   "ctly", "tely", "ully", "ainly", "ickly")  # "Unfortunately," opens a reply; "Kelly," is a name
-ROLE_NOUNS = re.compile(r"(?:manager|director|coordinator|advocate|nurse|assistant|hygienist|administrator|"
-                        r"representative|specialist|supervisor|receptionist|team|staff|office|dr\.?)\s*$", re.IGNORECASE)
+ROLES = (r"(?:manager|director|coordinator|advocate|nurse|assistant|hygienist|administrator|representative|specialist|"
+         r"supervisor|receptionist|team|staff|office|navigator|counselor|liaison|educator|scheduler|biller|therapist|"
+         r"dietitian|pharmacist|practitioner|physician|doctor|surgeon|department|dr\.?)")
+ROLE_NOUNS = re.compile(ROLES + r"\s*$", re.IGNORECASE)  # "our office manager, Linda,"
+TITLE = re.compile(r"\b" + ROLES + r"s?$", re.IGNORECASE)  # "Marcus Reed, Patient Experience Manager"
 
 
 def _sentences(text: str) -> list[tuple[int, str]]:
@@ -252,7 +348,7 @@ def _sentences(text: str) -> list[tuple[int, str]]:
     out, start = [], 0
     for match in re.finditer(r"[.!?]+(?=\s)|\n+", text):
         before = text[max(0, match.start() - 4):match.start()]
-        if re.search(r"(?:^|\W)(?:Dr|Mr|Mrs|Ms|Mx|St|No|vs|Jr|Sr)$", before):
+        if re.search(r"(?:^|\W)(?:[Dd]r|[Mm]r|[Mm]rs|[Mm]s|Mx|St|No|vs|Jr|Sr)$", before):
             continue
         out.append((start, text[start:match.end()]))
         start = match.end()
@@ -280,10 +376,16 @@ def _names(reply: str, reviewer: str | None) -> list[Phrase]:
     if first:
         candidates.append((first.start(1), first.end(1), first.group(1), False))
     for m in VOCATIVE.finditer(reply):
-        if not ROLE_NOUNS.search(reply[:m.start(2)].rstrip(", ")):
+        after = reply[m.end(2):]
+        listed = (re.match(r"\s*,?\s*(?:and|or|&)\s", after)  # "Aetna, Cigna, and Blue Cross"
+                  or (m.group(1)[:1].isupper() and m.group(1).lower() not in GREETINGS and re.match(r"\s*,\s*[A-Z]", after)))
+        if not ROLE_NOUNS.search(reply[:m.start(2)].rstrip(", ")) and not listed and not TITLE.search(m.group(2)):
             candidates.append((m.start(2), m.end(2), m.group(2), False))
-    for m in RELATIVE_NAME.finditer(reply):
-        candidates.append((m.start(1), m.end(1), m.group(1), False))
+    for pattern in (RELATIVE_NAME, RECOVERING, SENDING_WORD):
+        for m in pattern.finditer(reply):
+            candidates.append((m.start(1), m.end(1), m.group(1), False))
+    for m in NAMED_CARE.finditer(reply):
+        candidates.append((m.start(1), m.end(), m.group(1), False))
     found, seen = [], set()
     for start, end, name, honorific in candidates:
         tokens = [t for t in re.findall(r"[a-z'’-]+", name.lower()) if t not in NOT_NAMES and not t.endswith(ADVERB_ENDINGS)]
@@ -308,13 +410,14 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
     original = reply or ""
     reply = CONTROL.sub(" ", original)  # a control character between two words still separates them
     phrases = _names(reply, reviewer)
+    reply, where = _read_text_speak(reply)
     shown = _name_tokens(reviewer)
     for offset, sentence in _sentences(reply):
         addressed = (bool(SECOND_PERSON.search(THANK_YOU.sub(" ", sentence)))
                      or bool(shown & set(re.findall(r"[a-z'’-]+", sentence.lower()))))  # "…, Zoe!"
-        general = bool(GENERAL.search(sentence))
+        general = bool(GENERAL.search(sentence)) and not SPECIFIC.search(sentence)
         low = sentence.lower()
-        for (kind, pattern), gate in zip(DIRECT, DIRECT_GATES):
+        for kind, gate, pattern in DIRECT:
             if not any(word in low for word in gate):
                 continue
             for m in pattern.finditer(sentence):
@@ -323,19 +426,42 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
                 if kind in CONDITIONAL_KINDS and CONDITIONAL.search(sentence[:m.start()]):
                     continue
                 phrases.append(Phrase(kind, m.group(0).strip(), offset + m.start(), offset + m.end()))
-        if not addressed or general:
+        if general or not (addressed or NARRATIVE.search(sentence)):
             continue
-        for (kind, pattern), gate in zip(IN_CONTEXT, IN_CONTEXT_GATES):
+        rules = IN_CONTEXT if CLINICIAN.search(sentence) else IN_CONTEXT + THIRD_PERSON
+        for kind, gate, pattern in rules:
             if gate is not None and not any(word in low for word in gate):
                 continue
             for m in pattern.finditer(sentence):
+                if kind == "visit_date" and FUTURE.search(sentence):
+                    continue
+                if m.group(0).startswith("$") and (PRICE_BEFORE.search(sentence[:m.start()])
+                                                   or PRICE_AFTER.match(sentence[m.end():])):
+                    continue
                 if not _refused_before(sentence, m.start()):
                     phrases.append(Phrase(kind, m.group(0).strip(), offset + m.start(), offset + m.end()))
         if re.search(VISIT_WORDS, sentence, re.IGNORECASE):
             for m in re.finditer(RELATIVE_DATE, sentence, re.IGNORECASE):
                 phrases.append(Phrase("visit_date", m.group(0), offset + m.start(), offset + m.end()))
-    phrases = [Phrase(p.kind, original[p.start:p.end], p.start, p.end) for p in phrases]
+    phrases = [p if p.kind == "name" else Phrase(p.kind, "", where[p.start], where[p.end - 1] + 1) for p in phrases]
+    phrases = [Phrase(p.kind, original[p.start:p.end].strip(), p.start + len(original[p.start:p.end]) -
+                      len(original[p.start:p.end].lstrip()), p.start + len(original[p.start:p.end].rstrip())) for p in phrases]
     return Verdict(original, _distinct(phrases))
+
+
+def _read_text_speak(reply: str) -> tuple[str, list[int]]:
+    """The reply with "u" and "ur" written out, and for each of its characters the offset in the reply."""
+    out, where, last = [], [], 0
+    for m in TEXT_SPEAK.finditer(reply):
+        out.append(reply[last:m.start()])
+        where.extend(range(last, m.start()))
+        word = "you" if m.group(1) else "your"
+        out.append(word)
+        where.extend([m.start()] * (len(word) - (m.end() - m.start())) + list(range(m.start(), m.end())))
+        last = m.end()
+    out.append(reply[last:])
+    where.extend(range(last, len(reply) + 1))
+    return "".join(out), where
 
 
 def _distinct(phrases: list[Phrase]) -> tuple[Phrase, ...]:
