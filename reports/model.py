@@ -268,6 +268,14 @@ class ResponseStats:
 
 
 @dataclass(slots=True)
+class DepartmentResponses:
+    """The practice's replies to a department's physicians' reviews, over every site that shows replies."""
+
+    department: str
+    stats: ResponseStats
+
+
+@dataclass(slots=True)
 class CrawlHealth:
     site: Site
     searched: int
@@ -366,6 +374,7 @@ class Overview:
     findings_file: str | None = None  # the workbook of every open finding, beside the overview
     patient_topics: PatientTopics | None = None  # what patients say; None: no review is tagged
     responses: list[ResponseStats] = field(default_factory=list)  # replies to reviews, all sites first
+    responses_by_department: list[DepartmentResponses] = field(default_factory=list)  # by department, all sites
     take_down: list[Finding] = field(default_factory=list)  # open critical findings: replies to take down today
     social: SocialOverview | None = None  # None: no social account or channel on record
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bs4 import BeautifulSoup
 from sqlmodel import Session, select
 
 from builders import add_physician, listing, npi_with_check_digit, search, store, week
 from reports.model import CoverageCounts, Figure, MatrixNote, SiteCoverage
-from reports.render import render_physician
+from reports.render import render_overview, render_physician
 from reputation.findings import refresh_findings
 from reputation.models import Listing, Match, Physician
 from reputation.reporting import PhysicianPages, build_overview, load_report_input
@@ -165,8 +166,6 @@ def test_an_overview_of_ten_reviews_with_2_mb_author_names_stays_under_500_kb(en
 
 
 def test_a_roster_with_nothing_crawled_yet_renders_a_report_saying_so(engine, tmp_path):
-    from bs4 import BeautifulSoup
-
     from reports.render import write_reports
 
     npis = _roster(engine, 2)
@@ -180,8 +179,6 @@ def test_a_roster_with_nothing_crawled_yet_renders_a_report_saying_so(engine, tm
 
 
 def test_each_listing_shows_its_own_weekly_ratings_and_a_second_one_is_not_drawn_as_an_average(engine, tmp_path):
-    from bs4 import BeautifulSoup
-
     from reports.render import write_reports
 
     npis = _roster(engine, 1)
@@ -239,3 +236,30 @@ def test_response_rate_and_time_count_only_sites_that_show_replies_and_age_the_u
     assert {r.text: r.replies_shown for r in page.reviews}["bad"] is False
     html = render_physician(page)
     assert html.count("No response yet") == 2  # Healthgrades' "rude" (to answer, recent), never Google's "bad"
+
+
+def test_response_figures_by_department_on_the_overview(engine, tmp_path):
+    cardio, derm = npi_with_check_digit("410000001"), npi_with_check_digit("410000002")
+    add_physician(engine, cardio, "Ann", "Heart", department="Cardiology", locations=[ATL])
+    add_physician(engine, derm, "Bo", "Skin", department="Dermatology", locations=[ATL])
+    at = week(3)
+    answered = {"rating": 5, "text": "great", "author": "A", "response": "Thank you!"}
+    one = "https://www.healthgrades.com/physician/dr-ann-heart-x1"
+    two = "https://www.healthgrades.com/physician/dr-bo-skin-x2"
+    store(engine, listing(one, "Dr. Ann Heart", at=at, reviews=[
+              {**answered, "review_id": "1", "date": "2026-10-01", "response_date": "2026-10-02"},
+              {**answered, "review_id": "2", "date": "2026-10-05", "response_date": "2026-10-09"}]),
+          listing(two, "Dr. Bo Skin", at=at, reviews=[
+              {"review_id": "3", "date": "2026-10-20", "rating": 1, "text": "rude", "author": "C"},
+              {**answered, "review_id": "4", "date": "2026-10-21"}]))
+    link(engine, one, cardio)
+    link(engine, two, derm)
+    overview = build_overview(load_report_input(engine))
+    rows = {d.department: d.stats for d in overview.responses_by_department}
+    assert list(rows) == ["Cardiology", "Dermatology"]
+    assert (rows["Cardiology"].rate, rows["Cardiology"].median_days, rows["Cardiology"].unanswered_negative) == (1.0, 2.5, 0)
+    assert (rows["Dermatology"].rate, rows["Dermatology"].timed, rows["Dermatology"].unanswered_negative) == (0.5, 0, 1)
+    soup = BeautifulSoup(render_overview(overview), "html.parser")
+    table = soup.select("#responses-by-department tbody tr")
+    assert [(tr["data-department"], tr.th.get_text()) for tr in table] == [("Cardiology", "Cardiology"),
+                                                                          ("Dermatology", "Dermatology")]

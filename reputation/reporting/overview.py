@@ -18,7 +18,7 @@ from reputation.reporting.display import SHORT_TEXT_CHARS, clip, department, dis
 from reputation.reporting.load import ReportInput, week_start
 from reputation.reporting.ratings import Ratings
 from reputation.reporting.topics import patient_topics
-from reputation.reporting.responses import age_days, response_stats
+from reputation.reporting.responses import age_days, response_stats, response_stats_by_department
 from reputation.reporting.social import build_social
 
 FIXES_PER_SOURCE = 25  # outdated contact details listed per site
@@ -66,6 +66,7 @@ def build_overview(data: ReportInput, findings_file: str | None = None, s: Scope
         movers=ratings.movers(),
         patient_topics=patient_topics(data, s.active),
         responses=response_stats(_current(data.responses, s), data.frames.latest_crawl),
+        responses_by_department=response_stats_by_department(_current(data.responses, s), s.active, data.frames.latest_crawl),
         negative_reviews=negative[:NEGATIVE_REVIEWS_SHOWN],
         negative_reviews_total=len(negative),
         crawl_health=crawl_health(s),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crawlers.sources import ordered, reading_responses
-from reports.model import ResponseStats
+from reports.model import DepartmentResponses, ResponseStats
 from reputation.findings import ALL_SITES, NEGATIVE_AT_OR_BELOW
 from reputation.reporting.display import site
 
@@ -72,6 +72,18 @@ def response_stats(reviews: pd.DataFrame, now) -> list[ResponseStats]:
         return []
     parts = dict(tuple(reviews.groupby("source", sort=False)))
     return [_stats(ALL_SITES, reviews, now)] + [_stats(key, parts[key], now) for key in ordered(parts)]
+
+
+def response_stats_by_department(reviews: pd.DataFrame, roster: pd.DataFrame, now) -> list[DepartmentResponses]:
+    """Per department (the roster's; "" for none), its physicians' replies over every site that shows them,
+    departments in name order."""
+    reviews = prepare(reviews)
+    if reviews.empty:
+        return []
+    departments = roster.set_index("id")["department"].fillna("")
+    reviews = reviews.assign(department=reviews["physician_id"].map(departments).fillna(""))
+    return [DepartmentResponses(name, _stats(ALL_SITES, part, now))
+            for name, part in sorted(reviews.groupby("department", sort=False), key=lambda item: item[0])]
 
 
 def response_stats_by_physician(reviews: pd.DataFrame, now) -> dict[int, list[ResponseStats]]:
