@@ -2,7 +2,8 @@
 
 A spider carries what the program needs to know of its source as class attributes: ``name`` (the key),
 ``label``, ``order`` (where it stands in reports), ``kind``, ``site_url`` (where it lives), ``reads_responses``
-(its reviews carry the practice's replies, so a review without one is unanswered, not unknown) and ``needs``
+(its reviews carry the practice's replies, so a review without one is unanswered, not unknown),
+``copies_reviews_of`` (the source whose reviews it shows again: those copies count once) and ``needs``
 (settings of the user's own it cannot run without, such as an API key). ``sources()`` reads them from
 every spider Scrapy finds, for the settings, the crawl, the reports, the CLI's help and the tests: adding
 a source is a spider module, its sandbox site and its tests.
@@ -48,6 +49,7 @@ class Source:
     spider: type
     reads_responses: bool = False
     listing_domains: tuple[str, ...] = ()  # where its profiles live: "healthgrades.com" (subdomains included)
+    copies_reviews_of: str | None = None  # the source whose reviews this site shows again (Sharecare: healthgrades)
 
     def is_listing_url(self, url: str) -> bool:
         """Whether ``url`` is an http(s) address on the site's own domains (a profile URL of this source)."""
@@ -75,7 +77,8 @@ def sources() -> tuple[Source, ...]:
             raise ValueError(f"spider {key!r} declares kind {spider.kind!r}, not one of {', '.join(KINDS)}")
         found.append(Source(key, spider.label or key, spider.order, spider.kind, spider.site_url, tuple(spider.needs), spider,
                             bool(getattr(spider, "reads_responses", False)),
-                            tuple(getattr(spider, "listing_domains", ())) or _registered_domain(spider.site_url)))
+                            tuple(getattr(spider, "listing_domains", ())) or _registered_domain(spider.site_url),
+                            getattr(spider, "copies_reviews_of", None)))
     return tuple(sorted(found, key=lambda s: (s.order, s.key)))
 
 
@@ -105,6 +108,11 @@ def ordered(keys_seen) -> list[str]:
     """Source keys in the sources' order; keys no spider declares (old data) at the end, alphabetically."""
     rank = {s.key: i for i, s in enumerate(sources())}
     return sorted(set(keys_seen), key=lambda k: (rank.get(k, len(rank)), k))
+
+
+def syndication() -> dict[str, str]:
+    """Each source that shows another source's reviews again -> that source ({"sharecare": "healthgrades"})."""
+    return {s.key: s.copies_reviews_of for s in sources() if s.copies_reviews_of}
 
 
 def reading_responses() -> set[str]:

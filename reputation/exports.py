@@ -14,13 +14,14 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
-
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from crawlers.sources import syndication
 from reputation.findings import KINDS, open_findings
 from reputation.models import Listing, Match, Physician, Review, ReviewSentiment, ReviewTopic, Snapshot
 from reputation.social.export import social_rows
+from reputation.syndication import is_copy
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,10 +80,13 @@ def snapshot_rows(engine: Engine) -> list[dict]:
 
 def review_rows(engine: Engine) -> list[dict]:
     """Every stored review with its sentiment and care topics ({topic: polarity}; empty when not tagged yet,
-    sentiment then null)."""
+    sentiment then null), and ``copy_of``: for a syndicated copy, the source it repeats (count those rows out:
+    the review is counted on that source), else empty."""
+    copies = syndication()
     with Session(engine) as session:
         rows = session.exec(
-            select(Review, Listing.source, Listing.url, Physician.npi, ReviewSentiment.label, ReviewSentiment.score)
+            select(Review, Listing.source, Listing.url, Physician.npi, ReviewSentiment.label, ReviewSentiment.score,
+                   is_copy(Review).label("copy"))
             .join(Listing, Listing.id == Review.listing_id)
             .join(Match, (Match.listing_id == Listing.id) & (Match.status == "matched"), isouter=True)
             .join(Physician, Physician.id == Match.physician_id, isouter=True)
@@ -103,11 +107,13 @@ def review_rows(engine: Engine) -> list[dict]:
                 "author": review.author,
                 "text": review.text,
                 "response": review.response,
+                "response_gone_since": review.response_gone_since.isoformat() if review.response_gone_since else None,
                 "sentiment": label,
                 "sentiment_score": score,
                 "topics": topics.get(review.id, {}),
+                "copy_of": copies.get(source, "") if copy else "",
             }
-            for review, source, url, npi, label, score in rows
+            for review, source, url, npi, label, score, copy in rows
         ]
 
 

@@ -130,6 +130,9 @@ class Review(SQLModel, table=True):
     author: str | None = None
     response: str | None = Field(default=None, sa_column=Column(Text))
     response_date: str | None = None  # the practice's reply's date as the site shows it ('YYYY-MM-DD'), where it does
+    # When a later crawl of a site that shows replies read the review without its reply (the reply was taken
+    # down); None while it is shown. The reply is kept: it was posted.
+    response_gone_since: datetime | None = None
     first_seen: datetime
     run_id: int | None = Field(default=None, foreign_key="run.id", index=True)  # the run that stored it first
 

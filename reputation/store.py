@@ -19,6 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from crawlers.sources import reading_responses
 from reputation.models import KnownListing, Listing, Review, Search, Snapshot
 from reputation.records import ListingIn, Record, SearchIn, SocialIn, iso_week, parse_record
 from reputation.runs import Journal
@@ -156,8 +157,13 @@ def _store_snapshots(session: Session, applied: list[tuple[Listing, ListingIn]],
 
 def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], counts: StoreCounts,
                    journal: Journal) -> None:
-    """New reviews are added; a stored one gains only a later response (or an earlier first sighting)."""
+    """New reviews are added; a stored one gains only a later response (or an earlier first sighting), and
+    its reply is marked taken down when the latest crawl of a site that shows replies read the review without
+    one. Only when that crawl read some reply of the site: a batch without any reply of a site may be a parser
+    that lost them, and a reply it did not see is unknown, not gone."""
     ids = sorted({listing.id for listing, record in applied if record.reviews})
+    replies_read = reading_responses() & {listing.source for listing, record in applied
+                                          if any(review.response for review in record.reviews)}
     known: dict[tuple[int, str], Review] = {}
     for chunk in _chunks(ids):
         for stored in session.exec(select(Review).where(Review.listing_id.in_(chunk))):
@@ -180,11 +186,20 @@ def _store_reviews(session: Session, applied: list[tuple[Listing, ListingIn]], c
                 continue
             # Append-only, except what a review gains later: the practice's response (and an earlier
             # first sighting when an older crawl is imported after a newer one).
-            if review.response and at >= listing.last_seen and (
-                    review.response != stored.response or (review.response_date or stored.response_date) != stored.response_date):
-                journal.changed(stored, {"response": stored.response, "response_date": stored.response_date})
+            latest = at >= listing.last_seen
+            if review.response and latest and (
+                    review.response != stored.response or (review.response_date or stored.response_date) != stored.response_date
+                    or stored.response_gone_since is not None):
+                journal.changed(stored, {"response": stored.response, "response_date": stored.response_date,
+                                         "response_gone_since": stored.response_gone_since})
                 stored.response = review.response
                 stored.response_date = review.response_date or stored.response_date
+                stored.response_gone_since = None
+                session.add(stored)
+            elif (not review.response and latest and stored.response and stored.response_gone_since is None
+                  and listing.source in replies_read):
+                journal.changed(stored, {"response_gone_since": None})
+                stored.response_gone_since = at
                 session.add(stored)
             if at < stored.first_seen:
                 journal.changed(stored, {"first_seen": stored.first_seen})

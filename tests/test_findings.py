@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from builders import add_physician, listing, npi_with_check_digit, search, store, week
 from reputation.findings import open_findings, refresh_findings
 from reputation.match import match_listings
-from reputation.models import Finding
+from reputation.models import Finding, Review
 from reputation.replies import check_reply
 
 JANE = npi_with_check_digit("323456789")
@@ -352,3 +352,42 @@ def test_every_kind_has_a_known_severity_and_the_reply_check_is_the_most_urgent(
 
     assert set(k.severity for k in KINDS) <= set(SEVERITIES)
     assert KINDS[0].key == "phi_in_reply" and KINDS[0].severity == "critical"
+
+
+def test_a_disclosing_reply_taken_down_resolves_the_finding_and_undo_brings_it_back(jane, tmp_path):
+    import json
+
+    from reputation.listings import import_listings
+    from reputation.undo import undo_run
+
+    base = dict(phones=["404-555-0101"], addresses=[GOOD_ADDR], rating=4.0, review_count=10)
+    other = {"review_id": "r1", "date": "2026-10-01", "rating": 5, "text": "great", "author": "Ann",
+             "response": "Thank you, Ann!"}
+    review = {"review_id": "r2", "date": "2026-11-01", "rating": 4, "text": "ok", "author": "Sam T."}
+    leaky = {**review, "response": "Sam, your root canal went well and your insurance paid."}
+    assert crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[other, leaky], at=week(1), **base)) == {
+        ("healthgrades", "phi_in_reply")}
+    path = tmp_path / "week2.jsonl"
+    path.write_text(json.dumps(listing(URL, "Dr. Jane Doe", reviews=[other, review], at=week(2), **base)) + "\n")
+    run = import_listings(jane, path).run_id
+    link_to_jane(jane)
+    assert kinds(jane) == set()  # the site read Ann's reply, and Sam's review without one: taken down
+    with Session(jane) as s:
+        stored = s.exec(select(Review).where(Review.review_key == "r2")).one()
+        assert stored.response.startswith("Sam, your root canal") and stored.response_gone_since is not None
+    undo_run(jane, run)
+    assert kinds(jane) == {("healthgrades", "phi_in_reply")}
+    # shown again later: the reply is back
+    crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", reviews=[other, review], at=week(2), **base))
+    assert crawl_week(jane, 3, listing(URL, "Dr. Jane Doe", reviews=[other, leaky], at=week(3), **base)) == {
+        ("healthgrades", "phi_in_reply")}
+
+
+def test_a_crawl_that_read_no_reply_of_a_site_leaves_a_disclosing_reply_open(jane):
+    base = dict(phones=["404-555-0101"], addresses=[GOOD_ADDR], rating=4.0, review_count=10)
+    review = {"review_id": "r2", "date": "2026-11-01", "rating": 4, "text": "ok", "author": "Sam T."}
+    leaky = {**review, "response": "Sam, your root canal went well and your insurance paid."}
+    crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[leaky], at=week(1), **base))
+    # no reply of Healthgrades at all this week: perhaps the parser lost them; the reply is unknown, not gone
+    assert crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", reviews=[review], at=week(2), **base)) == {
+        ("healthgrades", "phi_in_reply")}

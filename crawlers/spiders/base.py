@@ -166,6 +166,7 @@ class RosterSpider(scrapy.Spider):
     kind = "review_site"  # one of crawlers.sources.KINDS
     site_url = ""  # where it lives (SOURCE_BASE_URLS[key] overrides it)
     reads_responses = False  # its reviews carry the practice's public reply when there is one (None: no reply)
+    copies_reviews_of: str | None = None  # the source whose reviews this site shows again (syndication), if any
     needs: tuple[Need, ...] = ()  # settings of the user's own it cannot run without (an API key)
     listing_domains: tuple[str, ...] = ()  # where its profile URLs live, when not on site_url's domain
 

@@ -48,6 +48,7 @@ NO_RATINGS = re.compile(r"no (?:patient )?ratings", re.IGNORECASE)
 class SharecareSpider(RosterSpider):
     name = "sharecare"
     label = "Sharecare"
+    copies_reviews_of = "healthgrades"  # its profiles show Healthgrades' reviews: counted once, on Healthgrades
     order = 100
     kind = "review_site"
     site_url = "https://providers.sharecare.com"

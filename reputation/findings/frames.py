@@ -20,6 +20,7 @@ from reputation.models import (Listing, Location, Match, Physician, Review, Revi
                                SocialAccount, SocialChannel, SocialSnapshot)
 from reputation.normalize import format_address, format_phone, normalize_phone
 from reputation.records import iso_week
+from reputation.syndication import is_copy
 
 ALL_FIELDS = "all"  # a parser break that lost everything, not one field
 
@@ -37,10 +38,11 @@ class Frames:
     broken_reasons: dict[tuple[str, str], str] = field(default_factory=dict)  # (source, week) -> why it looks broken
     latest_crawl: datetime | None = None  # of the data read (``latest_crawl_time``)
     # Tagged reviews of matched or in-review listings dated (or first seen, when new) within the complaint
-    # windows: review_id, listing_id, date, first_seen, rating, excerpt, listing_first_seen, and per topic
+    # windows: review_id, listing_id, date, first_seen, rating, listing_first_seen, and per topic
     # mention topic, polarity, phrase (a review without topics has one row with topic None).
     review_topics: pd.DataFrame = field(default_factory=pd.DataFrame)
-    # Reviews with the practice's public reply, on those listings: listing_id, review_key, date, rating, author, response
+    # Reviews showing the practice's public reply (not taken down since), on those listings: listing_id,
+    # review_key, date, rating, author, response
     replies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["listing_id", "review_key", "date", "rating", "author", "response"]))
     # The physicians' accounts (imported or confirmed) with their snapshots in the history: npi, network, account,
@@ -121,10 +123,11 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
             snap_query = snap_query.where(Snapshot.week >= since)
         snapshots = read_frame(conn, snap_query)
         reviews = read_frame(conn, select(*Review.__table__.c).where(
-            Review.listing_id.in_(decided), Review.rating <= NEGATIVE_AT_OR_BELOW, Review.response.is_(None)))
+            Review.listing_id.in_(decided), Review.rating <= NEGATIVE_AT_OR_BELOW, ~shown_reply(Review),
+            ~is_copy(Review)))  # a syndicated copy is answered, and counted, where it was written
         review_topics = _review_topics(conn, decided, latest)
         replies = read_frame(conn, select(Review.listing_id, Review.review_key, Review.date, Review.rating, Review.author,
-                                          Review.response).where(Review.listing_id.in_(decided), Review.response.is_not(None)))
+                                          Review.response).where(Review.listing_id.in_(decided), shown_reply(Review)))
         undecided = set(conn.execute(
             select(Listing.source, Listing.url).join(Match, Match.listing_id == Listing.id, isouter=True)
             .where(Match.id.is_(None))).all())
@@ -138,21 +141,26 @@ def load_frames(engine: Engine, history: timedelta = RATING_WINDOW) -> Frames:
                   latest_crawl=latest, review_topics=review_topics, replies=replies, social=social, system_names=names)
 
 
+def shown_reply(review=Review):
+    """SQL: the review shows the practice's reply (it has one, not taken down since)."""
+    return and_(review.response.is_not(None), review.response_gone_since.is_(None))
+
+
 def _review_topics(conn, decided, latest: datetime | None) -> pd.DataFrame:
     """The tagged reviews the complaint windows may hold, with their topics (see ``Frames.review_topics``).
     Read generously (an ISO date string from the cutoff on, or first seen since it); the rule decides."""
-    columns = ["review_id", "listing_id", "date", "first_seen", "rating", "excerpt", "listing_first_seen",
+    columns = ["review_id", "listing_id", "date", "first_seen", "rating", "listing_first_seen",
                "topic", "polarity", "phrase"]
     if latest is None:
         return pd.DataFrame(columns=columns)
     cutoff = latest - COMPLAINT_RECENT - COMPLAINT_BASELINE
     query = (select(Review.id.label("review_id"), Review.listing_id, Review.date, Review.first_seen, Review.rating,
-                    func.substr(Review.text, 1, 200).label("excerpt"), Listing.first_seen.label("listing_first_seen"),
+                    Listing.first_seen.label("listing_first_seen"),
                     ReviewTopic.topic, ReviewTopic.polarity, ReviewTopic.phrase)
              .join(ReviewSentiment, ReviewSentiment.review_id == Review.id)
              .join(Listing, Listing.id == Review.listing_id)
              .join(ReviewTopic, ReviewTopic.review_id == Review.id, isouter=True)
-             .where(Review.listing_id.in_(decided),
+             .where(Review.listing_id.in_(decided), ~is_copy(Review),
                     (Review.date >= cutoff.date().isoformat()) | (Review.first_seen >= cutoff)))
     return read_frame(conn, query)
 

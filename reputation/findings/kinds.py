@@ -55,7 +55,8 @@ KINDS: tuple[FindingKind, ...] = (
         when="a public reply of the practice confirms that the reviewer is a patient or discloses their health or "
              "account: a name beyond the reviewer's display name, visit dates, procedures, diagnoses, medications, "
              "test results, missed appointments, insurance or balances, the practice's records (`repmon reply check` "
-             "runs the same check)"),
+             "runs the same check); resolved when the site shows the review without the reply (in a crawl that read "
+             "the site's replies)"),
     FindingKind(
         "missing_listing", "Missing listing", "high", "Claim or create a listing on {source}",
         rules.missing_listings, needs=(SEARCH_OK, MATCH_SETTLED, PARSER_HEALTHY),

@@ -353,12 +353,6 @@ def complaint_rising(frames: Frames, known_phones: set[str]) -> Judgement:
     tagged.loc[(tagged["written"] > start) & (tagged["written"] <= end + pd.Timedelta(days=1)), "window"] = "recent"
     tagged.loc[(tagged["written"] > start - COMPLAINT_BASELINE) & (tagged["written"] <= start), "window"] = "before"
     tagged = tagged[tagged["window"].notna()]
-    # A review syndicated to another site (Sharecare repeats Healthgrades) counts once per physician.
-    reviews = tagged.drop_duplicates("review_id")
-    texted = reviews[reviews["excerpt"].notna() & (reviews["excerpt"].astype("string").str.strip() != "")]
-    first_site = texted.groupby(["npi", "excerpt", "rating"], dropna=False)["listing_id"].transform("min")
-    copies = texted.loc[texted["listing_id"] != first_site, "review_id"]
-    tagged = tagged[~tagged["review_id"].isin(set(copies))]
     totals = tagged.drop_duplicates("review_id").groupby(["npi", "window"]).size()
     negative = tagged[tagged["polarity"] == "negative"]
     counts = negative.groupby(["npi", "topic", "window"]).size()

@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import String, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from reputation.findings import Frames, latest_crawl_time, load_frames, read_frame
+from reputation.findings.frames import shown_reply
 from reputation.known_phones import known_phones
 from reputation.models import Finding, Listing, Match, Physician, Review, ReviewSentiment, ReviewTopic, Search, Snapshot
 from reputation.records import iso_week
 from reputation.reporting.social import SocialInput, load_social
+from reputation.syndication import is_copy
 
 TREND_WEEKS = 12
 REVIEWS_PER_PHYSICIAN = 20
@@ -113,9 +115,9 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
         topic_quotes = read_plain(conn, _topic_quotes_query()) if pages else _frame(QUOTE_COLUMNS)
         recent_topics = read_plain(conn, _recent_topics_query()) if pages else _frame(CHIP_COLUMNS)
         responses = read_plain(conn, select(Match.physician_id, Listing.source, Review.rating, Review.date, Review.first_seen,
-                                            Review.response.is_not(None).label("answered"), Review.response_date)
+                                            shown_reply(Review).label("answered"), Review.response_date)
                                .join(Listing, Listing.id == Review.listing_id).join(Match, Match.listing_id == Listing.id)
-                               .where(Match.status == "matched", Listing.gone_since.is_(None)))
+                               .where(Match.status == "matched", Listing.gone_since.is_(None), ~is_copy(Review)))
         social = load_social(conn)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
@@ -124,29 +126,21 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
                        responses=responses, social=social)
 
 
-def _review_identity():
-    """What makes a review the same review on two sites (Sharecare repeats Healthgrades' reviews): its text's
-    start and its stars; a review without text is itself."""
-    return func.coalesce(func.substr(Review.text, 1, 200), "#" + func.cast(Review.id, String)), Review.rating
-
-
 def _topic_counts_query():
-    """Per physician, topic and polarity, how many of their matched listings' reviews; a syndicated copy once."""
-    text, rating = _review_identity()
-    distinct = (select(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity, text.label("same"), rating)
-                .select_from(ReviewTopic).join(Review, Review.id == ReviewTopic.review_id)
-                .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").distinct().subquery())
-    return (select(distinct.c.physician_id, distinct.c.topic, distinct.c.polarity, func.count().label("reviews"))
-            .group_by(distinct.c.physician_id, distinct.c.topic, distinct.c.polarity))
+    """Per physician, topic and polarity, how many of their matched listings' reviews (a syndicated copy not)."""
+    return (select(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity,
+                   func.count(func.distinct(ReviewTopic.review_id)).label("reviews"))
+            .select_from(ReviewTopic).join(Review, Review.id == ReviewTopic.review_id)
+            .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched", ~is_copy(Review))
+            .group_by(Match.physician_id, ReviewTopic.topic, ReviewTopic.polarity))
 
 
 def _tagged_reviews_query():
-    """Per physician, how many of their matched listings' reviews are tagged; a syndicated copy once."""
-    text, rating = _review_identity()
-    distinct = (select(Match.physician_id, text.label("same"), rating).select_from(ReviewSentiment)
-                .join(Review, Review.id == ReviewSentiment.review_id)
-                .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").distinct().subquery())
-    return select(distinct.c.physician_id, func.count().label("reviews")).group_by(distinct.c.physician_id)
+    """Per physician, how many of their matched listings' reviews are tagged (a syndicated copy not)."""
+    return (select(Match.physician_id, func.count().label("reviews")).select_from(ReviewSentiment)
+            .join(Review, Review.id == ReviewSentiment.review_id)
+            .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched", ~is_copy(Review))
+            .group_by(Match.physician_id))
 
 
 def _topic_quotes_query():
@@ -155,20 +149,21 @@ def _topic_quotes_query():
                                   order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
     ranked = (select(ReviewTopic.id, Match.physician_id, rank.label("rank")).select_from(ReviewTopic)
               .join(Review, Review.id == ReviewTopic.review_id)
-              .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched").subquery())
+              .join(Match, Match.listing_id == Review.listing_id).where(Match.status == "matched", ~is_copy(Review)).subquery())
     return (select(ranked.c.physician_id, ReviewTopic.topic, ReviewTopic.polarity, ReviewTopic.phrase)
             .join(ReviewTopic, ReviewTopic.id == ranked.c.id).where(ranked.c.rank <= QUOTES_PER_TOPIC)
             .order_by(ranked.c.physician_id, ReviewTopic.topic, ReviewTopic.polarity, ranked.c.rank))
 
 
 def new_review_count(conn, week: str) -> int:
-    """Reviews first seen in ``week`` on matched listings crawled before (a first crawl brings history)."""
+    """Reviews first seen in ``week`` on matched listings crawled before (a first crawl brings history); a
+    syndicated copy not."""
     start = week_start(week)
     return int(conn.execute(
         select(func.count()).select_from(Review).join(Listing, Listing.id == Review.listing_id)
         .join(Match, Match.listing_id == Listing.id)
         .where(Match.status == "matched", Review.first_seen >= start, Review.first_seen < start + timedelta(weeks=1),
-               Review.first_seen > Listing.first_seen)).scalar())
+               Review.first_seen > Listing.first_seen, ~is_copy(Review))).scalar())
 
 
 def _recent_ranked():
@@ -176,7 +171,7 @@ def _recent_ranked():
     rank = func.row_number().over(partition_by=Match.physician_id,
                                   order_by=(Review.first_seen.desc(), Review.date.desc(), Review.id.desc()))
     return (select(Review.id, Match.physician_id, rank.label("rank")).join(Match, Match.listing_id == Review.listing_id)
-            .where(Match.status == "matched").subquery())
+            .where(Match.status == "matched", ~is_copy(Review)).subquery())
 
 
 def _recent_reviews_query():
@@ -184,7 +179,8 @@ def _recent_reviews_query():
     (ranked on narrow rows; the text joined to the ones kept)."""
     ranked = _recent_ranked()
     return (select(ranked.c.physician_id, Listing.source, Listing.url, Review.date, Review.rating, Review.text,
-                   Review.author, Review.response, Review.id.label("review_id"))
+                   Review.author, case((shown_reply(Review), Review.response), else_=None).label("response"),
+                   Review.id.label("review_id"))
             .join(Review, Review.id == ranked.c.id).join(Listing, Listing.id == Review.listing_id)
             .where(ranked.c.rank <= REVIEWS_PER_PHYSICIAN).order_by(ranked.c.physician_id, ranked.c.rank))
 

@@ -11,6 +11,7 @@ from reports.model import DepartmentRating, Mover, Series, Trend
 from reputation.findings import MIN_REVIEWS
 from reputation.reporting.coverage import Scope
 from reputation.reporting.display import department, display_name, site
+from reputation.syndication import copied_rows
 
 MOVERS_SHOWN = 12
 
@@ -39,8 +40,10 @@ class Ratings:
         rated = rated.merge(data.matched[["listing_id", "physician_id", "source"]], on="listing_id")
         rated = rated.merge(data.roster[["id", "department"]].rename(columns={"id": "physician_id"}), on="physician_id")
         weight = rated["review_count"].fillna(0).astype(float)
-        self.rated = rated.assign(department=rated["department"].fillna(""), num=rated["rating"].astype(float) * weight,
-                                  w=weight, total=rated["rating"].astype(float), n=1)
+        self.by_site = rated.assign(department=rated["department"].fillna(""), num=rated["rating"].astype(float) * weight,
+                                    w=weight, total=rated["rating"].astype(float), n=1)
+        # Averages over sites leave out a syndicated copy's rating (its reviews are the original site's again).
+        self.rated = self.by_site[~copied_rows(self.by_site, ["physician_id", "week"])]
 
     def _weekly(self, table: pd.DataFrame) -> pd.DataFrame:
         """A (key, week) table of ratings as key x week, every week shown present."""
@@ -59,7 +62,7 @@ class Ratings:
         """All sources, then one line per site."""
         overall = self.by_week.reindex(self.weeks)
         series = [Series("All sources", values(overall), emphasis=True)] if overall.notna().any() else []
-        for source, row in self._weekly(weighted_ratings(self.rated, ["source", "week"])).iterrows():
+        for source, row in self._weekly(weighted_ratings(self.by_site, ["source", "week"])).iterrows():
             if row.notna().any():
                 series.append(Series(site(source).label, values(row)))
         return Trend(self.weeks, series)
@@ -98,7 +101,7 @@ class Ratings:
             return []
         listings = self.scope.input.frames.listings
         now = listings[(listings["match_status"] == "matched") & (listings["review_count"] >= MIN_REVIEWS)]
-        first = self.rated.loc[self.rated["week"] == self.weeks[0], ["listing_id", "rating"]].rename(columns={"rating": "start"})
+        first = self.by_site.loc[self.by_site["week"] == self.weeks[0], ["listing_id", "rating"]].rename(columns={"rating": "start"})
         moved = now.merge(first, left_on="id", right_on="listing_id").dropna(subset=["rating"])
         moved = moved.assign(change=(moved["rating"].astype(float) - moved["start"].astype(float)).round(2))
         moved = moved[moved["change"] != 0]
