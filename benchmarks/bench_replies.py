@@ -10,6 +10,7 @@ were tuned on it; those first scores are the honest ones:
 - holdout.jsonl, holdout2.jsonl: 7 of 10 and 5 of 10 disclosing replies caught, none of 26 safe ones flagged;
 - holdout3.jsonl: 36 of 50 caught, 5 of 70 safe flagged;
 - holdout4.jsonl: 34 of 50 caught, 7 of 70 safe flagged (after tuning on holdout3; 30 and 9 before it).
+- holdout5.jsonl: 22 of 40 caught, 7 of 60 safe flagged (after tuning on holdout3 and 4; 16 and 9 before them).
 
 No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
 none), so false alarms are measured on the labelled safe replies only.
@@ -69,7 +70,7 @@ def throughput(rows: list[dict]) -> dict:
 def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = labelled("labelled.jsonl")
-    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4")}
+    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4", "holdout5")}
     results = {"labelled": accuracy(rows), **{name: accuracy(part) for name, part in held.items()},
                "speed": throughput(rows + [row for part in held.values() for row in part])}
     for name, figures in results.items():

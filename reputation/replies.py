@@ -89,7 +89,9 @@ PROCEDURES = _words(
     r"sessions?", r"epidural", r"induction", r"circumcision", r"tonsillectomy", r"appendectomy", r"colonoscop(?:y|ies)",
     r"deep cleaning", r"wisdom teeth", r"cortisone", r"ablation", r"transfusion", r"sutures? removal", r"stitches removal",
     r"cycles?", r"rounds?", r"port", r"boot", r"brace", r"sling", r"splint", r"meal plan", r"care plan", r"device checks?",
-    r"(?:\w+-month|before|after|post-?op|progress) photos", r"take-home doses?")
+    r"(?:\w+-month|before|after|post-?op|progress) photos", r"take-home doses?", r"adjustments?", r"touch-?ups?",
+    r"dilated exams?", r"cleaning it out", r"allergy shots?", r"build-?up phase", r"egg retrieval", r"transfer",
+    r"night-?guard fitting", r"hearing tests?", r"sports physicals?", r"well-child(?: visit| check)?")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
     r"diabetes", r"depression", r"anxiety", r"adhd", r"bipolar", r"pregnan(?:cy|t)", r"miscarriage", r"hiv", r"std",
@@ -106,7 +108,10 @@ DIAGNOSES = _words(
     r"alzheimer'?s", r"thyroid", r"hypothyroidism", r"obesity", r"chlamydia", r"gonorrhea", r"herpes", r"hpv", r"syphilis",
     r"infertility", r"endometriosis", r"pcos", r"menopause", r"prenatal care", r"postpartum", r"psoriasis", r"eczema",
     r"acne", r"rosacea", r"kidney stones?", r"gout", r"osteoporosis", r"scoliosis", r"tendonitis", r"carpal tunnel",
-    r"meniscus", r"acl", r"sprained \w+", r"broken \w+", r"pre-?diabetes", r"cholesterol", r"panic attacks?")
+    r"meniscus", r"acl", r"sprained \w+", r"broken \w+", r"pre-?diabetes", r"cholesterol", r"panic attacks?",
+    r"(?:dog |animal |bug |spider )?bites?", r"wounds?", r"lacerations?", r"burns?", r"trimester", r"baby on the way",
+    r"due date", r"hearing loss", r"retinal \w+", r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?",
+    r"fingers?", r"toes?", r"feet", r"ears?", r"face", r"chest", r"abdomen", r"belly")
 MEDICATIONS = _words(
     r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:es?|age)", r"pills?",
     r"antibiotics?", r"insulin", r"painkillers", r"pain medication", r"pain contract", r"inhaler", r"birth control")
@@ -128,7 +133,7 @@ TESTS = _words(
     r"levels?", r"readings?", r"pathology", r"cultures?", r"ekg", r"ecg", r"blood sugar", r"glucose", r"sleep stud(?:y|ies)",
     r"stress tests?", r"echo(?:cardiogram)?", r"eeg", r"pap", r"psa", r"tsh", r"vitals", r"bmi", r"urinalysis",
     r"drug screens?", r"mammograms?", r"dexa", r"pathology report", r"studies", r"study", r"findings", r"charting",
-    r"oxygen(?: levels?| saturation)?")
+    r"oxygen(?: levels?| saturation)?", r"growth", r"height", r"weight", r"hearing")
 ACCOUNT = _words(
     r"insurance(?: company)?", r"insurer", r"(?<!treatment )(?<!care )(?<!payment )plan", r"coverage", r"balance", r"bills?", r"account", r"co-?pay",
     r"deductible", r"claims?", r"payments?", r"statements?", r"invoices?", r"benefits", r"eob", r"premium")
@@ -145,7 +150,7 @@ RELATIVE = _words(r"son", r"daughter", r"child", r"kid", r"baby", r"mother", r"m
 # "your Delta Dental plan"), never words that make the phrase general ("your concerns about the bill").
 _NOT_MODIFIER = (r"(?!(?:about|with|for|regarding|of|and|or|the|a|an|our|to|in|on|at|by|from|we|you|experience|"
                  r"feedback|concerns?|comments?|review|questions?|time|health|safety|satisfaction)\b)")
-POSSESSIVE = rf"\byour(?:\s+{RELATIVE}'s)?\s+(?:{_NOT_MODIFIER}[\w'#-]+\s+){{0,3}}?"
+POSSESSIVE = rf"\byour(?:\s+{RELATIVE}'s)?\s+(?:{_NOT_MODIFIER}[\w'#/-]+\s+){{0,3}}?"
 
 MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 ABSOLUTE_DATE = (rf"\b(?:{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+of\s+{MONTHS}\b"
@@ -180,9 +185,11 @@ _NOT_LIKE_YOURS = ("review", "reviews", "feedback", "comments", "comment", "word
 BODY_AND_COMMON = {r"condition", r"illness", r"disease", r"disorder", r"symptoms", r"rash", r"sore throat", r"cough",
                    r"cold", r"fever", r"flu", r"headaches?", r"knee", r"back", r"tooth", r"teeth", r"gums", r"eyes?", r"hip",
                    r"shoulder", r"heart", r"skin", r"arm", r"leg", r"foot", r"ankle", r"wrist", r"neck", r"stomach",
-                   r"throat", r"disc", r"stroke", r"blood pressure", r"back pain", r"injur(?:y|ies)", r"mental health"}
+                   r"throat", r"disc", r"stroke", r"blood pressure", r"back pain", r"injur(?:y|ies)", r"mental health",
+                   r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?", r"fingers?", r"toes?", r"feet",
+                   r"ears?", r"face", r"chest", r"abdomen", r"belly", r"burns?", r"due date"}
 VAGUE_TESTS = {r"results?", r"tests?", r"labs?", r"levels?", r"readings?", r"scans?", r"cultures?", r"studies", r"study",
-               r"findings", r"charting", r"imaging"}
+               r"findings", r"charting", r"imaging", r"growth", r"height", r"weight", r"hearing"}
 # What follows "the" or "his"/"her" when it is a modifier, not the thing: "the procedure room", "the X-ray suite".
 _NOT_THING = (r"(?!\s+(?:rooms?|suites?|centers?|centres?|areas?|team|department|schedule|office|desk|staff|line|policy|"
               r"policies|forms?|clinic|unit|wing|building|program|options?|process|fees?|prices?|costs?|equipment|machines?|"
@@ -191,7 +198,12 @@ _NOT_THING = (r"(?!\s+(?:rooms?|suites?|centers?|centres?|areas?|team|department
 # not "results" or "the condition of the parking lot").
 CONDITIONS = _words(*[w for w in DIAGNOSES[3:-1].split("|") if w not in BODY_AND_COMMON])
 SPECIFIC_TESTS = _words(*[w for w in TESTS[3:-1].split("|") if w not in VAGUE_TESTS])
-CLINICAL = r"(?:" + "|".join((PROCEDURES, CONDITIONS, MEDICATIONS, DRUG_NAMES, SPECIFIC_TESTS)) + r")\b" + _NOT_THING
+CLINICAL_WORDS = r"(?:" + "|".join((PROCEDURES, CONDITIONS, MEDICATIONS, DRUG_NAMES, SPECIFIC_TESTS)) + r")\b"
+CLINICAL = CLINICAL_WORDS + _NOT_THING
+
+BODY = _words(r"shoulder", r"knee", r"back", r"hip", r"ankle", r"wrist", r"neck", r"elbow", r"foot", r"arm", r"leg",
+              r"hand", r"finger", r"toe", r"jaw", r"tooth", r"eye", r"ear", r"skin", r"incision", r"scar", r"wound",
+              r"stitches", r"swelling", r"rash", r"cough", r"pain")
 
 # Phrases that speak of the reviewer by themselves.
 DIRECT = _rules(
@@ -202,16 +214,36 @@ DIRECT = _rules(
     ("patient_status", YOU, r"\byou (?:are|were|have been|had been|'ve been) (?:a |an |our )?(?:[\w-]+ )?patient\b"),
     ("patient_status", ("patient",), r"\bas (?:a|an|our) (?:[\w-]+ )?patient(?: of ours| here| of our| of dr)?\b"),
     ("patient_status", YOUR, POSSESSIVE + VISITS + r"\b"),
-    ("patient_status", ("patient",), r"\b(?:this|that|the) patient (?:was|is|had|did|came|arrived|missed|left|called|has)\b"),
+    ("patient_status", ("patient",), r"\b(?:this|that|the) patient (?:was|had|did|came|arrived|missed|left|called|is (?:a|an|not|still|now)|"
+                                     r"has (?:a|an|been|not|missed|had|an?|no|never)|has an? )\b"),
     ("patient_status", ("patient",), r"\bthis patient\b"),
     ("patient_status", YOU, r"\byou(?:'ve| have| had)? (?:visited|saw|seen) (?:us|our|dr)\b"),
     ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|again (?:on|next)|at your)\b"),
     ("patient_status", ("yours",), r"\b(?:" + VISITS + "|" + CLINICAL + r")[^.!?]*?\byours\b(?! truly)"),  # "doing yours remotely"
-    ("patient_status", YOU, r"\byou (?:attended|completed|finished|started|began|skipped) (?:\w+ ){0,4}?"
+    ("patient_status", YOU, r"\byou (?:attended|completed|finished|started|began|skipped) (?:\w+ ){0,6}?"
                             r"(?:sessions?|visits?|appointments?|treatments?|therapy|program|course|doses?)\b"),
     ("patient_status", YOU, r"\byou (?:haven't|have not|hadn't|had not|have|had|'ve)(?: not)? been (?:in|back|here|seen)\b"),
     ("patient_status", ("minute", "hour"), r"\b(?:spent|took|was with you for) (?:over |about |nearly |almost |more than )?"
                                            r"(?:\d+|an?|\w+) (?:minutes?|hours?)(?: with you)?\b(?=[^.!?]*\byou\b)"),
+    ("patient_status", YOU, r"\b(?:pleasure|privilege|joy|enjoy(?:ed)?|great|nice|glad|happy|loved?) (?:\w+ ){0,2}?"
+                            r"(?:seeing|treating|caring for|taking care of|meeting|working with|helping) you\b"),
+    ("patient_status", YOU, r"\byou (?:came back|came in|checked in|were roomed|signed in|picked up|dropped off|declined|"
+                            r"requested|were scheduled|were booked|were discharged)\b"),
+    ("patient_status", YOU, r"\byou(?:'ve| have|'re| are| were)(?: been)? one of our (?:[\w-]+ ){0,2}?"
+                            r"(?:patients|regulars|clients|members|families|favorites)\b"),
+    ("patient_status", ("see you then",), r"\bsee you then\b"),
+    ("patient_status", ("books", "schedule", "booked", "scheduled"),
+     r"\b(?:on the books|on the schedule|booked|scheduled)\b[^.!?]*?\b(?:next|this|on) (?:monday|tuesday|wednesday|"
+     r"thursday|friday|saturday|sunday|week)\b"),
+    ("patient_status", YOU, r"\byou(?:'re| are) (?:now |still )?on (?:the|a|an|your) (?:[\w-]+ ){0,2}?(?:phase|plan|program|"
+                            r"schedule|regimen|medications?|meds|dose|course|protocol|waiting list|wait ?list)\b"),
+    ("test_result", ("yours",), r"\byours (?:showed|shows|came back|revealed|indicated|was (?:normal|abnormal|high|low))\b"),
+    ("diagnosis", ("the ", "your ", "his ", "her "), r"\b(?:the|your|his|her) " + BODY + r"s? (?:is|was|'s|are|were) (?:\w+ )?(?:feeling|healing|doing|"
+                        r"recovering|getting|looking|coming along)\b"),
+    ("test_result", ("lb", "pound", "kg"), r"\b\d+[- ]?(?:lbs?|pounds?|kg)\.? (?:change|gain|loss|weight|heavier|lighter|"
+                                           r"up|down|since)\b|\b(?:gained|lost) \d+ ?(?:lbs?|pounds?|kg)\b"),
+    ("medication", ("sent", "called in", "faxed"), r"\b(?:sent|called in|faxed|e-?prescribed|transmitted) (?:it|that|your \w+|the \w+) "
+                                                   r"(?:over )?to (?:the |your )?(?:\w+ ){0,3}?(?:pharmacy|walgreens|cvs|rite aid|walmart)\b"),
     ("patient_status", ("like yours",), r"\b(?:[\w-]+ ){1,2}?" + "".join(f"(?<!{w} )" for w in _NOT_LIKE_YOURS) + r"like yours\b"),
     ("patient_status", ("who",), r"\bwho (?:saw|treated|examined|operated on) you\b"),
     ("patient_status", YOUR, r"\b(?:trust(?:ing|ed)? us with|choosing us for) your (?:care|health|treatment)\b"
@@ -251,7 +283,8 @@ DIRECT = _rules(
     ("missed_appointment", YOU, r"\byou (?:were|arrived|came|showed up|checked in) (?:\w+ ){0,2}(?:minutes|an hour|hours?) "
                                 r"(?:late|after)\b"),
     ("missed_appointment", YOUR, POSSESSIVE + r"(?:missed|cancell?ed|late|no-?show)\b"),
-    ("insurance_or_balance", YOUR, POSSESSIVE + ACCOUNT + r"\b(?!\s+(?:carrier|company|provider)\b)"),
+    ("insurance_or_balance", YOUR, r"(?<!confirm )(?<!verify )(?<!check )(?<!depends on )(?<!depending on )(?<!based on )"
+                                   + POSSESSIVE + ACCOUNT + r"\b(?!\s+(?:carrier|company|provider)\b)"),
     ("insurance_or_balance", ("unpaid", "outstanding", "overdue", "due"),
      r"\b(?:unpaid|outstanding|overdue|past-? ?due) (?:balance|bills?|invoices?|statements?|amount|account)\b"),
     ("insurance_or_balance", ("owe", "balance", "collection"),
@@ -268,7 +301,7 @@ CLINICIAN = re.compile(r"\b(?:dr|doctor|provider|surgeon|physician|nurse|practit
                        re.IGNORECASE)
 # A named person's care: "Robert's vasectomy", "glad Tyler is feeling better" (not a doctor's, nor a place's).
 NAMED_CARE = re.compile(r"(?<!Dr\. )(?<!Dr )(?<!Doctor )(?<!St\. )\b([A-Z][a-z'’-]+)(?:'s|’s)\s+(?i:(?:[\w-]+\s+){0,2}?"
-                        + r"(?:" + CLINICAL + "|" + VISITS + r"\b))")
+                        + r"(?:" + CLINICAL_WORDS + "|" + VISITS + r"\b))")
 RECOVERING = re.compile(r"(?<!Dr\. )(?<!Dr )\b([A-Z][a-z'’-]+) (?:is|was|has been|'s) (?:feeling|doing|recovering|healing|"
                         r"getting (?:better|stronger)|back on (?:his|her) feet)\b")
 # Words that disclose only in a sentence that speaks of the reviewer or tells what happened, not a general or
@@ -279,12 +312,21 @@ IN_CONTEXT = _rules(
     ("insurance_or_balance", ("$",), r"\$\s?\d[\d,]*(?:\.\d\d)?"),
     ("insurance_or_balance", _literals(INSURERS), r"\b" + INSURERS + r"\b"),
     ("missed_appointment", ("show",), r"\bno-?shows?\b"),
-    ("procedure", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
-    ("diagnosis", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
-    ("medication", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + MEDICATIONS + r"\b" + _NOT_THING),
-    ("test_result", ("the ",), r"\bthe (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
+    ("procedure", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
+    ("diagnosis", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
+    ("medication", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + MEDICATIONS + r"\b" + _NOT_THING),
+    ("test_result", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
     ("test_result", ("/",), r"\b\d{2,3}/\d{2,3}\b"),
     ("visit_date", None, ABSOLUTE_DATE),
+    ("test_result", None, r"\b(?:" + SPECIFIC_TESTS + r"|levels?|blood pressure|weight|bmi|cholesterol|sugar) (?:of|was|is|at|"
+                          r"came back at|reading of|reading was) \d"),
+)
+# In a sentence telling what happened, "a/an" clinical words too ("he needed a full dilated exam"), and a time of
+# day ("you checked in at 3:40").
+NARRATIVE_ONLY = _rules(
+    ("procedure", ("a ", "an "), r"\b(?:a|an) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
+    ("diagnosis", ("a ", "an "), r"\b(?:a|an) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
+    ("visit_date", (":",), r"\bat \d{1,2}:\d\d\b(?!\s*(?:-|to|until|and)\b)"),
 )
 
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|yours|yourself|this patient|the patient)\b", re.IGNORECASE)
@@ -294,7 +336,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 THANK_YOU = re.compile(r"\bthank(?:s| you)\b", re.IGNORECASE)
 GENERAL = re.compile(r"\b(?:all (?:of )?(?:our )?patients|every (?:patient|person|one)|each (?:patient|person)|any patient|"
                      r"anyone|everyone|patients who|our patients|most patients|many patients|whether|if you|in general|"
-                     r"policy|we (?:offer|provide|accept|perform)|(?:is|are) available|first to offer)\b",
+                     r"policy|we (?:offer|provide|accept|perform|take)|(?:is|are) available|first to offer|in-? ?network|"
+                     r"depends? on|depending on|typically|usually|generally|in most cases|may vary|varies|routine)\b",
                      re.IGNORECASE)
 SPECIFIC = re.compile(r"\b(?:like yours|such as yours|yours (?:was|were|is))\b", re.IGNORECASE)  # general words, of you
 # A sentence telling what happened (a past tense that is not a passive present: "was made", "our provider did
@@ -305,7 +348,8 @@ NARRATIVE = re.compile(r"\b(?:was|were|had|did|went over|took|came back|performe
                        r"adjusted|stopped|increased|decreased|refilled|included)\b", re.IGNORECASE)
 # A date that is not of a visit: opening hours, a new office, the start of a service.
 FUTURE = re.compile(r"\b(?:will|we'll|starting|beginning|begins?|opens?|opening|effective|launch\w*|until|through|"
-                    r"from now|this (?:fall|spring|summer|winter)|next (?:week|month|year))\b", re.IGNORECASE)
+                    r"from now|this (?:fall|spring|summer|winter)|next (?:week|month|year)|closed|holidays?|hours)\b",
+                    re.IGNORECASE)
 REFUSAL = re.compile(r"\b(?:cannot|can't|can not|unable to|not able to|do not|don't|never|won't|will not|would not|"
                      r"wouldn't|may not|not permitted to|not allowed to|not (?:allow|permit)s? us to|prevents? us from|prohibits? us from)\s+(?:\w+\s+){0,2}?"
                      r"(?:confirm|discuss|comment|share|disclose|release|talk about|reveal|acknowledge)\w*\b", re.IGNORECASE)
@@ -316,7 +360,8 @@ CONDITIONAL = re.compile(r"(?:\b(?:if|whether|unless)\b[^,;:]*|\b(?:you (?:can|m
 CONDITIONAL_KINDS = {"patient_status", "missed_appointment", "insurance_or_balance"}
 # A price, not what someone owes: "start at $95", "$12 per unit", "our $150 consultation fee".
 PRICE_BEFORE = re.compile(r"(?:start(?:s|ing)? at|pric(?:ing|ed|es?)(?: \w+)?(?: is| are| of)?|fees?(?: is| are| of)?|costs?|"
-                          r"rates?|from|only|just|our|a|an|flat|self-pay)\s*$", re.IGNORECASE)
+                          r"rates?|from|only|just|our|a|an|flat|self-pay|to|and|about|around|roughly|approximately|"
+                          r"between|under|over)\s*$", re.IGNORECASE)
 PRICE_AFTER = re.compile(r"^\s*(?:per|each|a|an|for (?:a|an|each|every)|\w+ fee|fee|flat|and up|or less|off)\b", re.IGNORECASE)
 
 # Names: a salutation or vocative, an honorific, a relative's name. Dr. is staff; role nouns name staff too.
@@ -428,7 +473,8 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
                 phrases.append(Phrase(kind, m.group(0).strip(), offset + m.start(), offset + m.end()))
         if general or not (addressed or NARRATIVE.search(sentence)):
             continue
-        rules = IN_CONTEXT if CLINICIAN.search(sentence) else IN_CONTEXT + THIRD_PERSON
+        narrative = bool(NARRATIVE.search(sentence))
+        rules = IN_CONTEXT + (NARRATIVE_ONLY if narrative else []) + ([] if CLINICIAN.search(sentence) else THIRD_PERSON)
         for kind, gate, pattern in rules:
             if gate is not None and not any(word in low for word in gate):
                 continue
