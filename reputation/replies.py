@@ -91,7 +91,10 @@ PROCEDURES = _words(
     r"cycles?", r"rounds?", r"port", r"boot", r"brace", r"sling", r"splint", r"meal plan", r"care plan", r"device checks?",
     r"(?:\w+-month|before|after|post-?op|progress) photos", r"take-home doses?", r"adjustments?", r"touch-?ups?",
     r"dilated exams?", r"cleaning it out", r"allergy shots?", r"build-?up phase", r"egg retrieval", r"transfer",
-    r"night-?guard fitting", r"hearing tests?", r"sports physicals?", r"well-child(?: visit| check)?")
+    r"night-?guard fitting", r"hearing tests?", r"sports physicals?", r"well-child(?: visit| check)?",
+    r"compression stockings", r"orthotics", r"(?:nasal pillow|full-face|cpap|bipap|nasal) masks?", r"mask fitting",
+    r"wheelchair", r"walker", r"oxygen tank", r"wound vac", r"sealants?", r"orders?", r"intake", r"blood draws?",
+    r"hyperbaric \w+", r"hospice care", r"interpreter")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
     r"diabetes", r"depression", r"anxiety", r"adhd", r"bipolar", r"pregnan(?:cy|t)", r"miscarriage", r"hiv", r"std",
@@ -111,10 +114,12 @@ DIAGNOSES = _words(
     r"meniscus", r"acl", r"sprained \w+", r"broken \w+", r"pre-?diabetes", r"cholesterol", r"panic attacks?",
     r"(?:dog |animal |bug |spider )?bites?", r"wounds?", r"lacerations?", r"burns?", r"trimester", r"baby on the way",
     r"due date", r"hearing loss", r"retinal \w+", r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?",
-    r"fingers?", r"toes?", r"feet", r"ears?", r"face", r"chest", r"abdomen", r"belly")
+    r"fingers?", r"toes?", r"feet", r"ears?", r"face", r"chest", r"abdomen", r"belly", r"heels?", r"final days",
+    r"passed away", r"passing")
 MEDICATIONS = _words(
     r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:es?|age)", r"pills?",
-    r"antibiotics?", r"insulin", r"painkillers", r"pain medication", r"pain contract", r"inhaler", r"birth control")
+    r"antibiotics?", r"insulin", r"painkillers", r"pain medication", r"pain contract", r"inhaler", r"birth control",
+    r"blood thinners?")
 DRUG_NAMES = _words(
     r"oxycodone", r"hydrocodone", r"vicodin", r"percocet", r"norco", r"xanax", r"alprazolam", r"adderall",
     r"ambien", r"suboxone", r"methadone", r"tramadol", r"gabapentin", r"amoxicillin", r"azithromycin",
@@ -133,7 +138,7 @@ TESTS = _words(
     r"levels?", r"readings?", r"pathology", r"cultures?", r"ekg", r"ecg", r"blood sugar", r"glucose", r"sleep stud(?:y|ies)",
     r"stress tests?", r"echo(?:cardiogram)?", r"eeg", r"pap", r"psa", r"tsh", r"vitals", r"bmi", r"urinalysis",
     r"drug screens?", r"mammograms?", r"dexa", r"pathology report", r"studies", r"study", r"findings", r"charting",
-    r"oxygen(?: levels?| saturation)?", r"growth", r"height", r"weight", r"hearing")
+    r"oxygen(?: levels?| saturation)?", r"growth", r"height", r"weight", r"hearing", r"pressure settings?")
 ACCOUNT = _words(
     r"insurance(?: company)?", r"insurer", r"(?<!treatment )(?<!care )(?<!payment )plan", r"coverage", r"balance", r"bills?", r"account", r"co-?pay",
     r"deductible", r"claims?", r"payments?", r"statements?", r"invoices?", r"benefits", r"eob", r"premium")
@@ -144,7 +149,9 @@ VISITS = _words(r"visits?", r"appointments?", r"appts?", r"stay", r"hospitali[sz
                 r"admission", r"discharge", r"surgery date", r"scheduled time", r"appointment time", r"check-?ups?",
                 r"checks?", r"check-?ins?")
 RELATIVE = _words(r"son", r"daughter", r"child", r"kid", r"baby", r"mother", r"mom", r"father", r"dad",
-                  r"husband", r"wife", r"spouse", r"partner")
+                  r"husband", r"wife", r"spouse", r"partner", r"grandmother", r"grandfather", r"grandma", r"grandpa",
+                  r"grandson", r"granddaughter", r"little (?:girl|boy|one)", r"twins", r"newborn", r"parents?",
+                  r"loved one", r"brother", r"sister", r"aunt", r"uncle")
 
 # "your" (or "your son's"), then at most three modifiers ("your new dentures",
 # "your Delta Dental plan"), never words that make the phrase general ("your concerns about the bill").
@@ -201,7 +208,8 @@ SPECIFIC_TESTS = _words(*[w for w in TESTS[3:-1].split("|") if w not in VAGUE_TE
 CLINICAL_WORDS = r"(?:" + "|".join((PROCEDURES, CONDITIONS, MEDICATIONS, DRUG_NAMES, SPECIFIC_TESTS)) + r")\b"
 CLINICAL = CLINICAL_WORDS + _NOT_THING
 
-BODY = _words(r"shoulder", r"knee", r"back", r"hip", r"ankle", r"wrist", r"neck", r"elbow", r"foot", r"arm", r"leg",
+BODY = _words(r"shoulder", r"knee", r"back", r"hip", r"ankle", r"wrist", r"neck", r"elbow", r"foot", r"arm", r"leg", r"heel",
+              r"calf", r"thigh", r"shin", r"toenail", r"nail",
               r"hand", r"finger", r"toe", r"jaw", r"tooth", r"eye", r"ear", r"skin", r"incision", r"scar", r"wound",
               r"stitches", r"swelling", r"rash", r"cough", r"pain")
 
@@ -218,7 +226,16 @@ DIRECT = _rules(
                                      r"has (?:a|an|been|not|missed|had|an?|no|never)|has an? )\b"),
     ("patient_status", ("patient",), r"\bthis patient\b"),
     ("patient_status", YOU, r"\byou(?:'ve| have| had)? (?:visited|saw|seen) (?:us|our|dr)\b"),
-    ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|again (?:on|next)|at your)\b"),
+    ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|again (?:on|next)|at your|in (?:a|an|one|two|three|"
+                            r"four|six|\d+) (?:weeks?|months?|years?))\b"),
+    ("patient_status", YOUR, r"\b(?:care|cared|caring|looking after|look after|sit|sat|sitting|treat|treated|treating|see|saw|seeing|"
+                             r"meet|meeting|met|help|helped|helping) (?:for |with )?your " + RELATIVE + r"\b"),
+    ("patient_status", YOUR, r"\byour " + RELATIVE + r" (?:came in|was (?:here|seen|admitted|treated|brought in)|were (?:here|seen))\b"),
+    ("patient_status", YOUR, r"\byour (?:prior|previous|earlier|last|other|first) (?:complaints?|concerns?|calls?|messages?|"
+                             r"grievances?)\b"),
+    ("patient_status", YOU, r"\b(?:arranged|scheduled|booked|set up|referred) (?:for )?you (?:to|with|for)\b"),
+    ("patient_status", YOU, r"\byou called (?:us )?(?:on |last |this |yesterday|earlier|monday|tuesday|wednesday|thursday|friday|"
+                            r"saturday|sunday)"),
     ("patient_status", ("yours",), r"\b(?:" + VISITS + "|" + CLINICAL + r")[^.!?]*?\byours\b(?! truly)"),  # "doing yours remotely"
     ("patient_status", YOU, r"\byou (?:attended|completed|finished|started|began|skipped) (?:\w+ ){0,6}?"
                             r"(?:sessions?|visits?|appointments?|treatments?|therapy|program|course|doses?)\b"),
@@ -228,7 +245,9 @@ DIRECT = _rules(
     ("patient_status", YOU, r"\b(?:pleasure|privilege|joy|enjoy(?:ed)?|great|nice|glad|happy|loved?) (?:\w+ ){0,2}?"
                             r"(?:seeing|treating|caring for|taking care of|meeting|working with|helping) you\b"),
     ("patient_status", YOU, r"\byou (?:came back|came in|checked in|were roomed|signed in|picked up|dropped off|declined|"
-                            r"requested|were scheduled|were booked|were discharged)\b"),
+                            r"requested|were scheduled|were booked|were discharged|were moved|were transferred|left around|"
+                            r"left at|arrived (?:on |at |around |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+                            r"sunday|\d)|tried first|tried before)\b"),
     ("patient_status", YOU, r"\byou(?:'ve| have|'re| are| were)(?: been)? one of our (?:[\w-]+ ){0,2}?"
                             r"(?:patients|regulars|clients|members|families|favorites)\b"),
     ("patient_status", ("see you then",), r"\bsee you then\b"),
@@ -239,7 +258,7 @@ DIRECT = _rules(
                             r"schedule|regimen|medications?|meds|dose|course|protocol|waiting list|wait ?list)\b"),
     ("test_result", ("yours",), r"\byours (?:showed|shows|came back|revealed|indicated|was (?:normal|abnormal|high|low))\b"),
     ("diagnosis", ("the ", "your ", "his ", "her "), r"\b(?:the|your|his|her) " + BODY + r"s? (?:is|was|'s|are|were) (?:\w+ )?(?:feeling|healing|doing|"
-                        r"recovering|getting|looking|coming along)\b"),
+                        r"recovering|getting|looking|coming along|almost|closed up|closing|will be (?:fine|ok|okay|better))\b"),
     ("test_result", ("lb", "pound", "kg"), r"\b\d+[- ]?(?:lbs?|pounds?|kg)\.? (?:change|gain|loss|weight|heavier|lighter|"
                                            r"up|down|since)\b|\b(?:gained|lost) \d+ ?(?:lbs?|pounds?|kg)\b"),
     ("medication", ("sent", "called in", "faxed"), r"\b(?:sent|called in|faxed|e-?prescribed|transmitted) (?:it|that|your \w+|the \w+) "
@@ -284,6 +303,7 @@ DIRECT = _rules(
                                 r"(?:late|after)\b"),
     ("missed_appointment", YOUR, POSSESSIVE + r"(?:missed|cancell?ed|late|no-?show)\b"),
     ("insurance_or_balance", YOUR, r"(?<!confirm )(?<!verify )(?<!check )(?<!depends on )(?<!depending on )(?<!based on )"
+                                   r"(?<!with )"
                                    + POSSESSIVE + ACCOUNT + r"\b(?!\s+(?:carrier|company|provider)\b)"),
     ("insurance_or_balance", ("unpaid", "outstanding", "overdue", "due"),
      r"\b(?:unpaid|outstanding|overdue|past-? ?due) (?:balance|bills?|invoices?|statements?|amount|account)\b"),
@@ -292,7 +312,7 @@ DIRECT = _rules(
 )
 # Someone else's care, in a sentence that names no clinician: "his ear infection", "her prenatal visit".
 THIRD_PERSON = _rules(
-    ("procedure", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
+    ("procedure", ("his ", "her ", "their "), r"\b(?:his|her|their) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
     ("diagnosis", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
     ("medication", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?(?:" + MEDICATIONS + "|" + DRUG_NAMES + r")\b"),
     ("test_result", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
@@ -312,10 +332,14 @@ IN_CONTEXT = _rules(
     ("insurance_or_balance", ("$",), r"\$\s?\d[\d,]*(?:\.\d\d)?"),
     ("insurance_or_balance", _literals(INSURERS), r"\b" + INSURERS + r"\b"),
     ("missed_appointment", ("show",), r"\bno-?shows?\b"),
-    ("procedure", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
-    ("diagnosis", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
-    ("medication", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + MEDICATIONS + r"\b" + _NOT_THING),
-    ("test_result", ("the ", "that "), r"\b(?:the|that) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
+    ("procedure", ("the ", "that ", "those ", "these "), r"\b(?:the|that|those|these) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b"
+     + _NOT_THING),
+    ("diagnosis", ("the ", "that ", "those ", "these "), r"\b(?:the|that|those|these) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b"
+     + _NOT_THING),
+    ("medication", ("the ", "that ", "those ", "these "), r"\b(?:the|that|those|these) (?:[\w'-]+ ){0,2}?" + MEDICATIONS + r"\b"
+     + _NOT_THING),
+    ("test_result", ("the ", "that ", "those ", "these "), r"\b(?:the|that|those|these) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b"
+     + _NOT_THING),
     ("test_result", ("/",), r"\b\d{2,3}/\d{2,3}\b"),
     ("visit_date", None, ABSOLUTE_DATE),
     ("test_result", None, r"\b(?:" + SPECIFIC_TESTS + r"|levels?|blood pressure|weight|bmi|cholesterol|sugar) (?:of|was|is|at|"
@@ -326,10 +350,13 @@ IN_CONTEXT = _rules(
 NARRATIVE_ONLY = _rules(
     ("procedure", ("a ", "an "), r"\b(?:a|an) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b" + _NOT_THING),
     ("diagnosis", ("a ", "an "), r"\b(?:a|an) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
-    ("visit_date", (":",), r"\bat \d{1,2}:\d\d\b(?!\s*(?:-|to|until|and)\b)"),
+    ("visit_date", (":",), r"\b(?:at|around) (?:approximately |about |around )?\d{1,2}:\d\d\b(?!\s*(?:-|to|until|and)\b)"),
 )
 
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|yours|yourself|this patient|the patient)\b", re.IGNORECASE)
+# A sentence telling the reader what to do speaks to the reviewer ("Keep wearing those compression stockings").
+IMPERATIVE = re.compile(r"\s*(?:don't forget|remember|keep|make sure|be sure|continue|stop|start|try|hope|take|avoid)\b",
+                        re.IGNORECASE)
 # Text speak read as words: "u" is "you", "ur" is "your" (the phrases shown are the reply's own text).
 TEXT_SPEAK = re.compile(r"\b(?:(u)|(ur))\b", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -370,7 +397,7 @@ SALUTATION = re.compile(r"^\s*(?:(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|
 VOCATIVE = re.compile(r"(?<![A-Za-z])(\w+),\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,.!?;]|$)")
 GREETINGS = {"thank", "thanks", "dear", "hi", "hello", "hey", "sorry", "please", "yes", "no", "well", "ok", "okay", "wow"}
 # "tell Frank we're thinking of him": someone the reply sends word to, or wishes well.
-SENDING_WORD = re.compile(r"\b(?:tell|wish|thinking of|say hi to|hug|congratulate)\s+([A-Z][a-z'’-]+)\b")
+SENDING_WORD = re.compile(r"\b(?i:tell|wish|thinking of|say hi to|hug|congratulate)\s+([A-Z][a-z'’-]+)\b")
 RELATIVE_NAME = re.compile(rf"\b(?:(?:your|his|her)\s+{RELATIVE},?|[Bb]aby)\s+([A-Z][a-z'’-]+)\b")
 NOT_NAMES = set("""thank thanks dear hi hello hey sorry please again yes no unfortunately however also sadly well ok okay
 we our us you your i the a an this that it team everyone all friend friends folks sir madam ma'am doctor dr nurse staff
@@ -458,7 +485,7 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
     reply, where = _read_text_speak(reply)
     shown = _name_tokens(reviewer)
     for offset, sentence in _sentences(reply):
-        addressed = (bool(SECOND_PERSON.search(THANK_YOU.sub(" ", sentence)))
+        addressed = (bool(SECOND_PERSON.search(THANK_YOU.sub(" ", sentence))) or bool(IMPERATIVE.match(sentence))
                      or bool(shown & set(re.findall(r"[a-z'’-]+", sentence.lower()))))  # "…, Zoe!"
         general = bool(GENERAL.search(sentence)) and not SPECIFIC.search(sentence)
         low = sentence.lower()
