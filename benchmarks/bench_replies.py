@@ -12,6 +12,8 @@ were tuned on it; those first scores are the honest ones:
 - holdout4.jsonl: 34 of 50 caught, 7 of 70 safe flagged (after tuning on holdout3; 30 and 9 before it).
 - holdout5.jsonl: 22 of 40 caught, 7 of 60 safe flagged (after tuning on holdout3 and 4; 16 and 9 before them).
 - holdout6.jsonl: 21 of 40 caught, 1 of 60 safe flagged (after tuning on holdout3 to 5; 15 and 5 before them).
+- holdout7.jsonl, a realistic mix (a third obvious, a third moderate, a third subtle): 30 of 40 caught, 2 of 60
+  safe flagged (after tuning on holdout3 to 6; 19 and 3 before them).
 
 No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
 none), so false alarms are measured on the labelled safe replies only.
@@ -71,7 +73,7 @@ def throughput(rows: list[dict]) -> dict:
 def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = labelled("labelled.jsonl")
-    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")}
+    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7")}
     results = {"labelled": accuracy(rows), **{name: accuracy(part) for name, part in held.items()},
                "speed": throughput(rows + [row for part in held.values() for row in part])}
     for name, figures in results.items():

@@ -94,7 +94,8 @@ PROCEDURES = _words(
     r"night-?guard fitting", r"hearing tests?", r"sports physicals?", r"well-child(?: visit| check)?",
     r"compression stockings", r"orthotics", r"(?:nasal pillow|full-face|cpap|bipap|nasal) masks?", r"mask fitting",
     r"wheelchair", r"walker", r"oxygen tank", r"wound vac", r"sealants?", r"orders?", r"intake", r"blood draws?",
-    r"hyperbaric \w+", r"hospice care", r"interpreter")
+    r"hyperbaric \w+", r"hospice care", r"interpreter", r"(?:toric |contact |new )?lenses", r"pt", r"stretches",
+    r"ice and stretches", r"flu shots?", r"brackets")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
     r"diabetes", r"depression", r"anxiety", r"adhd", r"bipolar", r"pregnan(?:cy|t)", r"miscarriage", r"hiv", r"std",
@@ -161,7 +162,7 @@ POSSESSIVE = rf"\byour(?:\s+{RELATIVE}'s)?\s+(?:{_NOT_MODIFIER}[\w'#/-]+\s+){{0,
 
 MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 ABSOLUTE_DATE = (rf"\b(?:{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\d{{1,2}}(?:st|nd|rd|th)?\s+of\s+{MONTHS}\b"
-                 r"|(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:/(?:\d{4}|\d{2}))?\b(?!\s*(?:hours?|miles?|of))"
+                 r"|(?:0?[1-9]|1[0-2])/(?!10\b)(?:0?[1-9]|[12]\d|3[01])(?:/(?:\d{4}|\d{2}))?\b(?!\s*(?:hours?|miles?|of))"
                  r"|20\d\d-\d\d-\d\d\b)")
 RELATIVE_DATE = (r"\b(?:last (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|night|spring|"
                  r"summer|fall|winter)|yesterday|this (?:morning|afternoon)|earlier today|that (?:day|morning|afternoon))\b")
@@ -251,6 +252,14 @@ DIRECT = _rules(
     ("patient_status", YOU, r"\byou(?:'ve| have|'re| are| were)(?: been)? one of our (?:[\w-]+ ){0,2}?"
                             r"(?:patients|regulars|clients|members|families|favorites)\b"),
     ("patient_status", ("see you then",), r"\bsee you then\b"),
+    ("patient_status", ("see you", "seeing you"), r"\b(?:see|seeing) you (?:all |both |guys )?(?:again|back|in the (?:fall|spring|summer|"
+                                                  r"winter)|at your next|for your next)\b"),
+    ("patient_status", ("welcome",), r"\bwelcome to (?:the|our) (?:practice|family|clinic|office|team of patients)\b"),
+    ("patient_status", ("for choosing",), r"\bthank(?:s| you) for choosing (?:us|[A-Z]\w+|our|dr)"),
+    ("patient_status", ("meet the baby", "meet your baby", "meeting the baby", "meeting your baby"),
+     r"\bmeet(?:ing)? (?:the|your) (?:new )?baby\b"),
+    ("patient_status", (" in ",), r"\b(?:work|progress|effort|job|going) in (?:pt|physical therapy|therapy|rehab|counseling|"
+                                  r"treatment|recovery|group)\b"),
     ("patient_status", ("books", "schedule", "booked", "scheduled"),
      r"\b(?:on the books|on the schedule|booked|scheduled)\b[^.!?]*?\b(?:next|this|on) (?:monday|tuesday|wednesday|"
      r"thursday|friday|saturday|sunday|week)\b"),
@@ -340,8 +349,12 @@ IN_CONTEXT = _rules(
      + _NOT_THING),
     ("test_result", ("the ", "that ", "those ", "these "), r"\b(?:the|that|those|these) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b"
      + _NOT_THING),
-    ("test_result", ("/",), r"\b\d{2,3}/\d{2,3}\b"),
+    ("test_result", ("/",), r"\b(?:[89]\d|1\d\d|2[0-4]\d)/(?:[4-9]\d|1[0-4]\d)\b"),  # a blood pressure, not "10/10"
     ("visit_date", None, ABSOLUTE_DATE),
+    ("diagnosis", ("clinic", "center", "unit", "program", "ward", "lab", "team"),
+     r"\b(?:the|your) (?:fertility|cancer|oncology|psychiatric|addiction|methadone|suboxone|hiv|std|sti|dialysis|"
+     r"detox|behavioral health|mental health|counseling|eating disorder|weight loss|sleep|pain management|infusion|"
+     r"wound care|memory) (?:clinic|center|unit|program|ward|lab|team)\b"),
     ("test_result", None, r"\b(?:" + SPECIFIC_TESTS + r"|levels?|blood pressure|weight|bmi|cholesterol|sugar) (?:of|was|is|at|"
                           r"came back at|reading of|reading was) \d"),
 )
@@ -355,7 +368,8 @@ NARRATIVE_ONLY = _rules(
 
 SECOND_PERSON = re.compile(r"\b(?:you|your|you're|you've|you'd|yours|yourself|this patient|the patient)\b", re.IGNORECASE)
 # A sentence telling the reader what to do speaks to the reviewer ("Keep wearing those compression stockings").
-IMPERATIVE = re.compile(r"\s*(?:don't forget|remember|keep|make sure|be sure|continue|stop|start|try|hope|take|avoid)\b",
+IMPERATIVE = re.compile(r"\s*(?:don'?t forget|remember|keep|make sure|be sure|continue|stop|start|try|hope|take|avoid|"
+                        r"good luck|best of luck|enjoy|hows?|how's|how is|how are|(?:so )?glad|congrats|congratulations)\b",
                         re.IGNORECASE)
 # Text speak read as words: "u" is "you", "ur" is "your" (the phrases shown are the reply's own text).
 TEXT_SPEAK = re.compile(r"\b(?:(u)|(ur))\b", re.IGNORECASE)
@@ -409,7 +423,7 @@ shield united healthcare""".split())
 ADVERB_ENDINGS = ("ally", "fully", "ately", "ously", "ively", "ently", "antly", "ibly", "ably", "ssly", "edly", "ingly",
                   "ctly", "tely", "ully", "ainly", "ickly")  # "Unfortunately," opens a reply; "Kelly," is a name
 ROLES = (r"(?:manager|director|coordinator|advocate|nurse|assistant|hygienist|administrator|representative|specialist|"
-         r"supervisor|receptionist|team|staff|office|navigator|counselor|liaison|educator|scheduler|biller|therapist|"
+         r"supervisor|receptionist|team|staff|office|navigator|counselor|liaison|educator|scheduler|biller|therapist|lead|"
          r"dietitian|pharmacist|practitioner|physician|doctor|surgeon|department|dr\.?)")
 ROLE_NOUNS = re.compile(ROLES + r"\s*$", re.IGNORECASE)  # "our office manager, Linda,"
 TITLE = re.compile(r"\b" + ROLES + r"s?$", re.IGNORECASE)  # "Marcus Reed, Patient Experience Manager"
@@ -498,10 +512,13 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
                 if kind in CONDITIONAL_KINDS and CONDITIONAL.search(sentence[:m.start()]):
                     continue
                 phrases.append(Phrase(kind, m.group(0).strip(), offset + m.start(), offset + m.end()))
-        if general or not (addressed or NARRATIVE.search(sentence)):
+        if general:
             continue
         narrative = bool(NARRATIVE.search(sentence))
-        rules = IN_CONTEXT + (NARRATIVE_ONLY if narrative else []) + ([] if CLINICIAN.search(sentence) else THIRD_PERSON)
+        # "his/her" and a clinical word speak of someone's care in any sentence that names no clinician; the
+        # rest only in a sentence that speaks to the reviewer or tells what happened.
+        rules = ([] if CLINICIAN.search(sentence) else THIRD_PERSON) + (
+            IN_CONTEXT + (NARRATIVE_ONLY if narrative else []) if addressed or narrative else [])
         for kind, gate, pattern in rules:
             if gate is not None and not any(word in low for word in gate):
                 continue
@@ -513,7 +530,7 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
                     continue
                 if not _refused_before(sentence, m.start()):
                     phrases.append(Phrase(kind, m.group(0).strip(), offset + m.start(), offset + m.end()))
-        if re.search(VISIT_WORDS, sentence, re.IGNORECASE):
+        if (addressed or narrative) and re.search(VISIT_WORDS, sentence, re.IGNORECASE):
             for m in re.finditer(RELATIVE_DATE, sentence, re.IGNORECASE):
                 phrases.append(Phrase("visit_date", m.group(0), offset + m.start(), offset + m.end()))
     phrases = [p if p.kind == "name" else Phrase(p.kind, "", where[p.start], where[p.end - 1] + 1) for p in phrases]
