@@ -255,7 +255,7 @@ DIRECT = _rules(
     ("patient_status", ("see you", "seeing you"), r"\b(?:see|seeing) you (?:all |both |guys )?(?:again|back|in the (?:fall|spring|summer|"
                                                   r"winter)|at your next|for your next)\b"),
     ("patient_status", ("welcome",), r"\bwelcome to (?:the|our) (?:practice|family|clinic|office|team of patients)\b"),
-    ("patient_status", ("for choosing",), r"\bthank(?:s| you) for choosing (?:us|[A-Z]\w+|our|dr)"),
+    ("patient_status", ("for choosing",), r"\bthank(?:s| you) for choosing (?!to\b|this\b|that\b|the time\b)(?:us|\w+|our|dr)\b"),
     ("patient_status", ("meet the baby", "meet your baby", "meeting the baby", "meeting your baby"),
      r"\bmeet(?:ing)? (?:the|your) (?:new )?baby\b"),
     ("patient_status", (" in ",), r"\b(?:work|progress|effort|job|going) in (?:pt|physical therapy|therapy|rehab|counseling|"
