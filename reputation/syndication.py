@@ -12,7 +12,7 @@ copy is the only sign of the review and counts.
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_, exists, false, func, or_
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from crawlers.sources import syndication
@@ -21,23 +21,29 @@ from reputation.models import Listing, Match, Review
 SAME_TEXT_CHARS = 200
 
 
-def is_copy(review=Review):
-    """SQL: whether ``review`` (the Review entity or an alias of it, correlated) is a syndicated copy."""
+def copy_ids():
+    """SQL: the ids of the stored reviews that are syndicated copies (a subquery, computed once per query)."""
     pairs = syndication()
-    if not pairs:
-        return false()
-    listing, match = aliased(Listing), aliased(Match)
+    review, listing, match = aliased(Review), aliased(Listing), aliased(Match)
     o_listing, o_match, o_review = aliased(Listing), aliased(Match), aliased(Review)
     same = and_(o_review.rating == review.rating,
                 or_(and_(review.text.is_not(None),
                          func.substr(o_review.text, 1, SAME_TEXT_CHARS) == func.substr(review.text, 1, SAME_TEXT_CHARS)),
                     and_(review.text.is_(None), o_review.text.is_(None), o_review.date == review.date,
                          o_review.author == review.author)))
-    return exists().where(
-        listing.id == review.listing_id, match.listing_id == listing.id, match.status == "matched",
-        or_(*(and_(listing.source == copy, o_listing.source == original) for copy, original in pairs.items())),
-        o_match.physician_id == match.physician_id, o_match.status == "matched", o_listing.id == o_match.listing_id,
-        o_listing.gone_since.is_(None), o_review.listing_id == o_listing.id, same)
+    return (select(review.id)
+            .join(listing, listing.id == review.listing_id)
+            .join(match, and_(match.listing_id == listing.id, match.status == "matched"))
+            .join(o_match, and_(o_match.physician_id == match.physician_id, o_match.status == "matched"))
+            .join(o_listing, and_(o_listing.id == o_match.listing_id, o_listing.gone_since.is_(None)))
+            .join(o_review, and_(o_review.listing_id == o_listing.id, same))
+            .where(or_(false(), *(and_(listing.source == copy, o_listing.source == original)
+                                  for copy, original in pairs.items()))))
+
+
+def is_copy(review=Review):
+    """SQL: whether ``review`` (the Review entity or an alias of it) is a syndicated copy."""
+    return review.id.in_(copy_ids()) if syndication() else false()
 
 
 def copied_rows(rows: pd.DataFrame, by: list[str]) -> pd.Series:
@@ -45,9 +51,12 @@ def copied_rows(rows: pd.DataFrame, by: list[str]) -> pd.Series:
     on a copying site for which a row of the original site has the same ``by`` values: a Sharecare rating
     and review count in a week the physician's Healthgrades listing was read too are Healthgrades' again."""
     pairs = syndication()
-    if rows.empty or not pairs:
-        return pd.Series(False, index=rows.index)
-    keys = list(zip(*(rows[c] for c in by)))
-    present = set(zip(keys, rows["source"]))
-    return pd.Series([source in pairs and (key, pairs[source]) in present for key, source in zip(keys, rows["source"])],
-                     index=rows.index)
+    out = pd.Series(False, index=rows.index)
+    copying = rows["source"].isin(list(pairs)) if not rows.empty and pairs else out
+    if not copying.any():
+        return out
+    wanted = rows.loc[copying, by].assign(source=rows.loc[copying, "source"].map(pairs).to_numpy())
+    present = rows.loc[rows["source"].isin(list(pairs.values())), by + ["source"]].drop_duplicates().assign(_present=True)
+    found = wanted.merge(present, on=by + ["source"], how="left")["_present"].fillna(False).astype(bool)
+    out.loc[copying] = found.to_numpy()
+    return out

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
 
+from crawlers.sources import reading_responses
 from reputation.findings import Frames, latest_crawl_time, load_frames, read_frame
 from reputation.findings.frames import shown_reply
 from reputation.known_phones import known_phones
@@ -60,7 +61,7 @@ class ReportInput:
     matched: pd.DataFrame = field(default_factory=lambda: _frame(MATCHED_COLUMNS))  # every matched listing, gone too
     ratings: pd.DataFrame = field(default_factory=lambda: _frame(RATING_COLUMNS))  # their snapshots, the trend's weeks
     searches_before: pd.DataFrame = field(default_factory=lambda: _frame(SEARCH_COLUMNS))  # the previous week's searches
-    new_reviews: dict[str, int] = field(default_factory=dict)  # week -> reviews first seen then (see new_review_count)
+    new_reviews: dict[str, int] = field(default_factory=dict)  # week -> reviews first seen then (new_review_counts)
     recent_reviews: pd.DataFrame = field(default_factory=lambda: _frame(REVIEW_COLUMNS))  # per physician, newest first
     known_phones: set[str] = field(default_factory=set)  # call-center numbers, never an outdated phone
     title: str = field(default_factory=default_title)
@@ -108,7 +109,7 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
         if previous:  # one search per physician, source and week
             searches_before = read_plain(conn, select(Search.npi, Search.source, Search.status, Search.reason)
                                          .where(Search.week == previous))
-        new_reviews = {week: new_review_count(conn, week) for week in weeks[-2:]}
+        new_reviews = new_review_counts(conn, weeks[-2:])
         recent_reviews = read_plain(conn, _recent_reviews_query()) if pages else _frame(REVIEW_COLUMNS)
         topic_counts = read_plain(conn, _topic_counts_query())
         tagged_reviews = read_plain(conn, _tagged_reviews_query())
@@ -117,7 +118,8 @@ def load_report_input(engine: Engine, title: str | None = None, frames: Frames |
         responses = read_plain(conn, select(Match.physician_id, Listing.source, Review.rating, Review.date, Review.first_seen,
                                             shown_reply(Review).label("answered"), Review.response_date)
                                .join(Listing, Listing.id == Review.listing_id).join(Match, Match.listing_id == Listing.id)
-                               .where(Match.status == "matched", Listing.gone_since.is_(None), ~is_copy(Review)))
+                               .where(Match.status == "matched", Listing.gone_since.is_(None), ~is_copy(Review),
+                                      Listing.source.in_(sorted(reading_responses()))))
         social = load_social(conn)
     roster["active"] = roster["active"].astype(bool)
     return ReportInput(frames, roster, findings, matched, ratings, searches_before, new_reviews, recent_reviews,
@@ -155,15 +157,23 @@ def _topic_quotes_query():
             .order_by(ranked.c.physician_id, ReviewTopic.topic, ReviewTopic.polarity, ranked.c.rank))
 
 
-def new_review_count(conn, week: str) -> int:
-    """Reviews first seen in ``week`` on matched listings crawled before (a first crawl brings history); a
-    syndicated copy not."""
-    start = week_start(week)
-    return int(conn.execute(
-        select(func.count()).select_from(Review).join(Listing, Listing.id == Review.listing_id)
+def new_review_counts(conn, weeks: list[str]) -> dict[str, int]:
+    """Per week, the reviews first seen then on matched listings crawled before (a first crawl brings history);
+    a syndicated copy not. One query for all the weeks."""
+    if not weeks:
+        return {}
+    starts = {week: week_start(week) for week in weeks}
+    which = case(*((and_(Review.first_seen >= start, Review.first_seen < start + timedelta(weeks=1)), week)
+                   for week, start in starts.items()), else_=None).label("week")
+    rows = conn.execute(
+        select(which, func.count()).select_from(Review).join(Listing, Listing.id == Review.listing_id)
         .join(Match, Match.listing_id == Listing.id)
-        .where(Match.status == "matched", Review.first_seen >= start, Review.first_seen < start + timedelta(weeks=1),
-               Review.first_seen > Listing.first_seen, ~is_copy(Review))).scalar())
+        .where(Match.status == "matched", Review.first_seen >= min(starts.values()),
+               Review.first_seen < max(starts.values()) + timedelta(weeks=1),
+               Review.first_seen > Listing.first_seen, ~is_copy(Review)).group_by(which)).all()
+    counts = {week: 0 for week in weeks}
+    counts.update({week: int(n) for week, n in rows if week is not None})
+    return counts
 
 
 def _recent_ranked():
@@ -196,7 +206,7 @@ def _recent_topics_query():
 def read_plain(conn, query) -> pd.DataFrame:
     """A query of plain numbers and text as a data frame, from the driver's rows as they come (``read_frame``
     makes a SQLAlchemy row of each first: for a million weekly ratings that is most of the time)."""
-    compiled = query.compile(dialect=conn.dialect)
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     params = compiled.construct_params()
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
