@@ -90,9 +90,11 @@ def summary_text(overview: Overview) -> str:
     h = overview.headline
     coverage = h.coverage.value
     rating = h.average_rating.value
+    take_down = [f"Replies to take down today (patient information, HIPAA): {len(overview.take_down)}"] if overview.take_down else []
     lines = [
         f"{overview.title}, {overview.week or 'no crawl yet'}",
         "",
+        *take_down,
         f"Physicians monitored: {h.physicians}",
         f"Listing coverage: {'-' if coverage is None else f'{coverage:.0%}'}",
         f"Open findings: {h.open_findings.value}",
@@ -100,11 +102,37 @@ def summary_text(overview: Overview) -> str:
         f"Average rating: {'-' if rating is None else f'{rating:.2f}'}",
         f"New reviews this week: {h.new_reviews.value}",
         f"New negative reviews to respond to: {overview.negative_reviews_total}",
+        *social_lines(overview),
         "",
         "The full report is the HTML part of this message; every open finding is in the attached workbook.",
         "When answering a review, never confirm or imply that the reviewer is a patient (HIPAA).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def social_lines(overview: Overview) -> list[str]:
+    """The social presence in a few lines: physicians per network read weekly, ambassadors, the system's
+    channels, and how many accounts could not be read (unknown, never gone)."""
+    social = overview.social
+    if social is None:
+        return []
+    lines = ["Social presence:"]
+    for n in social.networks:
+        if n.share is not None:
+            change = f" ({n.change * 100:+.1f} pts)" if n.change else ""
+            lines.append(f"  {n.site.label}: {n.physicians} physicians, {n.share:.0%}{change}"
+                         + ("" if n.checked else " (on record, not checked)"))
+    if social.ambassadors:
+        quiet = sum(1 for a in social.ambassadors if a.status == "ok" and not a.own_posts_28d)
+        lines.append(f"  Ambassadors: {len(social.ambassadors)}" + (f", {quiet} without a post in 28 days" if quiet else ""))
+    if social.channel_followers is not None:
+        change = sum(t.change for t in social.channel_totals if t.change is not None)
+        lines.append(f"  System channels: {social.channel_followers:,} followers ({change:+,} since last week)")
+    if social.unknown:
+        lines.append(f"  Accounts that could not be read this week (unknown): {social.unknown}")
+    if social.suggested:
+        lines.append(f"  Accounts suggested, waiting for a person (repmon social review): {social.suggested}")
+    return lines
 
 
 def send_digest(settings: SmtpSettings, message: EmailMessage) -> None:

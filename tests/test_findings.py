@@ -391,3 +391,15 @@ def test_a_crawl_that_read_no_reply_of_a_site_leaves_a_disclosing_reply_open(jan
     # no reply of Healthgrades at all this week: perhaps the parser lost them; the reply is unknown, not gone
     assert crawl_week(jane, 2, listing(URL, "Dr. Jane Doe", reviews=[review], at=week(2), **base)) == {
         ("healthgrades", "phi_in_reply")}
+
+
+def test_the_digest_text_opens_with_the_replies_to_take_down(jane):
+    from reputation.digest import summary_text
+    from reputation.reporting import build_overview, load_report_input
+
+    leaky = {"review_id": "r2", "date": "2026-11-01", "rating": 1, "text": "rude", "author": "Bobby",
+             "response": "Robert Thompson, our records show you missed your cleaning twice."}
+    crawl_week(jane, 1, listing(URL, "Dr. Jane Doe", reviews=[leaky], at=week(1), phones=["404-555-0101"],
+                                addresses=[GOOD_ADDR]))
+    lines = summary_text(build_overview(load_report_input(jane))).splitlines()
+    assert lines[2] == "Replies to take down today (patient information, HIPAA): 1"

@@ -109,3 +109,15 @@ def test_the_overview_says_how_many_suggestions_wait_for_a_person(world):
     assert overview.social.suggested == 1  # Ann's
     html = BeautifulSoup(render_overview(overview), "html.parser")
     assert "repmon social review" in html.find(id="social-suggested").get_text()
+
+
+def test_the_digest_text_sums_up_the_social_presence(world):
+    from reputation.digest import summary_text
+
+    lines = summary_text(build_overview(load_report_input(world))).splitlines()
+    assert "Social presence:" in lines
+    assert "  Bluesky: 2 physicians, 67%" in lines
+    assert "  Ambassadors: 1" in lines
+    assert "  System channels: 20,100 followers (+100 since last week)" in lines
+    assert "  Accounts that could not be read this week (unknown): 1" in lines
+    assert any(line.startswith("  LinkedIn: 1 physicians, 33% (on record, not checked)") for line in lines)
