@@ -169,10 +169,12 @@ RELATIVE_DATE = (r"\b(?:last (?:monday|tuesday|wednesday|thursday|friday|saturda
 VISIT_WORDS = r"\b(?:seen|visit\w*|appointment|came|come|here|exam|arrived|left|treated|called|were|was)\b"
 
 
-def _rules(*rules: tuple[str, tuple[str, ...] | None, str]) -> list[tuple[str, tuple[str, ...] | None, re.Pattern]]:
+def _rules(*rules: tuple[str, tuple[str, ...] | None, str]) -> list[tuple[str, re.Pattern | None, re.Pattern]]:
     """(kind, gate, pattern) rules. The gate: words one of which a sentence must hold (lower case) for the
-    rule to be tried at all, a cheap test that skips most rules on most sentences; None: always tried."""
-    return [(kind, gate, re.compile(pattern, re.IGNORECASE)) for kind, gate, pattern in rules]
+    rule to be tried at all, a cheap test that skips most rules on most sentences (one search of the words
+    at once); None: always tried."""
+    return [(kind, None if gate is None else re.compile("|".join(map(re.escape, gate))), re.compile(pattern, re.IGNORECASE))
+            for kind, gate, pattern in rules]
 
 
 def _literals(alternatives: str) -> tuple[str, ...]:
@@ -504,7 +506,7 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
         general = bool(GENERAL.search(sentence)) and not SPECIFIC.search(sentence)
         low = sentence.lower()
         for kind, gate, pattern in DIRECT:
-            if not any(word in low for word in gate):
+            if not gate.search(low):
                 continue
             for m in pattern.finditer(sentence):
                 if _refused_before(sentence, m.start()):
@@ -520,7 +522,7 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
         rules = ([] if CLINICIAN.search(sentence) else THIRD_PERSON) + (
             IN_CONTEXT + (NARRATIVE_ONLY if narrative else []) if addressed or narrative else [])
         for kind, gate, pattern in rules:
-            if gate is not None and not any(word in low for word in gate):
+            if gate is not None and not gate.search(low):
                 continue
             for m in pattern.finditer(sentence):
                 if kind == "visit_date" and FUTURE.search(sentence):
