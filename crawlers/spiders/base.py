@@ -395,26 +395,42 @@ class RosterSpider(scrapy.Spider):
 
     def on_search(self, response, state: TargetState):
         """The callback of a search answer: its listings and candidate profiles, then the next step."""
+        outcome, finished = self.read_search(response, state)
+        if finished is not None:
+            yield finished
+            return
+        yield from self.take_listings(state, outcome)
+        self.queue_candidates(state, outcome.profile_urls)
+        yield from self.next_step(state)
+
+    def read_search(self, response, state: TargetState) -> tuple[SearchOutcome | None, dict | None]:
+        """A search answer read: (its outcome, None), or (None, the record that ends the search) when the answer
+        is a bot wall or a page the parser does not recognise (a parser crash is reported like one)."""
         blocked = block_reason(response)
         if blocked:
-            yield self.finish(state, "blocked", blocked)
-            return
+            return None, self.finish(state, "blocked", blocked)
         try:
             outcome = self.parse_search(response)
-        except Exception as exc:  # a parser crash is a parser error, reported like one
+        except Exception as exc:
             self.logger.exception("parsing search %s failed", response.url)
             outcome = SearchOutcome(error=f"search page not recognised ({type(exc).__name__}) at {response.url}")
         if outcome.error:
-            yield self.finish(state, "error", outcome.error, outcome.code)
-            return
+            return None, self.finish(state, "error", outcome.error, outcome.code)
+        return outcome, None
+
+    def take_listings(self, state: TargetState, outcome: SearchOutcome):
+        """The listings a search page itself gives (each once), counted."""
         for listing in outcome.listings:
-            state.results.append(listing["url"])
-            yield self.count_listing(listing)
-        fresh = [u for u in dict.fromkeys(outcome.profile_urls) if u not in state.results and u not in state.gone]
+            if listing["url"] not in state.results:
+                state.results.append(listing["url"])
+                yield self.count_listing(listing)
+
+    def queue_candidates(self, state: TargetState, urls) -> None:
+        """The profiles to fetch next: those not already found or gone, at most MAX_CANDIDATES."""
+        fresh = [u for u in dict.fromkeys(urls) if u not in state.results and u not in state.gone]
         if len(fresh) > MAX_CANDIDATES:
             self.inc_stat("candidates_capped")
         state.queue = fresh[:MAX_CANDIDATES]
-        yield from self.next_step(state)
 
     def _listing_url_asked(self, response, default: str | None = None) -> str | None:
         """The listing URL a profile request asked about: where it was before any redirect, or, when profiles

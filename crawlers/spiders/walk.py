@@ -42,7 +42,7 @@ import scrapy
 from crawlers.blocking import block_reason
 from crawlers.items import Failed
 from crawlers.specialties import site_specialty
-from crawlers.spiders.base import MAX_CANDIDATES, RosterSpider, SearchOutcome, TargetState
+from crawlers.spiders.base import MAX_CANDIDATES, RosterSpider, TargetState
 
 DEFAULT_WALK_PAGES_MAX = 10
 # What the query of a site without a name search adds: a missing listing there is one walk's answer.
@@ -295,27 +295,12 @@ class WalkSpider(RosterSpider):
         ))
 
     def _on_confirm(self, response, state: TargetState, namesakes: list[str]):
-        blocked = block_reason(response)
-        if blocked:
-            yield self.finish(state, "blocked", blocked)
+        outcome, finished = self.read_search(response, state)
+        if finished is not None:
+            yield finished
             return
-        try:
-            outcome = self.parse_search(response)
-        except Exception as exc:  # a parser crash is a parser error, reported like one
-            self.logger.exception("parsing search %s failed", response.url)
-            outcome = SearchOutcome(error=f"search page not recognised ({type(exc).__name__}) at {response.url}")
-        if outcome.error:
-            yield self.finish(state, "error", outcome.error, outcome.code)
-            return
-        for listing in outcome.listings:
-            if listing["url"] not in state.results:
-                state.results.append(listing["url"])
-                yield self.count_listing(listing)
+        yield from self.take_listings(state, outcome)
         if outcome.listings or outcome.profile_urls:
             self.inc_stat("walks/found_by_name")
-        fresh = [u for u in dict.fromkeys([*outcome.profile_urls, *namesakes])
-                 if u not in state.results and u not in state.gone]
-        if len(fresh) > MAX_CANDIDATES:
-            self.inc_stat("candidates_capped")
-        state.queue = fresh[:MAX_CANDIDATES]
+        self.queue_candidates(state, [*outcome.profile_urls, *namesakes])
         yield from self.next_step(state)
