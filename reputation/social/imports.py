@@ -129,57 +129,39 @@ def import_accounts(engine: Engine, path: Path, *, now: datetime | None = None) 
     with Session(engine) as session:
         known = set(session.execute(select(Physician.npi)).scalars())
     found, warnings, rows = read_accounts(path, known)
-    result = ImportResult(rows_read=rows, warnings=warnings)
-    run = start_run(engine, "social_import", input=str(path))
-    result.run_id = run.id
-    try:
-        with Session(engine) as session:
-            journal = Journal(run.id)
-            stored = {(a.npi, a.network, a.account): a for a in session.execute(select(SocialAccount)).scalars()}
-            for key, values in found.items():
-                row = stored.get(key)
-                if row is None:
-                    session.add(SocialAccount(npi=key[0], network=key[1], account=key[2], ambassador=values["ambassador"],
-                                              added="import", added_at=now, run_id=run.id))
-                    result.added += 1
-                    continue
-                wanted = {"ambassador": values["ambassador"], "added": "import", "decision": None}
-                before = {name: getattr(row, name) for name, value in wanted.items() if getattr(row, name) != value}
-                journal.changed(row, before)
-                if before:
-                    for name in before:
-                        setattr(row, name, wanted[name])
-                    session.add(row)
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
-            session.flush()
-            journal.write(session)
-            session.commit()
-    except BaseException:
-        finish_run(engine, run.id, "failed")
-        raise
-    finish_run(engine, run.id, "finished", {"rows_read": rows, "accounts_added": result.added,
-                                            "accounts_updated": result.updated})
-    return result
+    return _store(engine, path, "social_import", "accounts", ImportResult(rows_read=rows, warnings=warnings), found,
+                  SocialAccount, lambda a: (a.npi, a.network, a.account),
+                  lambda values: {"ambassador": values["ambassador"], "added": "import", "decision": None},
+                  lambda key, wanted, run_id: SocialAccount(npi=key[0], network=key[1], account=key[2],
+                                                            ambassador=wanted["ambassador"], added="import",
+                                                            added_at=now, run_id=run_id))
 
 
 def import_channels(engine: Engine, path: Path, *, now: datetime | None = None) -> ImportResult:
     """Store the health system's own channels of ``path``."""
     now = now or datetime.now(UTC)
     found, warnings, rows = read_channels(path)
-    result = ImportResult(rows_read=rows, warnings=warnings)
-    run = start_run(engine, "channels_import", input=str(path))
+    return _store(engine, path, "channels_import", "channels", ImportResult(rows_read=rows, warnings=warnings), found,
+                  SocialChannel, lambda c: (c.network, c.account),
+                  lambda values: {"label": values["label"], "department": values["department"]},
+                  lambda key, wanted, run_id: SocialChannel(network=key[0], account=key[1], **wanted, added_at=now,
+                                                            run_id=run_id))
+
+
+def _store(engine: Engine, path: Path, kind: str, what: str, result: ImportResult, found: dict[tuple, dict], model,
+           key_of, wanted_of, new_row) -> ImportResult:
+    """One undoable run that adds the rows ``found`` lacks and sets what differs on the others (journalled, so
+    undoing the run puts them back); nothing stored when anything fails."""
+    run = start_run(engine, kind, input=str(path))
     result.run_id = run.id
     try:
         with Session(engine) as session:
             journal = Journal(run.id)
-            stored = {(c.network, c.account): c for c in session.execute(select(SocialChannel)).scalars()}
+            stored = {key_of(row): row for row in session.execute(select(model)).scalars()}
             for key, values in found.items():
-                row = stored.get(key)
-                wanted = {"label": values["label"], "department": values["department"]}
+                row, wanted = stored.get(key), wanted_of(values)
                 if row is None:
-                    session.add(SocialChannel(network=key[0], account=key[1], **wanted, added_at=now, run_id=run.id))
+                    session.add(new_row(key, wanted, run.id))
                     result.added += 1
                     continue
                 before = {name: getattr(row, name) for name, value in wanted.items() if getattr(row, name) != value}
@@ -197,6 +179,6 @@ def import_channels(engine: Engine, path: Path, *, now: datetime | None = None) 
     except BaseException:
         finish_run(engine, run.id, "failed")
         raise
-    finish_run(engine, run.id, "finished", {"rows_read": rows, "channels_added": result.added,
-                                            "channels_updated": result.updated})
+    finish_run(engine, run.id, "finished", {"rows_read": result.rows_read, f"{what}_added": result.added,
+                                            f"{what}_updated": result.updated})
     return result
