@@ -94,7 +94,7 @@ PROCEDURES = _words(
     r"night-?guard fitting", r"hearing tests?", r"sports physicals?", r"well-child(?: visit| check)?",
     r"compression stockings", r"orthotics", r"(?:nasal pillow|full-face|cpap|bipap|nasal) masks?", r"mask fitting",
     r"wheelchair", r"walker", r"oxygen tank", r"wound vac", r"sealants?", r"orders?", r"intake", r"blood draws?",
-    r"hyperbaric \w+", r"hospice care", r"interpreter", r"(?:toric |contact |new )?lenses", r"pt", r"stretches",
+    r"hyperbaric \w+", r"hospice care", r"interpreter", r"work-?ups?", r"troponins?(?: tests?)?", r"(?:toric |contact |new )?lenses", r"pt", r"stretches",
     r"ice and stretches", r"flu shots?", r"brackets")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
@@ -115,7 +115,7 @@ DIAGNOSES = _words(
     r"meniscus", r"acl", r"sprained \w+", r"broken \w+", r"pre-?diabetes", r"cholesterol", r"panic attacks?",
     r"(?:dog |animal |bug |spider )?bites?", r"wounds?", r"lacerations?", r"burns?", r"trimester", r"baby on the way",
     r"due date", r"hearing loss", r"retinal \w+", r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?",
-    r"fingers?", r"toes?", r"feet", r"ears?", r"face", r"chest", r"abdomen", r"belly", r"heels?", r"final days",
+    r"fingers?", r"toes?", r"ears?", r"face", r"chest", r"abdomen", r"belly", r"heels?", r"final days",
     r"passed away", r"passing")
 MEDICATIONS = _words(
     r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:es?|age)", r"pills?",
@@ -234,6 +234,8 @@ DIRECT = _rules(
     ("patient_status", YOUR, r"\b(?:care|cared|caring|looking after|look after|sit|sat|sitting|treat|treated|treating|see|saw|seeing|"
                              r"meet|meeting|met|help|helped|helping) (?:for |with )?your " + RELATIVE + r"\b"),
     ("patient_status", YOUR, r"\byour " + RELATIVE + r" (?:came in|was (?:here|seen|admitted|treated|brought in)|were (?:here|seen))\b"),
+    ("patient_status", YOUR, r"\byour " + RELATIVE + r"\b[^.!?]{0,60}?\b(?:wait|waited|visit|appointment|seen|treat\w*|"
+                             r"interpreter|next time|came|come in|checked in|doctor|nurse|room)\b"),
     ("patient_status", YOUR, r"\byour (?:prior|previous|earlier|last|other|first) (?:complaints?|concerns?|calls?|messages?|"
                              r"grievances?)\b"),
     ("patient_status", YOU, r"\b(?:arranged|scheduled|booked|set up|referred) (?:for )?you (?:to|with|for)\b"),
@@ -249,11 +251,18 @@ DIRECT = _rules(
                             r"(?:seeing|treating|caring for|taking care of|meeting|working with|helping) you\b"),
     ("patient_status", YOU, r"\byou (?:came back|came in|checked in|were roomed|signed in|picked up|dropped off|declined|"
                             r"requested|were scheduled|were booked|were discharged|were moved|were transferred|left around|"
+                            r"were checked in|were placed on|were added to|were put on|"
                             r"left at|arrived (?:on |at |around |last )?(?:monday|tuesday|wednesday|thursday|friday|saturday|"
                             r"sunday|\d)|tried first|tried before)\b"),
     ("patient_status", YOU, r"\byou(?:'ve| have|'re| are| were)(?: been)? one of our (?:[\w-]+ ){0,2}?"
                             r"(?:patients|regulars|clients|members|families|favorites)\b"),
     ("patient_status", ("see you then",), r"\bsee you then\b"),
+    ("patient_status", ("see you every", "seeing you every"), r"\b(?:see|seeing) you every (?:\w+ )?(?:weeks?|months?|years?|"
+                                                              r"spring|fall|summer|winter)\b"),
+    ("patient_status", ("patient",), r"\b(?:has|have|had) been (?:a |our )?patients? (?:here|of ours|with us|since|of dr)\b"),
+    ("patient_status", ("continu",), r"\bcontinu\w* (?:our|your) (?:work|care|treatment|sessions|journey|time) together\b"),
+    ("diagnosis", ("congrat",), r"\bcongrat\w* on (?:your|the) (?:new |little |beautiful |baby |sweet )?(?:baby|girl|boy|son|daughter|"
+                                r"twins|arrival|pregnancy|delivery|little one)\b"),
     ("patient_status", ("see you", "seeing you"), r"\b(?:see|seeing) you (?:all |both |guys )?(?:again|back|in the (?:fall|spring|summer|"
                                                   r"winter)|at your next|for your next)\b"),
     ("patient_status", ("welcome",), r"\bwelcome to (?:the|our) (?:practice|family|clinic|office|team of patients)\b"),
@@ -327,6 +336,7 @@ THIRD_PERSON = _rules(
     ("diagnosis", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
     ("medication", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?(?:" + MEDICATIONS + "|" + DRUG_NAMES + r")\b"),
     ("test_result", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
+    ("patient_status", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?(?:stay|visit|admission|discharge|appointment)s?\b"),
 )
 CLINICIAN = re.compile(r"\b(?:dr|doctor|provider|surgeon|physician|nurse|practitioner|therapist|dentist|hygienist)s?\b",
                        re.IGNORECASE)
@@ -343,6 +353,7 @@ IN_CONTEXT = _rules(
     ("insurance_or_balance", ("$",), r"\$\s?\d[\d,]*(?:\.\d\d)?"),
     ("insurance_or_balance", _literals(INSURERS), r"\b" + INSURERS + r"\b"),
     ("missed_appointment", ("show",), r"\bno-?shows?\b"),
+    ("missed_appointment", ("late arrival",), r"\blate arrivals?\b"),
     ("procedure", ("the ", "that ", "those ", "these "), r"\b(?:the|that|those|these) (?:[\w'-]+ ){0,2}?" + PROCEDURES + r"\b"
      + _NOT_THING),
     ("diagnosis", ("the ", "that ", "those ", "these "), r"\b(?:the|that|those|these) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b"
@@ -356,7 +367,9 @@ IN_CONTEXT = _rules(
     ("diagnosis", ("clinic", "center", "unit", "program", "ward", "lab", "team"),
      r"\b(?:the|your) (?:fertility|cancer|oncology|psychiatric|addiction|methadone|suboxone|hiv|std|sti|dialysis|"
      r"detox|behavioral health|mental health|counseling|eating disorder|weight loss|sleep|pain management|infusion|"
-     r"wound care|memory) (?:clinic|center|unit|program|ward|lab|team)\b"),
+     r"wound care|memory|device|anticoagulation|coumadin|heart failure|diabetes|transplant|l&d|labor and delivery|"
+     r"maternity|nicu|icu|cardiac rehab|chemo|radiation) (?:clinic|center|unit|program|ward|lab|team)\b"),
+    ("visit_date", ("the ",), r"\bon the \d{1,2}(?:st|nd|rd|th)\b"),
     ("test_result", None, r"\b(?:" + SPECIFIC_TESTS + r"|levels?|blood pressure|weight|bmi|cholesterol|sugar) (?:of|was|is|at|"
                           r"came back at|reading of|reading was) \d"),
 )
@@ -390,7 +403,7 @@ NARRATIVE = re.compile(r"\b(?:was|were|had|did|went over|took|came back|performe
                        r"recommended|completed|placed|inserted|administered|drew|reviewed|noted|found|confirmed|advised|"
                        r"adjusted|stopped|increased|decreased|refilled|included)\b", re.IGNORECASE)
 # A date that is not of a visit: opening hours, a new office, the start of a service.
-FUTURE = re.compile(r"\b(?:will|we'll|starting|beginning|begins?|opens?|opening|effective|launch\w*|until|through|"
+FUTURE = re.compile(r"\b(?:will|we'll|starting|beginning|begins?|opens?|opening|closes|effective|launch\w*|until|through|"
                     r"from now|this (?:fall|spring|summer|winter)|next (?:week|month|year)|closed|holidays?|hours)\b",
                     re.IGNORECASE)
 REFUSAL = re.compile(r"\b(?:cannot|can't|can not|unable to|not able to|do not|don't|never|won't|will not|would not|"
@@ -411,7 +424,8 @@ PRICE_AFTER = re.compile(r"^\s*(?:per|each|a|an|for (?:a|an|each|every)|\w+ fee|
 HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)")
 SALUTATION = re.compile(r"^\s*(?:(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))\s+)?([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*[,:!—-]")
 VOCATIVE = re.compile(r"(?<![A-Za-z])(\w+),\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,.!?;]|$)")
-GREETINGS = {"thank", "thanks", "dear", "hi", "hello", "hey", "sorry", "please", "yes", "no", "well", "ok", "okay", "wow"}
+GREETINGS = {"thank", "thanks", "dear", "hi", "hello", "hey", "sorry", "please", "yes", "no", "well", "ok", "okay", "wow",
+             "gracias", "merci", "danke", "cheers"}
 # "tell Frank we're thinking of him": someone the reply sends word to, or wishes well.
 SENDING_WORD = re.compile(r"\b(?i:tell|wish|thinking of|say hi to|hug|congratulate)\s+([A-Z][a-z'’-]+)\b")
 RELATIVE_NAME = re.compile(rf"\b(?:(?:your|his|her)\s+{RELATIVE},?|[Bb]aby)\s+([A-Z][a-z'’-]+)\b")
@@ -421,7 +435,7 @@ hope good great wow absolutely sincerely regards best respectfully warmly cheers
 congratulations apologies appreciate appreciated indeed certainly of course first second finally ha haha hah aw aww
 oops yikes whoa ugh yay hooray sure true agreed understood noted he she they today tomorrow yesterday patient patients
 children women men people hospital clinic office aetna cigna humana anthem tricare medicare medicaid kaiser blue cross
-shield united healthcare""".split())
+shield united healthcare gracias merci danke hola""".split())
 ADVERB_ENDINGS = ("ally", "fully", "ately", "ously", "ively", "ently", "antly", "ibly", "ably", "ssly", "edly", "ingly",
                   "ctly", "tely", "ully", "ainly", "ickly")  # "Unfortunately," opens a reply; "Kelly," is a name
 ROLES = (r"(?:manager|director|coordinator|advocate|nurse|assistant|hygienist|administrator|representative|specialist|"

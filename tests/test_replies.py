@@ -18,7 +18,7 @@ def labelled(name: str) -> list[dict]:
 
 CASES = (labelled("labelled.jsonl") + labelled("holdout.jsonl") + labelled("holdout2.jsonl") + labelled("holdout3.jsonl")
          + labelled("holdout4.jsonl") + labelled("holdout5.jsonl") + labelled("holdout6.jsonl")
-         + labelled("holdout7.jsonl"))
+         + labelled("holdout7.jsonl") + labelled("holdout8.jsonl"))
 DISCLOSING = [c for c in CASES if c["discloses"]]
 SAFE = [c for c in CASES if not c["discloses"]]
 
