@@ -16,6 +16,10 @@ were tuned on it; those first scores are the honest ones:
   safe flagged (after tuning on holdout3 to 6; 19 and 3 before them).
 - holdout8.jsonl, a realistic mix again: 27 of 40 caught, 2 of 60 safe flagged (after tuning on holdout3 to 7;
   21 and 3 before them).
+- holdout9.jsonl, a realistic mix: 28 of 40 caught, 0 of 60 safe flagged (after tuning on holdout3 to 8).
+- holdout10.jsonl, a realistic mix, written beside holdout9 and scored only after tuning on it: 23 of 40
+  caught, 2 of 60 safe flagged (22 and 1 before that tuning). Its misses and false alarms are kept as
+  known ones in the tests, untuned: a test set.
 
 No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
 none), so false alarms are measured on the labelled safe replies only.
@@ -75,7 +79,7 @@ def throughput(rows: list[dict]) -> dict:
 def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = labelled("labelled.jsonl")
-    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8")}
+    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10")}
     results = {"labelled": accuracy(rows), **{name: accuracy(part) for name, part in held.items()},
                "speed": throughput(rows + [row for part in held.values() for row in part])}
     for name, figures in results.items():

@@ -91,7 +91,7 @@ PROCEDURES = _words(
     r"cycles?", r"rounds?", r"port", r"boot", r"brace", r"sling", r"splint", r"meal plan", r"care plan", r"device checks?",
     r"(?:\w+-month|before|after|post-?op|progress) photos", r"take-home doses?", r"adjustments?", r"touch-?ups?",
     r"dilated exams?", r"cleaning it out", r"allergy shots?", r"build-?up phase", r"egg retrieval", r"transfer",
-    r"night-?guard fitting", r"hearing tests?", r"sports physicals?", r"well-child(?: visit| check)?",
+    r"night-?guard fitting", r"hearing tests?", r"sports physicals?", r"well-child(?: visits?| checks?)?", r"progressives", r"bifocals",
     r"compression stockings", r"orthotics", r"(?:nasal pillow|full-face|cpap|bipap|nasal) masks?", r"mask fitting",
     r"wheelchair", r"walker", r"oxygen tank", r"wound vac", r"sealants?", r"orders?", r"intake", r"blood draws?",
     r"hyperbaric \w+", r"hospice care", r"interpreter", r"work-?ups?", r"troponins?(?: tests?)?", r"(?:toric |contact |new )?lenses", r"pt", r"stretches",
@@ -114,7 +114,7 @@ DIAGNOSES = _words(
     r"acne", r"rosacea", r"kidney stones?", r"gout", r"osteoporosis", r"scoliosis", r"tendonitis", r"carpal tunnel",
     r"meniscus", r"acl", r"sprained \w+", r"broken \w+", r"pre-?diabetes", r"cholesterol", r"panic attacks?",
     r"(?:dog |animal |bug |spider )?bites?", r"wounds?", r"lacerations?", r"burns?", r"trimester", r"baby on the way",
-    r"due date", r"hearing loss", r"retinal \w+", r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?",
+    r"due date", r"hearing loss", r"retinal \w+", r"rotator cuff", r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?",
     r"fingers?", r"toes?", r"ears?", r"face", r"chest", r"abdomen", r"belly", r"heels?", r"final days",
     r"passed away", r"passing")
 MEDICATIONS = _words(
@@ -152,7 +152,7 @@ VISITS = _words(r"visits?", r"appointments?", r"appts?", r"stay", r"hospitali[sz
 RELATIVE = _words(r"son", r"daughter", r"child", r"kid", r"baby", r"mother", r"mom", r"father", r"dad",
                   r"husband", r"wife", r"spouse", r"partner", r"grandmother", r"grandfather", r"grandma", r"grandpa",
                   r"grandson", r"granddaughter", r"little (?:girl|boy|one)", r"twins", r"newborn", r"parents?",
-                  r"loved one", r"brother", r"sister", r"aunt", r"uncle")
+                  r"loved one", r"brother", r"sister", r"aunt", r"uncle", r"little (?:guy|man|lady)")
 
 # "your" (or "your son's"), then at most three modifiers ("your new dentures",
 # "your Delta Dental plan"), never words that make the phrase general ("your concerns about the bill").
@@ -257,6 +257,12 @@ DIRECT = _rules(
     ("patient_status", YOU, r"\byou(?:'ve| have|'re| are| were)(?: been)? one of our (?:[\w-]+ ){0,2}?"
                             r"(?:patients|regulars|clients|members|families|favorites)\b"),
     ("patient_status", ("see you then",), r"\bsee you then\b"),
+    ("patient_status", YOUR, r"\b(?:been|is|was|as|be) your (?:dental home|medical home|eye care home|physician|doctor|dentist|"
+                             r"provider|pediatrician|therapist|surgeon|primary care \w+|care team)\b"),
+    ("patient_status", YOU, r"\bsen[dt] you (?:our way|to us|in to us)\b"),
+    ("diagnosis", YOU, r"\b(?:hope|hoping) you(?:'re| are) feeling (?:better|stronger|well)\b|\bhope you feel better\b"),
+    ("patient_status", ("left", "remaining"), r"\b\d+ (?:visits?|sessions?|treatments?|appointments?|injections?) "
+                                              r"(?:left|remaining)\b"),
     ("patient_status", ("see you every", "seeing you every"), r"\b(?:see|seeing) you every (?:\w+ )?(?:weeks?|months?|years?|"
                                                               r"spring|fall|summer|winter)\b"),
     ("patient_status", ("patient",), r"\b(?:has|have|had) been (?:a |our )?patients? (?:here|of ours|with us|since|of dr)\b"),
@@ -278,7 +284,7 @@ DIRECT = _rules(
                             r"schedule|regimen|medications?|meds|dose|course|protocol|waiting list|wait ?list)\b"),
     ("test_result", ("yours",), r"\byours (?:showed|shows|came back|revealed|indicated|was (?:normal|abnormal|high|low))\b"),
     ("diagnosis", ("the ", "your ", "his ", "her "), r"\b(?:the|your|his|her) " + BODY + r"s? (?:is|was|'s|are|were) (?:\w+ )?(?:feeling|healing|doing|"
-                        r"recovering|getting|looking|coming along|almost|closed up|closing|will be (?:fine|ok|okay|better))\b"),
+                        r"recovering|getting|looking|coming along|almost|closed up|closing|holding up|will be (?:fine|ok|okay|better))\b"),
     ("test_result", ("lb", "pound", "kg"), r"\b\d+[- ]?(?:lbs?|pounds?|kg)\.? (?:change|gain|loss|weight|heavier|lighter|"
                                            r"up|down|since)\b|\b(?:gained|lost) \d+ ?(?:lbs?|pounds?|kg)\b"),
     ("medication", ("sent", "called in", "faxed"), r"\b(?:sent|called in|faxed|e-?prescribed|transmitted) (?:it|that|your \w+|the \w+) "

@@ -18,13 +18,13 @@ def labelled(name: str) -> list[dict]:
 
 CASES = (labelled("labelled.jsonl") + labelled("holdout.jsonl") + labelled("holdout2.jsonl") + labelled("holdout3.jsonl")
          + labelled("holdout4.jsonl") + labelled("holdout5.jsonl") + labelled("holdout6.jsonl")
-         + labelled("holdout7.jsonl") + labelled("holdout8.jsonl"))
+         + labelled("holdout7.jsonl") + labelled("holdout8.jsonl") + labelled("holdout9.jsonl") + labelled("holdout10.jsonl"))
 DISCLOSING = [c for c in CASES if c["discloses"]]
 SAFE = [c for c in CASES if not c["discloses"]]
 
 
 # A disclosure the rules do not see, kept to say so (and to tell when a change starts catching it).
-KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss: the disclosure is only implied")
+KNOWN_MISS = pytest.mark.xfail(strict=True, reason="a known miss (subtle, or of a held-out set not tuned on)")
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=KNOWN_MISS) if c.get("known_miss") else c for c in DISCLOSING],
@@ -35,7 +35,11 @@ def test_a_disclosing_reply_is_caught_with_its_kinds(case):
     assert set(case.get("kinds", [])) <= set(verdict.kinds), verdict.summary()
 
 
-@pytest.mark.parametrize("case", SAFE, ids=lambda c: c["reply"][:40])
+KNOWN_FALSE_ALARM = pytest.mark.xfail(strict=True, reason="a known false alarm of a held-out set")
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=KNOWN_FALSE_ALARM) if c.get("known_false_alarm") else c for c in SAFE],
+                         ids=lambda c: c["reply"][:40])
 def test_a_safe_reply_is_not_flagged(case):
     assert check_reply(case["reply"], case["reviewer"]).phrases == ()
 
