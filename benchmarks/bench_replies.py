@@ -18,8 +18,11 @@ were tuned on it; those first scores are the honest ones:
   21 and 3 before them).
 - holdout9.jsonl, a realistic mix: 28 of 40 caught, 0 of 60 safe flagged (after tuning on holdout3 to 8).
 - holdout10.jsonl, a realistic mix, written beside holdout9 and scored only after tuning on it: 23 of 40
-  caught, 2 of 60 safe flagged (22 and 1 before that tuning). Its misses and false alarms are kept as
-  known ones in the tests, untuned: a test set.
+  caught, 2 of 60 safe flagged (22 and 1 before that tuning). Kept untuned as a test set until the rules
+  tuned on holdout11 and 12 caught 6 of its 17 misses (29 of 40 now).
+- holdout11.jsonl and holdout12.jsonl, realistic mixes over a hospital system's specialties and over outpatient
+  ones (dermatology to med spa): 27 and 31 of 40 caught, 2 and 2 of 60 safe flagged (after tuning on
+  holdout3 to 10).
 
 No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
 none), so false alarms are measured on the labelled safe replies only.
@@ -42,10 +45,11 @@ sys.path.insert(0, str(REPO))
 from reputation.replies import check_reply  # noqa: E402
 
 SECONDS = 3.0
+FILES = REPO / "tests" / "files" / "replies"
 
 
 def labelled(name: str) -> list[dict]:
-    return [json.loads(line) for line in (REPO / "tests" / "files" / "replies" / name).read_text().splitlines() if line]
+    return [json.loads(line) for line in (FILES / name).read_text().splitlines() if line]
 
 
 def accuracy(rows: list[dict]) -> dict:
@@ -79,7 +83,8 @@ def throughput(rows: list[dict]) -> dict:
 def main() -> None:
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rows = labelled("labelled.jsonl")
-    held = {name: labelled(f"{name}.jsonl") for name in ("holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7", "holdout8", "holdout9", "holdout10")}
+    names = sorted((p.stem for p in FILES.glob("holdout*.jsonl")), key=lambda n: int(n[7:] or 1))
+    held = {name: labelled(f"{name}.jsonl") for name in names}
     results = {"labelled": accuracy(rows), **{name: accuracy(part) for name, part in held.items()},
                "speed": throughput(rows + [row for part in held.values() for row in part])}
     for name, figures in results.items():

@@ -95,7 +95,8 @@ PROCEDURES = _words(
     r"compression stockings", r"orthotics", r"(?:nasal pillow|full-face|cpap|bipap|nasal) masks?", r"mask fitting",
     r"wheelchair", r"walker", r"oxygen tank", r"wound vac", r"sealants?", r"orders?", r"intake", r"blood draws?",
     r"hyperbaric \w+", r"hospice care", r"interpreter", r"work-?ups?", r"troponins?(?: tests?)?", r"(?:toric |contact |new )?lenses", r"pt", r"stretches",
-    r"ice and stretches", r"flu shots?", r"brackets")
+    r"ice and stretches", r"flu shots?", r"brackets", r"(?:oral )?immunotherapy", r"oit", r"titration(?: night| study)?",
+    r"tubes", r"diet", r"additional views", r"cardiac rehab", r"pulmonary rehab")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
     r"diabetes", r"depression", r"anxiety", r"adhd", r"bipolar", r"pregnan(?:cy|t)", r"miscarriage", r"hiv", r"std",
@@ -108,7 +109,7 @@ DIAGNOSES = _words(
     r"stomach", r"throat", r"sleep apnea", r"apnea", r"herniated \w+", r"disc", r"schizophreni\w+", r"ptsd", r"ocd",
     r"autism", r"eating disorder", r"anorexia", r"bulimia", r"substance use", r"alcoholism", r"melanoma", r"carcinoma",
     r"lesions?", r"moles?", r"cysts?", r"polyps?", r"ulcers?", r"reflux", r"gerd", r"ibs", r"crohn'?s", r"colitis", r"copd",
-    r"afib", r"atrial fibrillation", r"arrhythmia", r"heart attack", r"stroke", r"seizures?", r"epilepsy", r"dementia",
+    r"afib", r"a-?fib", r"atrial fibrillation", r"arrhythmia", r"heart attack", r"stroke", r"seizures?", r"epilepsy", r"dementia",
     r"alzheimer'?s", r"thyroid", r"hypothyroidism", r"obesity", r"chlamydia", r"gonorrhea", r"herpes", r"hpv", r"syphilis",
     r"infertility", r"endometriosis", r"pcos", r"menopause", r"prenatal care", r"postpartum", r"psoriasis", r"eczema",
     r"acne", r"rosacea", r"kidney stones?", r"gout", r"osteoporosis", r"scoliosis", r"tendonitis", r"carpal tunnel",
@@ -116,7 +117,8 @@ DIAGNOSES = _words(
     r"(?:dog |animal |bug |spider )?bites?", r"wounds?", r"lacerations?", r"burns?", r"trimester", r"baby on the way",
     r"due date", r"hearing loss", r"retinal \w+", r"rotator cuff", r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?",
     r"fingers?", r"toes?", r"ears?", r"face", r"chest", r"abdomen", r"belly", r"heels?", r"final days",
-    r"passed away", r"passing")
+    r"passed away", r"passing", r"ingrown (?:toe)?nails?", r"warts?", r"bunions?", r"plantar fasciitis", r"hammertoes?",
+    r"dizzy spells", r"dizziness", r"vertigo", r"nausea", r"flare-?ups?", r"spells")
 MEDICATIONS = _words(
     r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:es?|age)", r"pills?",
     r"antibiotics?", r"insulin", r"painkillers", r"pain medication", r"pain contract", r"inhaler", r"birth control",
@@ -146,7 +148,7 @@ ACCOUNT = _words(
 INSURERS = _words(
     r"medicaid", r"medicare", r"delta dental", r"aetna", r"cigna", r"blue cross", r"blue shield", r"bcbs",
     r"united ?healthcare", r"humana", r"metlife", r"tricare", r"anthem", r"guardian")
-VISITS = _words(r"visits?", r"appointments?", r"appts?", r"stay", r"hospitali[sz]ation", r"follow-?ups?", r"sessions?",
+VISITS = _words(r"visits?", r"appointments?", r"slots?", r"appts?", r"stay", r"hospitali[sz]ation", r"follow-?ups?", r"sessions?",
                 r"admission", r"discharge", r"surgery date", r"scheduled time", r"appointment time", r"check-?ups?",
                 r"checks?", r"check-?ins?")
 RELATIVE = _words(r"son", r"daughter", r"child", r"kid", r"baby", r"mother", r"mom", r"father", r"dad",
@@ -335,6 +337,44 @@ DIRECT = _rules(
      r"\b(?:unpaid|outstanding|overdue|past-? ?due) (?:balance|bills?|invoices?|statements?|amount|account)\b"),
     ("insurance_or_balance", ("owe", "balance", "collection"),
      r"\byou owe\b|\b(?:outstanding|unpaid|past-? ?due) balance\b|\b(?:sent|turned over) to collections?\b"),
+    ("insurance_or_balance", ("$",), r"\b(?:the|that|this) \$\s?\d[\d,]*(?:\.\d\d)? (?:balance|bill|charge|copay|co-pay|"
+                                     r"statement|invoice)\b"),
+    ("insurance_or_balance", ("denied", "rejected"), r"\b(?:" + INSURERS + r"|insurance(?: company)?|insurer|the claim) "
+                                                     r"(?:\w+ )?(?:denied|rejected)\b"),
+    # A count of someone's visits: "three ED visits this month".
+    ("patient_status", ("visits", "appointments", "admissions"),
+     r"\b(?:two|three|four|five|six|several|multiple|[2-9]) (?:[\w-]+ )?(?:visits|appointments|admissions) "
+     r"(?:this|last|in the (?:past|last)) (?:week|month|year|\w+ (?:weeks|months))\b"),
+    ("records", ("noted", "documented", "charted", "recorded"),
+     r"\b(?:our|the|your) (?:nurse|doctor|provider|physician|hygienist|therapist|assistant|tech|technician|team|staff|"
+     r"dr\.? [a-z]+)s? (?:noted|documented|charted|recorded)\b"),
+    ("patient_status", YOU, r"\b(?:moved|squeezed|booked|scheduled|added|got|slotted|worked) you (?:in|into|on|onto|for)\b"),
+    ("patient_status", YOU, r"\byou(?:'re| are|'ll be| will be) (?:coming in|coming back|back) for\b"
+                            r"|\byou(?:'ll be| will be) coming in\b"),
+    ("patient_status", YOU, r"\b(?:when|before|after|once) you (?:arrive|come in|check in|get here|come back)\b[^.!?]*?"
+                            r"\b(?:next|this|on) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week)\b"),
+    ("patient_status", ("same time next",), r"\bsame time next (?:week|month|year)\b"),
+    ("patient_status", ("loves", "love seeing", "enjoys", "adores"),
+     r"\b(?:loves?|enjoys?|adores?) (?:seeing|treating|caring for) (?!you\b|your\b|patients\b|people\b|families\b|kids\b|children\b)"
+     r"[A-Za-z]+\b"),
+    ("patient_status", YOUR, r"\byour " + RELATIVE + r" (?:is|was) (?:such )?(?:a delight|a joy|a sweetheart|a gem|the sweetest|"
+                             r"a trooper|a champ|so brave|such a)\b"),
+    ("diagnosis", ("hope",), r"\bhope (?:those|that|the|your) (?:[\w-]+ ){0,2}?(?:" + DIAGNOSES + "|" + BODY
+                             + r"|spells|aches|episodes|attacks|flare-?ups?|swelling|bruising|soreness|symptoms)s? "
+                             r"(?:have |has |are |is )?(?:settled|eased|cleared|improved|gone|calmed|subsided|resolved|"
+                             r"better|healing|healed|easing|settling|clearing|improving)\b"),
+    ("test_result", ("came back",), r"\b(?:numbers|levels|labs?|counts?|tests?|scans?|biops(?:y|ies)|everything|it all|"
+                                    r"all) (?:\w+ )?came back\b"),
+    ("diagnosis", ("congrat",), r"\bcongrat[^.!?]*\b(?:on|with) (?:the|your) (?:new |sweet |beautiful )?(?:little one|newborn|new arrival|"
+                                r"bundle of joy|baby)\b"),
+    ("diagnosis", ("little one", "baby"), r"\bmeet(?:ing)? (?:the|your) (?:new )?(?:little one|baby)\b"),
+    ("patient_status", ("graduat",), r"\bgraduat\w* (?:from )?(?:pt|physical therapy|\w+ therapy|therapy|rehab|the program|"
+                                     r"treatment|our program)\b"),
+    ("patient_status", ("misses you", "missed you", "miss you"), r"\b(?:group|class) (?:misses|missed|will miss) you\b"),
+    ("diagnosis", ("flagged", "seen", "noted", "found", "spotted", "concern"),
+     r"\b(?:area|spot|lump|nodule|mass|shadow|lesion|growth)s? (?:\w+ ){0,2}?(?:flagged|we saw|we found|spotted|of concern)\b"),
+    ("patient_status", ("long stay", "tough stay", "hard stay", "difficult stay"),
+     r"\bsuch a (?:long|tough|hard|difficult) (?:stay|admission|hospitali[sz]ation)\b"),
 )
 # Someone else's care, in a sentence that names no clinician: "his ear infection", "her prenatal visit".
 THIRD_PERSON = _rules(
@@ -370,11 +410,11 @@ IN_CONTEXT = _rules(
      + _NOT_THING),
     ("test_result", ("/",), r"\b(?:[89]\d|1\d\d|2[0-4]\d)/(?:[4-9]\d|1[0-4]\d)\b"),  # a blood pressure, not "10/10"
     ("visit_date", None, ABSOLUTE_DATE),
-    ("diagnosis", ("clinic", "center", "unit", "program", "ward", "lab", "team"),
-     r"\b(?:the|your) (?:fertility|cancer|oncology|psychiatric|addiction|methadone|suboxone|hiv|std|sti|dialysis|"
+    ("diagnosis", ("clinic", "center", "unit", "program", "ward", "lab", "team", "suite"),
+     r"\b(?:the|your) (?:[\w-]+ )?(?:fertility|cancer|oncology|psychiatric|addiction|methadone|suboxone|hiv|std|sti|dialysis|"
      r"detox|behavioral health|mental health|counseling|eating disorder|weight loss|sleep|pain management|infusion|"
      r"wound care|memory|device|anticoagulation|coumadin|heart failure|diabetes|transplant|l&d|labor and delivery|"
-     r"maternity|nicu|icu|cardiac rehab|chemo|radiation) (?:clinic|center|unit|program|ward|lab|team)\b"),
+     r"maternity|nicu|icu|cardiac rehab|chemo|radiation) (?:clinic|center|unit|program|ward|lab|team|suite)\b"),
     ("visit_date", ("the ",), r"\bon the \d{1,2}(?:st|nd|rd|th)\b"),
     ("test_result", None, r"\b(?:" + SPECIFIC_TESTS + r"|levels?|blood pressure|weight|bmi|cholesterol|sugar) (?:of|was|is|at|"
                           r"came back at|reading of|reading was) \d"),
@@ -399,7 +439,8 @@ THANK_YOU = re.compile(r"\bthank(?:s| you)\b", re.IGNORECASE)
 GENERAL = re.compile(r"\b(?:all (?:of )?(?:our )?patients|every (?:patient|person|one)|each (?:patient|person)|any patient|"
                      r"anyone|everyone|patients who|our patients|most patients|many patients|whether|if you|in general|"
                      r"policy|we (?:offer|provide|accept|perform|take)|(?:is|are) available|first to offer|in-? ?network|"
-                     r"depends? on|depending on|typically|usually|generally|in most cases|may vary|varies|routine)\b",
+                     r"depends? on|depending on|typically|usually|generally|in most cases|may vary|varies|routine|"
+                     r"our (?:self-pay |cash |standard )?(?:prices?|pricing|fees?|rates?))\b",
                      re.IGNORECASE)
 SPECIFIC = re.compile(r"\b(?:like yours|such as yours|yours (?:was|were|is))\b", re.IGNORECASE)  # general words, of you
 # A sentence telling what happened (a past tense that is not a passive present: "was made", "our provider did
@@ -428,7 +469,7 @@ PRICE_AFTER = re.compile(r"^\s*(?:per|each|a|an|for (?:a|an|each|every)|\w+ fee|
 
 # Names: a salutation or vocative, an honorific, a relative's name. Dr. is staff; role nouns name staff too.
 HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)")
-SALUTATION = re.compile(r"^\s*(?:(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))\s+)?([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*[,:!—-]")
+SALUTATION = re.compile(r"^\s*(?:(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))\s+)?([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,:!—]|-\s)")
 VOCATIVE = re.compile(r"(?<![A-Za-z])(\w+),\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,.!?;]|$)")
 GREETINGS = {"thank", "thanks", "dear", "hi", "hello", "hey", "sorry", "please", "yes", "no", "well", "ok", "okay", "wow",
              "gracias", "merci", "danke", "cheers"}
@@ -467,6 +508,14 @@ def _sentences(text: str) -> list[tuple[int, str]]:
 
 def _refused_before(sentence: str, position: int) -> bool:
     return bool(REFUSAL.search(sentence[:position]))
+
+
+# Just before a phrase, words that make it no one's in particular ("anyone coming in for infusion therapy") or
+# the reviewer's own words said back ("sorry to hear your son was still unwell").
+GENERIC_SUBJECT = re.compile(r"\b(?:anyone|everyone|anybody|everybody|patients|people|those|whoever|someone|somebody|"
+                             r"families|folks)(?:\s+[\w'-]+){0,2}\s*$", re.IGNORECASE)
+ECHO = re.compile(r"\b(?:sorry|sad|saddened|disappointed|upset|concerned|troubled) to (?:hear|read|learn|see)"
+                  r"(?: that| about)?\s*$", re.IGNORECASE)
 
 
 def _name_tokens(name: str | None) -> set[str]:
@@ -530,6 +579,8 @@ def check_reply(reply: str, reviewer: str | None = None) -> Verdict:
                 continue
             for m in pattern.finditer(sentence):
                 if _refused_before(sentence, m.start()):
+                    continue
+                if GENERIC_SUBJECT.search(sentence[:m.start()]) or ECHO.search(sentence[:m.start()]):
                     continue
                 if kind in CONDITIONAL_KINDS and CONDITIONAL.search(sentence[:m.start()]):
                     continue
