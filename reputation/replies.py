@@ -139,7 +139,8 @@ TESTS = _words(
     r"results?", r"tests?", r"test results", r"labs?", r"lab work", r"labwork", r"blood ?work", r"blood tests?",
     r"x-?rays?", r"mri", r"ct(?: scan)?", r"scans?", r"ultrasound", r"imaging", r"a1c", r"cholesterol",
     r"levels?", r"readings?", r"pathology", r"cultures?", r"ekg", r"ecg", r"blood sugar", r"glucose", r"sleep stud(?:y|ies)",
-    r"stress tests?", r"echo(?:cardiogram)?", r"eeg", r"pap", r"psa", r"tsh", r"vitals", r"bmi", r"urinalysis",
+    r"stress tests?", r"echo(?:cardiogram)?", r"hba1c", r"lipid panel", r"(?:metabolic |thyroid |lipid )?panels?",
+    r"cbc", r"eeg", r"pap", r"psa", r"tsh", r"vitals", r"bmi", r"urinalysis",
     r"drug screens?", r"mammograms?", r"dexa", r"pathology report", r"studies", r"study", r"findings", r"charting",
     r"oxygen(?: levels?| saturation)?", r"growth", r"height", r"weight", r"hearing", r"pressure settings?")
 ACCOUNT = _words(
@@ -231,8 +232,8 @@ DIRECT = _rules(
                                      r"has (?:a|an|been|not|missed|had|an?|no|never)|has an? )\b"),
     ("patient_status", ("patient",), r"\bthis patient\b"),
     ("patient_status", YOU, r"\byou(?:'ve| have| had)? (?:visited|saw|seen) (?:us|our|dr)\b"),
-    ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|again (?:on|next)|at your|in (?:a|an|one|two|three|"
-                            r"four|six|\d+) (?:weeks?|months?|years?))\b"),
+    ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|again (?:on|next)|(?:at|for) (?:your|their|his|her)|"
+                            r"in (?:a|an|one|two|three|four|five|six|ten|a few|\d+) (?:weeks?|months?|years?))\b"),
     ("patient_status", YOUR, r"\b(?:care|cared|caring|looking after|look after|sit|sat|sitting|treat|treated|treating|see|saw|seeing|"
                              r"meet|meeting|met|help|helped|helping) (?:for |with )?your " + RELATIVE + r"\b"),
     ("patient_status", YOUR, r"\byour " + RELATIVE + r" (?:came in|was (?:here|seen|admitted|treated|brought in)|were (?:here|seen))\b"),
@@ -262,7 +263,9 @@ DIRECT = _rules(
     ("patient_status", YOUR, r"\b(?:been|is|was|as|be) your (?:dental home|medical home|eye care home|physician|doctor|dentist|"
                              r"provider|pediatrician|therapist|surgeon|primary care \w+|care team)\b"),
     ("patient_status", YOU, r"\bsen[dt] you (?:our way|to us|in to us)\b"),
-    ("diagnosis", YOU, r"\b(?:hope|hoping) you(?:'re| are) feeling (?:better|stronger|well)\b|\bhope you feel better\b"),
+    ("diagnosis", YOU, r"\b(?:hope|hoping|glad|happy) (?:to hear )?you(?:'re| are) feeling (?:better|stronger|well)\b"
+                       r"|\bhope you feel better\b"
+                       r"|\bwish(?:ing)? you (?:a |an )?(?:smooth|speedy|quick|full|easy|fast|swift|good) (?:recovery|healing)\b"),
     ("patient_status", ("left", "remaining"), r"\b\d+ (?:visits?|sessions?|treatments?|appointments?|injections?) "
                                               r"(?:left|remaining)\b"),
     ("patient_status", ("see you every", "seeing you every"), r"\b(?:see|seeing) you every (?:\w+ )?(?:weeks?|months?|years?|"
@@ -306,8 +309,8 @@ DIRECT = _rules(
      r"\b(?:discharge|admission) (?:was|had been)\b|\b(?:was|were) (?:discharged|admitted)\b"),
     ("records", YOUR, POSSESSIVE + r"(?:chart|medical records?|records|file|maiden name)\b"),
     ("records", ("on file",), r"\b(?:number|address|email|phone|information|info|details|card)s? (?:\w+ ){0,3}?on file\b"),
-    ("records", ("we ",), r"\bwe (?:reviewed|checked|looked (?:at|into|through)|pulled|went through) (?:your|the patient's|our) "
-                          r"(?:medical )?(?:charts?|file|records?|account|system|notes)\b"),
+    ("records", ("we ",), r"\bwe (?:reviewed|checked|searched|looked (?:at|into|through)|pulled|went through) (?:your|the patient's|our) "
+                          r"(?:medical )?(?:charts?|file|records?|account|system|notes|database)\b"),
     ("records", ("record",), r"\bwe have no record of you\b"),
     ("procedure", YOUR, POSSESSIVE + PROCEDURES + r"\b"),
     ("procedure", YOU, r"\byou (?:had|got|received|underwent|needed|came in for|were here for|were scheduled for|requested|"
@@ -373,6 +376,8 @@ DIRECT = _rules(
     ("patient_status", ("misses you", "missed you", "miss you"), r"\b(?:group|class) (?:misses|missed|will miss) you\b"),
     ("diagnosis", ("flagged", "seen", "noted", "found", "spotted", "concern"),
      r"\b(?:area|spot|lump|nodule|mass|shadow|lesion|growth)s? (?:\w+ ){0,2}?(?:flagged|we saw|we found|spotted|of concern)\b"),
+    ("patient_status", ("since",), r"\b(?:part of our (?:practice |dental |clinic )?family|with us|coming here|"
+                                   r"coming to us|seeing us|a patient) since (?:19|20)\d\d\b"),
     ("patient_status", ("long stay", "tough stay", "hard stay", "difficult stay"),
      r"\bsuch a (?:long|tough|hard|difficult) (?:stay|admission|hospitali[sz]ation)\b"),
 )
@@ -450,7 +455,7 @@ NARRATIVE = re.compile(r"\b(?:was|were|had|did|went over|took|came back|performe
                        r"recommended|completed|placed|inserted|administered|drew|reviewed|noted|found|confirmed|advised|"
                        r"adjusted|stopped|increased|decreased|refilled|included)\b", re.IGNORECASE)
 # A date that is not of a visit: opening hours, a new office, the start of a service.
-FUTURE = re.compile(r"\b(?:will|we'll|starting|beginning|begins?|opens?|opening|closes|effective|launch\w*|until|through|"
+FUTURE = re.compile(r"\b(?:will|we'll|starting|beginning|begins?|opens?|(?<!an )opening|closes|effective|launch\w*|until|through|"
                     r"from now|this (?:fall|spring|summer|winter)|next (?:week|month|year)|closed|holidays?|hours)\b",
                     re.IGNORECASE)
 REFUSAL = re.compile(r"\b(?:cannot|can't|can not|unable to|not able to|do not|don't|never|won't|will not|would not|"
