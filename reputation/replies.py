@@ -206,7 +206,8 @@ VAGUE_TESTS = {r"results?", r"tests?", r"labs?", r"levels?", r"readings?", r"sca
 # What follows "the" or "his"/"her" when it is a modifier, not the thing: "the procedure room", "the X-ray suite".
 _NOT_THING = (r"(?!\s+(?:rooms?|suites?|centers?|centres?|areas?|team|department|schedule|office|desk|staff|line|policy|"
               r"policies|forms?|clinic|unit|wing|building|program|options?|process|fees?|prices?|costs?|equipment|machines?|"
-              r"services?|specialists?|coordinator|portal|hours|technology|field|of)\b)")
+              r"services?|specialists?|coordinator|portal|hours|technology|field|of|instructions|kits?|materials|sheets?|"
+              r"paperwork|handouts?|information|info|videos?|guide)\b)")
 # Clinical words specific enough that "the …" or "his/her …" of them speaks of someone's care (not body parts,
 # not "results" or "the condition of the parking lot").
 CONDITIONS = _words(*[w for w in DIAGNOSES[3:-1].split("|") if w not in BODY_AND_COMMON])
@@ -354,8 +355,9 @@ DIRECT = _rules(
     ("patient_status", YOU, r"\b(?:moved|squeezed|booked|scheduled|added|got|slotted|worked) you (?:in|into|on|onto|for)\b"),
     ("patient_status", YOU, r"\byou(?:'re| are|'ll be| will be) (?:coming in|coming back|back) for\b"
                             r"|\byou(?:'ll be| will be) coming in\b"),
-    ("patient_status", YOU, r"\b(?:when|before|after|once) you (?:arrive|come in|check in|get here|come back)\b[^.!?]*?"
-                            r"\b(?:next|this|on) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week)\b"),
+    ("patient_status", YOU, r"\b(?:when|before|after|once) you (?:arrive|come in|check in|get here|come back|return)\b[^.!?]*?"
+                            r"\b(?:(?:next|this|on) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week)|in "
+                            + MONTHS + r")\b"),
     ("patient_status", ("same time next",), r"\bsame time next (?:week|month|year)\b"),
     ("patient_status", ("loves", "love seeing", "enjoys", "adores"),
      r"\b(?:loves?|enjoys?|adores?) (?:seeing|treating|caring for) (?!you\b|your\b|patients\b|people\b|families\b|kids\b|children\b)"
@@ -475,7 +477,7 @@ PRICE_AFTER = re.compile(r"^\s*(?:per|each|a|an|for (?:a|an|each|every)|\w+ fee|
 # Names: a salutation or vocative, an honorific, a relative's name. Dr. is staff; role nouns name staff too.
 HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?)")
 SALUTATION = re.compile(r"^\s*(?:(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))\s+)?([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,:!—]|-\s)")
-VOCATIVE = re.compile(r"(?<![A-Za-z])(\w+),\s+([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,.!?;]|$)")
+VOCATIVE = re.compile(r"(?<![A-Za-z])(\w+),\s+(?!I['’]m\b)([A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,2})\s*(?:[,.!?;]|$)")
 GREETINGS = {"thank", "thanks", "dear", "hi", "hello", "hey", "sorry", "please", "yes", "no", "well", "ok", "okay", "wow",
              "gracias", "merci", "danke", "cheers"}
 # "tell Frank we're thinking of him": someone the reply sends word to, or wishes well.
@@ -487,7 +489,9 @@ hope good great wow absolutely sincerely regards best respectfully warmly cheers
 congratulations apologies appreciate appreciated indeed certainly of course first second finally ha haha hah aw aww
 oops yikes whoa ugh yay hooray sure true agreed understood noted he she they today tomorrow yesterday patient patients
 children women men people hospital clinic office aetna cigna humana anthem tricare medicare medicaid kaiser blue cross
-shield united healthcare gracias merci danke hola""".split())
+shield united healthcare gracias merci danke hola there here it what who let where when why how awesome
+wonderful amazing fantastic perfect excellent lovely brilliant outstanding terrific superb nice cool sweet fabulous
+incredible woohoo bravo kudos""".split())
 ADVERB_ENDINGS = ("ally", "fully", "ately", "ously", "ively", "ently", "antly", "ibly", "ably", "ssly", "edly", "ingly",
                   "ctly", "tely", "ully", "ainly", "ickly")  # "Unfortunately," opens a reply; "Kelly," is a name
 ROLES = (r"(?:manager|director|coordinator|advocate|nurse|assistant|hygienist|administrator|representative|specialist|"
@@ -550,7 +554,8 @@ def _names(reply: str, reviewer: str | None) -> list[Phrase]:
         candidates.append((m.start(1), m.end(), m.group(1), False))
     found, seen = [], set()
     for start, end, name, honorific in candidates:
-        tokens = [t for t in re.findall(r"[a-z'’-]+", name.lower()) if t not in NOT_NAMES and not t.endswith(ADVERB_ENDINGS)]
+        tokens = [t for t in re.findall(r"[a-z'’-]+", name.lower())
+                  if re.sub(r"['’]s$", "", t) not in NOT_NAMES and not t.endswith(ADVERB_ENDINGS)]
         if not tokens or (start, end) in seen:
             continue
         if reviewer is None:
