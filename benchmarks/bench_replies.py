@@ -26,7 +26,7 @@ were tuned on it; those first scores are the honest ones:
 - holdout13.jsonl, a realistic mix over a whole health system, written after that tuning and never tuned on:
   29 of 40 caught, 4 of 60 safe flagged (26 and 4 with the rules as they were before holdout11). Three of the
   four false alarms were words read as names ("Awesome!", "There's a", "I'm Laura"), one "the prep
-  instructions"; fixed as bugs, so none now. Its 11 misses are known ones in the tests: a test set.
+  instructions"; fixed as bugs, so none now. Then tuned on, once holdout14 had been written.
 
 No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
 none), so false alarms are measured on the labelled safe replies only.

@@ -96,7 +96,8 @@ PROCEDURES = _words(
     r"wheelchair", r"walker", r"oxygen tank", r"wound vac", r"sealants?", r"orders?", r"intake", r"blood draws?",
     r"hyperbaric \w+", r"hospice care", r"interpreter", r"work-?ups?", r"troponins?(?: tests?)?", r"(?:toric |contact |new )?lenses", r"pt", r"stretches",
     r"ice and stretches", r"flu shots?", r"brackets", r"(?:oral )?immunotherapy", r"oit", r"titration(?: night| study)?",
-    r"tubes", r"diet", r"additional views", r"cardiac rehab", r"pulmonary rehab")
+    r"tubes", r"diet", r"fusion", r"laminectomy", r"discectomy", r"epidurals?", r"(?:steroid )?injections?",
+    r"(?:insulin )?pumps?", r"(?:fasting |lab )draws?", r"basal rates?", r"additional views", r"cardiac rehab", r"pulmonary rehab")
 DIAGNOSES = _words(
     r"diagnos[ie]s", r"condition", r"illness", r"disease", r"disorder", r"infections?", r"cancer", r"tumou?r",
     r"diabetes", r"depression", r"anxiety", r"adhd", r"bipolar", r"pregnan(?:cy|t)", r"miscarriage", r"hiv", r"std",
@@ -118,7 +119,7 @@ DIAGNOSES = _words(
     r"due date", r"hearing loss", r"retinal \w+", r"rotator cuff", r"lips", r"nose", r"breasts?", r"jaw", r"spine", r"elbow", r"hands?",
     r"fingers?", r"toes?", r"ears?", r"face", r"chest", r"abdomen", r"belly", r"heels?", r"final days",
     r"passed away", r"passing", r"ingrown (?:toe)?nails?", r"warts?", r"bunions?", r"plantar fasciitis", r"hammertoes?",
-    r"dizzy spells", r"dizziness", r"vertigo", r"nausea", r"flare-?ups?", r"spells")
+    r"dizzy spells", r"dizziness", r"[lcts]\d-[lcts]\d", r"vertigo", r"nausea", r"flare-?ups?", r"spells")
 MEDICATIONS = _words(
     r"medications?", r"medicines?", r"meds", r"prescriptions?", r"refills?", r"dos(?:es?|age)", r"pills?",
     r"antibiotics?", r"insulin", r"painkillers", r"pain medication", r"pain contract", r"inhaler", r"birth control",
@@ -233,10 +234,11 @@ DIRECT = _rules(
                                      r"has (?:a|an|been|not|missed|had|an?|no|never)|has an? )\b"),
     ("patient_status", ("patient",), r"\bthis patient\b"),
     ("patient_status", YOU, r"\byou(?:'ve| have| had)? (?:visited|saw|seen) (?:us|our|dr)\b"),
-    ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|again (?:on|next)|(?:at|for) (?:your|their|his|her)|"
+    ("patient_status", YOU, r"\b(?:sees?|seeing|saw|see) you (?:next|on|this|tomorrow|again (?:on|next)|(?:at|for) (?:your|their|his|her)|"
+                            r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                             r"in (?:a|an|one|two|three|four|five|six|ten|a few|\d+) (?:weeks?|months?|years?))\b"),
     ("patient_status", YOUR, r"\b(?:care|cared|caring|looking after|look after|sit|sat|sitting|treat|treated|treating|see|saw|seeing|"
-                             r"meet|meeting|met|help|helped|helping) (?:for |with )?your " + RELATIVE + r"\b"),
+                             r"meet|meeting|met|help|helped|helping|visits?|time|sessions?) (?:for |with )?your " + RELATIVE + r"\b"),
     ("patient_status", YOUR, r"\byour " + RELATIVE + r" (?:came in|was (?:here|seen|admitted|treated|brought in)|were (?:here|seen))\b"),
     ("patient_status", YOUR, r"\byour " + RELATIVE + r"\b[^.!?]{0,60}?\b(?:wait|waited|visit|appointment|seen|treat\w*|"
                              r"interpreter|next time|came|come in|checked in|doctor|nurse|room)\b"),
@@ -246,7 +248,7 @@ DIRECT = _rules(
     ("patient_status", YOU, r"\byou called (?:us )?(?:on |last |this |yesterday|earlier|monday|tuesday|wednesday|thursday|friday|"
                             r"saturday|sunday)"),
     ("patient_status", ("yours",), r"\b(?:" + VISITS + "|" + CLINICAL + r")[^.!?]*?\byours\b(?! truly)"),  # "doing yours remotely"
-    ("patient_status", YOU, r"\byou (?:attended|completed|finished|started|began|skipped) (?:\w+ ){0,6}?"
+    ("patient_status", YOU, r"\byou (?:had |have |'ve )?(?:attended|completed|finished|started|began|skipped) (?:\w+ ){0,6}?"
                             r"(?:sessions?|visits?|appointments?|treatments?|therapy|program|course|doses?)\b"),
     ("patient_status", YOU, r"\byou (?:haven't|have not|hadn't|had not|have|had|'ve)(?: not)? been (?:in|back|here|seen)\b"),
     ("patient_status", ("minute", "hour"), r"\b(?:spent|took|was with you for) (?:over |about |nearly |almost |more than )?"
@@ -289,7 +291,8 @@ DIRECT = _rules(
     ("patient_status", YOU, r"\byou(?:'re| are) (?:now |still )?on (?:the|a|an|your) (?:[\w-]+ ){0,2}?(?:phase|plan|program|"
                             r"schedule|regimen|medications?|meds|dose|course|protocol|waiting list|wait ?list)\b"),
     ("test_result", ("yours",), r"\byours (?:showed|shows|came back|revealed|indicated|was (?:normal|abnormal|high|low))\b"),
-    ("diagnosis", ("the ", "your ", "his ", "her "), r"\b(?:the|your|his|her) " + BODY + r"s? (?:is|was|'s|are|were) (?:\w+ )?(?:feeling|healing|doing|"
+    ("diagnosis", ("the ", "your ", "his ", "her ", "'s ", "’s "), r"\b(?:the|your|his|her|(?:the |your )?" + RELATIVE + r"(?:'s|’s)) " + BODY
+                        + r"s? (?:is|was|'s|are|were) (?:\w+ )?(?:feeling|healing|doing|"
                         r"recovering|getting|looking|coming along|almost|closed up|closing|holding up|will be (?:fine|ok|okay|better))\b"),
     ("test_result", ("lb", "pound", "kg"), r"\b\d+[- ]?(?:lbs?|pounds?|kg)\.? (?:change|gain|loss|weight|heavier|lighter|"
                                            r"up|down|since)\b|\b(?:gained|lost) \d+ ?(?:lbs?|pounds?|kg)\b"),
@@ -380,6 +383,14 @@ DIRECT = _rules(
      r"\b(?:area|spot|lump|nodule|mass|shadow|lesion|growth)s? (?:\w+ ){0,2}?(?:flagged|we saw|we found|spotted|of concern)\b"),
     ("patient_status", ("since",), r"\b(?:part of our (?:practice |dental |clinic )?family|with us|coming here|"
                                    r"coming to us|seeing us|a patient) since (?:19|20)\d\d\b"),
+    ("patient_status", YOUR, r"\byour (?:\w+ )?(?:days?|weeks?|nights?|months?) (?:with (?:us|them)|here|in (?:the|our) "
+                             r"(?:hospital|unit|icu|nicu|ward))\b"),
+    ("patient_status", ("how far you",), r"\bhow far you(?:'ve| have) come\b"),
+    ("diagnosis", ("bell",), r"\bring(?:ing)? (?:the|that) bell\b"),
+    ("patient_status", ("to go", "left"), r"\b(?:more|remaining) (?:\w+ ){0,2}?(?:sessions?|treatments?|mornings?|days?|weeks?|"
+                                        r"visits?|rounds?|doses?) (?:to go|left)\b"),
+    ("missed_appointment", ("missed", "skipped", "no-show", "noshow"),
+     r"\b(?:he|she|they|[a-z]+) (?:missed|skipped|no-?showed) (?:his|her|their) (?:\w+ )?(?:visits?|appointments?|appts?|sessions?)\b"),
     ("patient_status", ("long stay", "tough stay", "hard stay", "difficult stay"),
      r"\bsuch a (?:long|tough|hard|difficult) (?:stay|admission|hospitali[sz]ation)\b"),
 )
@@ -389,7 +400,8 @@ THIRD_PERSON = _rules(
     ("diagnosis", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + CONDITIONS + r"\b" + _NOT_THING),
     ("medication", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?(?:" + MEDICATIONS + "|" + DRUG_NAMES + r")\b"),
     ("test_result", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?" + SPECIFIC_TESTS + r"\b" + _NOT_THING),
-    ("patient_status", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?(?:stay|visit|admission|discharge|appointment)s?\b"),
+    ("patient_status", ("his ", "her "), r"\b(?:his|her) (?:[\w'-]+ ){0,2}?(?:stay|visit|admission|discharge|appointment)s?\b"
+                                         r"|\b(?:his|her) (?:\w+ )?(?:days?|weeks?|nights?|months?) (?:in|on|at|with us)\b"),
 )
 CLINICIAN = re.compile(r"\b(?:dr|doctor|provider|surgeon|physician|nurse|practitioner|therapist|dentist|hygienist)s?\b",
                        re.IGNORECASE)
@@ -481,7 +493,8 @@ VOCATIVE = re.compile(r"(?<![A-Za-z])(\w+),\s+(?!I['’]m\b)([A-Z][a-z'’-]+(?:
 GREETINGS = {"thank", "thanks", "dear", "hi", "hello", "hey", "sorry", "please", "yes", "no", "well", "ok", "okay", "wow",
              "gracias", "merci", "danke", "cheers"}
 # "tell Frank we're thinking of him": someone the reply sends word to, or wishes well.
-SENDING_WORD = re.compile(r"\b(?i:tell|wish|thinking of|say hi to|hug|congratulate)\s+([A-Z][a-z'’-]+)\b")
+SENDING_WORD = re.compile(r"\b(?i:tell|wish|thinking of|say hi to|hug|congratulate|care for|caring for|cared for|"
+                          r"treat|treating|treated)\s+([A-Z][a-z'’-]+)\b")
 RELATIVE_NAME = re.compile(rf"\b(?:(?:your|his|her)\s+{RELATIVE},?|[Bb]aby)\s+([A-Z][a-z'’-]+)\b")
 NOT_NAMES = set("""thank thanks dear hi hello hey sorry please again yes no unfortunately however also sadly well ok okay
 we our us you your i the a an this that it team everyone all friend friends folks sir madam ma'am doctor dr nurse staff
