@@ -27,6 +27,10 @@ were tuned on it; those first scores are the honest ones:
   29 of 40 caught, 4 of 60 safe flagged (26 and 4 with the rules as they were before holdout11). Three of the
   four false alarms were words read as names ("Awesome!", "There's a", "I'm Laura"), one "the prep
   instructions"; fixed as bugs, so none now. Then tuned on, once holdout14 had been written.
+- holdout14.jsonl, a realistic mix of private practices and hospital departments, with defensive replies, never
+  tuned on: 34 of 40 caught, 3 of 60 safe flagged (31 and 3 with the rules as they were before holdout11). The
+  three false alarms (a Medicaid network left, "the well-child side", "the ICU team") were fixed as bugs; its
+  6 misses are known ones in the tests: the test set now.
 
 No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
 none), so false alarms are measured on the labelled safe replies only.

@@ -208,7 +208,7 @@ VAGUE_TESTS = {r"results?", r"tests?", r"labs?", r"levels?", r"readings?", r"sca
 _NOT_THING = (r"(?!\s+(?:rooms?|suites?|centers?|centres?|areas?|team|department|schedule|office|desk|staff|line|policy|"
               r"policies|forms?|clinic|unit|wing|building|program|options?|process|fees?|prices?|costs?|equipment|machines?|"
               r"services?|specialists?|coordinator|portal|hours|technology|field|of|instructions|kits?|materials|sheets?|"
-              r"paperwork|handouts?|information|info|videos?|guide)\b)")
+              r"paperwork|handouts?|information|info|videos?|guide|side|waiting|entrance|lobby|hallway|floor)\b)")
 # Clinical words specific enough that "the …" or "his/her …" of them speaks of someone's care (not body parts,
 # not "results" or "the condition of the parking lot").
 CONDITIONS = _words(*[w for w in DIAGNOSES[3:-1].split("|") if w not in BODY_AND_COMMON])
@@ -433,7 +433,7 @@ IN_CONTEXT = _rules(
      r"\b(?:the|your) (?:[\w-]+ )?(?:fertility|cancer|oncology|psychiatric|addiction|methadone|suboxone|hiv|std|sti|dialysis|"
      r"detox|behavioral health|mental health|counseling|eating disorder|weight loss|sleep|pain management|infusion|"
      r"wound care|memory|device|anticoagulation|coumadin|heart failure|diabetes|transplant|l&d|labor and delivery|"
-     r"maternity|nicu|icu|cardiac rehab|chemo|radiation) (?:clinic|center|unit|program|ward|lab|team|suite)\b"),
+     r"maternity|nicu|icu|cardiac rehab|chemo|radiation) (?:clinic|center|unit|program|ward|lab|suite)\b"),
     ("visit_date", ("the ",), r"\bon the \d{1,2}(?:st|nd|rd|th)\b"),
     ("test_result", None, r"\b(?:" + SPECIFIC_TESTS + r"|levels?|blood pressure|weight|bmi|cholesterol|sugar) (?:of|was|is|at|"
                           r"came back at|reading of|reading was) \d"),
@@ -459,7 +459,7 @@ GENERAL = re.compile(r"\b(?:all (?:of )?(?:our )?patients|every (?:patient|perso
                      r"anyone|everyone|patients who|our patients|most patients|many patients|whether|if you|in general|"
                      r"policy|we (?:offer|provide|accept|perform|take)|(?:is|are) available|first to offer|in-? ?network|"
                      r"depends? on|depending on|typically|usually|generally|in most cases|may vary|varies|routine|"
-                     r"our (?:self-pay |cash |standard )?(?:prices?|pricing|fees?|rates?))\b",
+                     r"our (?:self-pay |cash |standard )?(?:prices?|pricing|fees?|rates?)|networks?)\b",
                      re.IGNORECASE)
 SPECIFIC = re.compile(r"\b(?:like yours|such as yours|yours (?:was|were|is))\b", re.IGNORECASE)  # general words, of you
 # A sentence telling what happened (a past tense that is not a passive present: "was made", "our provider did
