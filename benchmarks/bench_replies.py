@@ -30,7 +30,7 @@ were tuned on it; those first scores are the honest ones:
 - holdout14.jsonl, a realistic mix of private practices and hospital departments, with defensive replies, never
   tuned on: 34 of 40 caught, 3 of 60 safe flagged (31 and 3 with the rules as they were before holdout11). The
   three false alarms (a Medicaid network left, "the well-child side", "the ICU team") were fixed as bugs; its
-  6 misses are known ones in the tests: the test set now.
+  6 misses were then tuned on (4 caught), once holdout15 and 16 were being written.
 
 No public set of real practice replies was found (the real review samples in ../shared/data/reviews carry
 none), so false alarms are measured on the labelled safe replies only.

@@ -381,10 +381,16 @@ DIRECT = _rules(
     ("patient_status", ("misses you", "missed you", "miss you"), r"\b(?:group|class) (?:misses|missed|will miss) you\b"),
     ("diagnosis", ("flagged", "seen", "noted", "found", "spotted", "concern"),
      r"\b(?:area|spot|lump|nodule|mass|shadow|lesion|growth)s? (?:\w+ ){0,2}?(?:flagged|we saw|we found|spotted|of concern)\b"),
-    ("patient_status", ("since",), r"\b(?:part of our (?:practice |dental |clinic )?family|with us|coming here|"
+    ("patient_status", ("since",), r"\b(?:part of our (?:practice |dental |clinic )?family|with us|coming here|loyalty|"
                                    r"coming to us|seeing us|a patient) since (?:19|20)\d\d\b"),
     ("patient_status", YOUR, r"\byour (?:\w+ )?(?:days?|weeks?|nights?|months?) (?:with (?:us|them)|here|in (?:the|our) "
                              r"(?:hospital|unit|icu|nicu|ward))\b"),
+    ("patient_status", ("like you did", "as you did"), r"\b(?:like|as) you did (?:back |last |before\b|in |on )"),
+    ("patient_status", ("your usual",), r"\byour usual (?:chair|room|time|slot|appointment|appt|spot|nurse|hygienist|doctor|"
+                                        r"provider|tech|therapist|day|order)\b"),
+    ("missed_appointment", ("late", "missed", "show", "cancel"),
+     r"\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)|another) (?:late|missed|no-?show|cancell?ed)(?: or (?:late|missed|"
+     r"no-?show|cancell?ed))? (?:[\w-]+ ){0,2}?(?:visits?|appointments?|appts?|sessions?)\b"),
     ("patient_status", ("how far you",), r"\bhow far you(?:'ve| have) come\b"),
     ("diagnosis", ("bell",), r"\bring(?:ing)? (?:the|that) bell\b"),
     ("patient_status", ("to go", "left"), r"\b(?:more|remaining) (?:\w+ ){0,2}?(?:sessions?|treatments?|mornings?|days?|weeks?|"
@@ -429,6 +435,9 @@ IN_CONTEXT = _rules(
      + _NOT_THING),
     ("test_result", ("/",), r"\b(?:[89]\d|1\d\d|2[0-4]\d)/(?:[4-9]\d|1[0-4]\d)\b"),  # a blood pressure, not "10/10"
     ("visit_date", None, ABSOLUTE_DATE),
+    ("procedure", ("rubbing", "lifting", "swimming", "bending", "straining", "wet"),
+     r"\b(?:no|avoid|don't|do not|not to|keep) (?:rubbing|lifting|swimming|bending|straining|getting (?:it|that \w+) wet)\b"
+     r"[^.!?]*?\bfor (?:a |another |\w+ )?(?:couple (?:more |of )?|few (?:more )?|more )?(?:days|weeks)\b"),
     ("diagnosis", ("clinic", "center", "unit", "program", "ward", "lab", "team", "suite"),
      r"\b(?:the|your) (?:[\w-]+ )?(?:fertility|cancer|oncology|psychiatric|addiction|methadone|suboxone|hiv|std|sti|dialysis|"
      r"detox|behavioral health|mental health|counseling|eating disorder|weight loss|sleep|pain management|infusion|"
